@@ -1,0 +1,17 @@
+namespace TypedMail.Generator;
+
+/// <summary>Names of the pipeline steps, so tests can check which ones re-ran.</summary>
+public static class TrackingNames
+{
+    /// <summary>[Email] records found and turned into specs.</summary>
+    public const string EmailTypes = nameof(EmailTypes);
+
+    /// <summary>Template files read and parsed, one per file.</summary>
+    public const string TemplateFiles = nameof(TemplateFiles);
+
+    /// <summary>Each email bound to its templates.</summary>
+    public const string BoundEmails = nameof(BoundEmails);
+
+    /// <summary>The models handed to the emitter.</summary>
+    public const string EmailModels = nameof(EmailModels);
+}

@@ -1,0 +1,6 @@
+using TypedMail;
+
+namespace TypedMail.Runtime.Tests.Emails;
+
+[Email]
+public partial record OrderConfirmationEmail(string CustomerName, string OrderNumber, decimal Total);

@@ -1,0 +1,18 @@
+using Microsoft.EntityFrameworkCore;
+using TypedMail.Outbox;
+
+namespace TypedMail.Runtime.Tests.Infrastructure;
+
+public sealed class Order
+{
+    public int Id { get; set; }
+
+    public string Number { get; set; } = "";
+}
+
+public sealed class ShopContext(DbContextOptions<ShopContext> options) : DbContext(options)
+{
+    public DbSet<Order> Orders => Set<Order>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddTypedMailOutbox();
+}

@@ -1,0 +1,31 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.EntityFrameworkCore;
+
+namespace TypedMail.Dispatch;
+
+/// <summary>
+/// SQLite: one <c>UPDATE … RETURNING</c> statement. SQLite serializes writers on the database file, so the
+/// select-and-mark is atomic across every process that shares the file.
+/// </summary>
+public sealed class SqliteOutboxClaimer : IOutboxClaimer
+{
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<Guid>> ClaimAsync(DbContext context, string owner, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return await context.Database.SqlQuery<Guid>($"""
+            UPDATE typedmail_messages
+            SET state = 1, lease_owner = {owner}, lease_expires_at = {leaseUntil}
+            WHERE id IN (
+                SELECT id FROM typedmail_messages
+                WHERE (state IN (0, 3) AND due_at <= {now}) OR (state = 1 AND lease_expires_at < {now})
+                ORDER BY priority DESC, due_at
+                LIMIT {max})
+            RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

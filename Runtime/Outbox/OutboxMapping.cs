@@ -1,0 +1,41 @@
+using System;
+using System.Collections.Generic;
+using TypedMail.Transports;
+
+namespace TypedMail.Outbox;
+
+/// <summary>Rebuilds the message and its envelope from an outbox row.</summary>
+internal static class OutboxMapping
+{
+    public static OutgoingEmail ToOutgoing(OutboxMessage row)
+    {
+        var to = new List<EmailAddress>();
+        var cc = new List<EmailAddress>();
+        var bcc = new List<EmailAddress>();
+        var envelope = new List<EmailAddress>();
+        foreach (var recipient in row.Recipients)
+        {
+            var address = EmailAddress.Parse(recipient.Address);
+            (recipient.Kind switch { RecipientKind.To => to, RecipientKind.Cc => cc, _ => bcc }).Add(address);
+            if (recipient.State == RecipientState.Pending)
+            {
+                envelope.Add(address);
+            }
+        }
+
+        var message = new EmailMessage
+        {
+            From = EmailAddress.Parse(row.From),
+            To = to,
+            Cc = cc,
+            Bcc = bcc,
+            ReplyTo = row.ReplyTo is null ? null : EmailAddress.Parse(row.ReplyTo),
+            Subject = row.Subject,
+            Date = new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)),
+            MessageId = row.MessageId,
+            HtmlBody = row.HtmlBody,
+            TextBody = row.TextBody,
+        };
+        return new OutgoingEmail(row.Id, message, envelope);
+    }
+}

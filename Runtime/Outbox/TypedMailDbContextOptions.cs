@@ -1,0 +1,77 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TypedMail.Outbox;
+
+/// <summary>Settings that <c>Enqueue</c> reads from the <see cref="DbContext"/> it writes to.</summary>
+public sealed class TypedMailDbContextOptions
+{
+    /// <summary>The <c>From</c> mailbox for messages that do not set one.</summary>
+    public EmailAddress? DefaultFrom { get; set; }
+
+    /// <summary>The right-hand side of generated Message-IDs. Defaults to the sender's domain.</summary>
+    public string? MessageIdDomain { get; set; }
+
+    /// <summary>The clock used for <c>Date</c> and scheduling. Tests replace it.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}
+
+/// <summary>Configures TypedMail on a <see cref="DbContextOptionsBuilder"/>.</summary>
+public static class DbContextOptionsBuilderExtensions
+{
+    /// <summary>Sets the defaults that <c>Enqueue</c> uses for this context, such as the sender.</summary>
+    /// <param name="builder">The options builder from <c>OnConfiguring</c> or <c>AddDbContext</c>.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The same builder.</returns>
+    public static DbContextOptionsBuilder UseTypedMail(this DbContextOptionsBuilder builder, Action<TypedMailDbContextOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var extension = builder.Options.FindExtension<TypedMailOptionsExtension>() ?? new TypedMailOptionsExtension();
+        configure(extension.Options);
+        ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(extension);
+        return builder;
+    }
+
+    /// <summary>Sets the defaults that <c>Enqueue</c> uses for this context, such as the sender.</summary>
+    /// <typeparam name="TContext">The context type.</typeparam>
+    /// <param name="builder">The options builder from <c>OnConfiguring</c> or <c>AddDbContext</c>.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The same builder.</returns>
+    public static DbContextOptionsBuilder<TContext> UseTypedMail<TContext>(this DbContextOptionsBuilder<TContext> builder, Action<TypedMailDbContextOptions> configure)
+        where TContext : DbContext
+        => (DbContextOptionsBuilder<TContext>)UseTypedMail((DbContextOptionsBuilder)builder, configure);
+}
+
+internal sealed class TypedMailOptionsExtension : IDbContextOptionsExtension
+{
+    private DbContextOptionsExtensionInfo? _info;
+
+    public TypedMailDbContextOptions Options { get; } = new();
+
+    public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
+
+    public void ApplyServices(IServiceCollection services)
+    {
+    }
+
+    public void Validate(IDbContextOptions options)
+    {
+    }
+
+    private sealed class ExtensionInfo(IDbContextOptionsExtension extension) : DbContextOptionsExtensionInfo(extension)
+    {
+        public override bool IsDatabaseProvider => false;
+
+        public override string LogFragment => "using TypedMail ";
+
+        public override int GetServiceProviderHashCode() => 0;
+
+        public override void PopulateDebugInfo(IDictionary<string, string> debugInfo) => debugInfo["TypedMail"] = "1";
+
+        public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) => other is ExtensionInfo;
+    }
+}
