@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using TypedMail.Generator.Tests.Infrastructure;
+
+namespace TypedMail.Generator.Tests;
+
+public sealed class EmailGeneratorTests
+{
+    private const string WelcomeSource = """
+        using TypedMail;
+
+        namespace Shop.Mail;
+
+        [Email]
+        public partial record WelcomeEmail(string FirstName, string ProductName, int Seats, bool Trial);
+        """;
+
+    private static readonly (string, string)[] WelcomeTemplates =
+    [
+        ("Mail/WelcomeEmail.subject.scriban", "Welcome to {{ product_name }}, {{ first_name }}"),
+        ("Mail/WelcomeEmail.html.scriban", "<h1>Hi {{ first_name }}</h1><p>{{ seats }} seats, trial: {{ trial }}</p>"),
+        ("Mail/WelcomeEmail.text.scriban", "Hi {{ first_name }}\n{{ seats }} seats, trial: {{ trial }}\n"),
+    ];
+
+    [Fact]
+    public void Generated_source_matches_snapshot()
+    {
+        var result = GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
+        Assert.Empty(result.GeneratorDiagnostics);
+        var (hint, source) = Assert.Single(result.Sources);
+        Assert.Equal("Shop.Mail.WelcomeEmail.Email.g.cs", hint);
+        Snapshot.Match(source, hint);
+    }
+
+    [Fact]
+    public void Generated_code_compiles_without_warnings_under_nullable()
+    {
+        var result = GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
+        Assert.Empty(result.CompilationProblems);
+    }
+
+    [Fact]
+    public void Generated_renderer_renders_and_escapes_html_only()
+    {
+        var result = GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
+        var assembly = result.Load();
+        var type = assembly.GetType("Shop.Mail.WelcomeEmail")!;
+        var email = Activator.CreateInstance(type, "<Ada & Co>", "Acme", 3, true)!;
+        var rendered = (RenderedEmail)type.GetMethod("Render")!.Invoke(email, null)!;
+        Assert.Equal("Welcome to Acme, <Ada & Co>", rendered.Subject);
+        Assert.Equal("<h1>Hi &lt;Ada &amp; Co&gt;</h1><p>3 seats, trial: true</p>", rendered.HtmlBody);
+        Assert.Equal("Hi <Ada & Co>\n3 seats, trial: true\n", rendered.TextBody);
+    }
+
+    [Fact]
+    public void Unrelated_edit_leaves_every_step_cached()
+    {
+        var result = GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
+        var next = result.Input.AddSyntaxTrees(CSharpSyntaxTree.ParseText("struct Unrelated { }", new CSharpParseOptions(LanguageVersion.Latest)));
+        var driver = result.Driver.RunGenerators(next);
+        var run = driver.GetRunResult().Results.Single();
+        foreach (var step in new[] { TrackingNames.EmailTypes, TrackingNames.TemplateFiles, TrackingNames.BoundEmails, TrackingNames.EmailModels })
+        {
+            var reasons = run.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+            Assert.NotEmpty(reasons);
+            Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
+        }
+
+        Assert.All(run.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void Editing_one_template_reparses_only_that_template()
+    {
+        var result = GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
+        var driver = result.Driver.ReplaceAdditionalText(
+            result.Templates.Single(t => t.Path == "Mail/WelcomeEmail.text.scriban"),
+            new InMemoryAdditionalText("Mail/WelcomeEmail.text.scriban", "Hello {{ first_name }}\n"));
+        driver = driver.RunGenerators(result.Input);
+        var run = driver.GetRunResult().Results.Single();
+        var templateReasons = run.TrackedSteps[TrackingNames.TemplateFiles]
+            .Select(s => (((Model.TemplateFileSpec)s.Outputs[0].Value).Path, s.Outputs[0].Reason))
+            .ToList();
+        Assert.Contains(templateReasons, t => t.Path == "Mail/WelcomeEmail.text.scriban" && t.Reason == IncrementalStepRunReason.Modified);
+        Assert.All(templateReasons.Where(t => t.Path != "Mail/WelcomeEmail.text.scriban"),
+            t => Assert.True(t.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{t.Path}: {t.Reason}"));
+        Assert.Equal(IncrementalStepRunReason.Modified, run.TrackedSteps[TrackingNames.EmailModels].Single().Outputs.Single().Reason);
+    }
+
+    [Fact]
+    public void No_step_output_holds_symbols_syntax_or_compilation()
+    {
+        var result = GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
+        var run = result.RunResult.Results.Single();
+        foreach (var (name, steps) in run.TrackedSteps.Where(s => typeof(TrackingNames).GetField(s.Key) is not null))
+        {
+            foreach (var output in steps.SelectMany(s => s.Outputs))
+            {
+                ForbiddenTypeWalker.AssertClean(output.Value, name);
+            }
+        }
+    }
+}
