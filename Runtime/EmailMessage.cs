@@ -43,6 +43,9 @@ public sealed class EmailMessage
     /// <summary>The plain-text body, or <see langword="null"/>.</summary>
     public string? TextBody { get; init; }
 
+    /// <summary>Attachments and inline parts. Not yet written by the MIME writer.</summary>
+    public IReadOnlyList<EmailAttachment> Attachments { get; init; } = [];
+
     /// <summary>Extra header fields, in order. Names and values are validated when written.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
