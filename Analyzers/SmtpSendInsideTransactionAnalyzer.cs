@@ -91,7 +91,7 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
                     additionalLocations: [beginLocation],
                     properties: properties.ToImmutable(),
                     send.TargetMethod.ContainingType.Name + "." + send.TargetMethod.Name,
-                    site.Kind == TransactionKind.Scope ? "new TransactionScope" : ((IInvocationOperation)site.Begin).TargetMethod.Name,
+                    site.Begin is IInvocationOperation begin ? begin.TargetMethod.Name : "new TransactionScope",
                     (beginLocation.GetLineSpan().StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture)));
             }
         }
@@ -107,7 +107,7 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
             {
                 case IInvocationOperation invocation:
                     sends |= symbols.IsSend(invocation.TargetMethod);
-                    begins |= symbols.IsDatabaseBegin(invocation);
+                    begins |= symbols.IsDatabaseBegin(invocation) || symbols.IsScopeFactory(invocation);
                     break;
                 case IObjectCreationOperation creation:
                     begins |= symbols.IsScopeBegin(creation);

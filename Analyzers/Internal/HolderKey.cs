@@ -26,6 +26,9 @@ internal readonly struct HolderKey : IEquatable<HolderKey>
 
     public static HolderKey ForCapture(ControlFlowGraph graph, CaptureId capture) => new(null, graph, capture);
 
+    /// <summary>Whether this key is a flow capture (a temporary of the graph).</summary>
+    public bool IsCapture => _graph is not null;
+
     /// <summary>The local symbol, when this key is one.</summary>
     public ILocalSymbol? Local => _symbol as ILocalSymbol;
 

@@ -195,6 +195,7 @@ internal sealed class TransactionFlowAnalysis
                 return;
             }
 
+            state &= ~NullOnBranch(graph, branch);
             foreach (var region in branch.FinallyRegions)
             {
                 state = RunFinally(graph, region, state);
@@ -202,7 +203,7 @@ internal sealed class TransactionFlowAnalysis
 
             foreach (var region in branch.LeavingRegions)
             {
-                state = EndScope(graph, region, state);
+                state = EndScope(region, state);
             }
 
             if (branch.Destination is not null)
@@ -264,30 +265,48 @@ internal sealed class TransactionFlowAnalysis
     /// <summary>The state an exception carries from <paramref name="block"/> out to the handlers of <paramref name="tryRegion"/>.</summary>
     private ulong Unwind(ControlFlowGraph graph, BasicBlock block, ControlFlowRegion tryRegion, ulong state)
     {
-        for (var region = block.EnclosingRegion; region is not null && region != tryRegion; region = region.EnclosingRegion)
+        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
         {
             if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndFinally } tryAndFinally)
             {
                 state = RunFinally(graph, tryAndFinally.NestedRegions[1], state);
             }
 
-            state = EndScope(graph, region, state);
+            state = EndScope(region, state);
+            if (region == tryRegion)
+            {
+                break;
+            }
         }
 
         return state;
     }
 
-    /// <summary>Leaving a region ends the transactions held by its locals and captures.</summary>
-    private ulong EndScope(ControlFlowGraph graph, ControlFlowRegion region, ulong state)
+    /// <summary>
+    /// Leaving a region ends the transactions held by its locals, unless something else still holds them
+    /// (<c>tx = Begin()</c> in a nested block, with <c>tx</c> declared outside it). Flow captures are temporaries:
+    /// a <c>using (Begin())</c> ends with its implicit Dispose, not with the capture.
+    /// </summary>
+    private ulong EndScope(ControlFlowRegion region, ulong state)
     {
         foreach (var local in region.Locals)
         {
-            state &= ~_holderBits.Get(HolderKey.ForSymbol(local));
-        }
+            var key = HolderKey.ForSymbol(local);
+            var held = _holderBits.Get(key);
+            if (held == 0)
+            {
+                continue;
+            }
 
-        foreach (var capture in region.CaptureIds)
-        {
-            state &= ~_holderBits.Get(HolderKey.ForCapture(graph, capture));
+            foreach (var other in _holderBits)
+            {
+                if (!other.Key.Equals(key) && !other.Key.IsCapture)
+                {
+                    held &= ~other.Value;
+                }
+            }
+
+            state &= ~held;
         }
 
         return state;
@@ -325,6 +344,15 @@ internal sealed class TransactionFlowAnalysis
                 return state | Begin(graph, creation, TransactionKind.Scope).Bit;
             case IInvocationOperation invocation:
                 return VisitInvocation(graph, invocation, state);
+            case ISimpleAssignmentOperation assignment:
+                // tx = other: tx now holds what other holds (a capture of a conditional, another local).
+                var copied = HolderBits(graph, assignment.Value);
+                if (copied != 0 && HolderKey.Of(graph, assignment.Target) is { } target)
+                {
+                    _holderBits[target] = _holderBits.Get(target) | copied;
+                }
+
+                return state;
             case IFlowAnonymousFunctionOperation lambda:
                 AnalyzeLater(graph.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken));
                 return state;
@@ -367,6 +395,11 @@ internal sealed class TransactionFlowAnalysis
         if (_symbols.IsDatabaseBegin(invocation))
         {
             return state | Begin(graph, invocation, TransactionKind.Database).Bit;
+        }
+
+        if (_symbols.IsScopeFactory(invocation))
+        {
+            return state | Begin(graph, invocation, TransactionKind.Scope).Bit;
         }
 
         return End(graph, invocation, state);
@@ -470,6 +503,40 @@ internal sealed class TransactionFlowAnalysis
         }
 
         return bits;
+    }
+
+    /// <summary>
+    /// The transactions known to be absent on a branch: on the null side of <c>tx == null</c>, <c>tx is null</c>,
+    /// <c>tx != null</c>, <c>tx is not null</c>, and the null check of <c>tx?.Commit()</c>.
+    /// </summary>
+    private ulong NullOnBranch(ControlFlowGraph graph, ControlFlowBranch branch)
+    {
+        var block = branch.Source;
+        if (block.BranchValue is null || block.ConditionKind == ControlFlowConditionKind.None)
+        {
+            return 0;
+        }
+
+        var (tested, nullWhenTrue) = block.BranchValue.WalkDownConversion() switch
+        {
+            IIsNullOperation isNull => (isNull.Operand, true),
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary
+                => (IsNullLiteral(binary.RightOperand) ? binary.LeftOperand : IsNullLiteral(binary.LeftOperand) ? binary.RightOperand : null,
+                    binary.OperatorKind == BinaryOperatorKind.Equals),
+            IIsPatternOperation { Pattern: IConstantPatternOperation constant } pattern when IsNullLiteral(constant.Value) => (pattern.Value, true),
+            IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation constant } } pattern
+                when IsNullLiteral(constant.Value) => (pattern.Value, false),
+            _ => ((IOperation?)null, false),
+        };
+        if (tested is null)
+        {
+            return 0;
+        }
+
+        var conditionTrue = (branch == block.ConditionalSuccessor) == (block.ConditionKind == ControlFlowConditionKind.WhenTrue);
+        return conditionTrue == nullWhenTrue ? HolderBits(graph, tested) : 0;
+
+        static bool IsNullLiteral(IOperation operation) => operation.ConstantValue is { HasValue: true, Value: null };
     }
 
     private ulong KindBits(TransactionKind kind)

@@ -127,6 +127,14 @@ internal sealed class TransactionSymbols
             && IsDatabaseTransaction(invocation.TargetMethod.ReturnType.UnwrapTask());
     }
 
+    /// <summary>
+    /// Whether a call hands out a new <c>TransactionScope</c>: a helper such as <c>TransactionUtils.CreateScope()</c>
+    /// that returns one (not one whose name says it suppresses the ambient transaction).
+    /// </summary>
+    public bool IsScopeFactory(IInvocationOperation invocation)
+        => IsTransactionScope(invocation.TargetMethod.ReturnType)
+            && invocation.TargetMethod.Name.IndexOf("Suppress", System.StringComparison.OrdinalIgnoreCase) < 0;
+
     /// <summary>Whether a value is an EF Core or ADO.NET transaction.</summary>
     public bool IsDatabaseTransaction(ITypeSymbol? type)
         => type.IsOrInheritsFrom(_dbContextTransaction) || type.IsOrInheritsFrom(_dbTransaction);

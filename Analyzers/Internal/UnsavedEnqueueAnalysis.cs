@@ -239,10 +239,19 @@ internal sealed class UnsavedEnqueueAnalysis
             }
         }
 
+        // An enqueue inside a finally block goes on to wherever the finally was entered from, which this walk does
+        // not know: assume a save. Elsewhere the end of a finally is already covered, since the branch that ran
+        // the finally also leads to its destination.
         var blocks = _graph.Blocks;
+        var inFinally = false;
+        for (var region = blocks[startBlock].EnclosingRegion; region is not null && !inFinally; region = region.EnclosingRegion)
+        {
+            inFinally = region.Kind == ControlFlowRegionKind.Finally;
+        }
+
         var visited = new bool[blocks.Length];
         var work = new Stack<int>();
-        if (!Successors(blocks[startBlock]))
+        if (!Successors(blocks[startBlock]) && inFinally)
         {
             return true;
         }
@@ -264,14 +273,15 @@ internal sealed class UnsavedEnqueueAnalysis
                 }
             }
 
-            if (!Successors(blocks[ordinal]))
+            if (!Successors(blocks[ordinal]) && inFinally)
             {
-                return true; // the end of a finally block: where it goes on is not known here, so assume a save
+                return true;
             }
         }
 
         return false;
 
+        // Queues the successors; false at the end of a finally block.
         bool Successors(BasicBlock block)
         {
             return Add(block.ConditionalSuccessor) & Add(block.FallThroughSuccessor);

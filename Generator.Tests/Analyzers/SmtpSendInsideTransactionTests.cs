@@ -237,6 +237,48 @@ public sealed class SmtpSendInsideTransactionTests
         }
         """);
 
+    [Fact]
+    public Task Optional_transaction_ends_on_the_null_side_of_a_null_check() => Verify("""
+        class C
+        {
+            void Place(ShopDb db, SmtpClient smtp, MailMessage mail, bool atomic)
+            {
+                var tx = atomic ? db.Database.BeginTransaction() : null;
+                db.SaveChanges();
+                [|smtp.Send(mail)|];
+                tx?.Commit();
+                smtp.Send(mail);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Optional_transaction_committed_under_if_not_null_does_not_warn_after() => Verify("""
+        class C
+        {
+            void Place(ShopDb db, SmtpClient smtp, MailMessage mail, bool atomic)
+            {
+                IDbContextTransaction? tx = null;
+                if (atomic)
+                {
+                    tx = db.Database.BeginTransaction();
+                }
+
+                db.SaveChanges();
+                if (tx is not null)
+                {
+                    tx.Commit();
+                }
+
+                smtp.Send(mail);
+                if (null != tx)
+                {
+                    smtp.Send(mail);
+                }
+            }
+        }
+        """);
+
     // ---- ADO.NET DbConnection.BeginTransaction ---------------------------------------------------------------
 
     [Fact]
@@ -427,6 +469,35 @@ public sealed class SmtpSendInsideTransactionTests
             {
                 using var scope = new TransactionScope(option);
                 smtp.Send(mail);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Scope_from_a_helper_method_warns_and_a_suppressing_helper_does_not() => Verify("""
+        static class Scopes
+        {
+            public static TransactionScope ReadCommitted()
+                => new(TransactionScopeOption.Required, new TransactionOptions { IsolationLevel = System.Transactions.IsolationLevel.ReadCommitted });
+
+            public static TransactionScope SuppressAmbient() => new(TransactionScopeOption.Suppress);
+        }
+
+        class C
+        {
+            void Place(SmtpClient smtp, MailMessage mail)
+            {
+                using (var scope = Scopes.ReadCommitted())
+                {
+                    [|smtp.Send(mail)|];
+                    scope.Complete();
+                }
+
+                smtp.Send(mail);
+                using (Scopes.SuppressAmbient())
+                {
+                    smtp.Send(mail);
+                }
             }
         }
         """);
@@ -1097,13 +1168,13 @@ public sealed class SmtpSendInsideTransactionTests
         Assert.Equal("TM3001", diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
         Assert.Equal(
-            "'SmtpClient.SendMailAsync' sends mail inside the transaction begun by 'BeginTransactionAsync' on line 19: the mail goes out "
+            "'SmtpClient.SendMailAsync' sends mail inside the transaction begun by 'BeginTransactionAsync' on line 18: the mail goes out "
             + "even if the transaction rolls back, and again each time the work is retried. Enqueue it through the TypedMail outbox "
             + "instead (db.Emails().Enqueue(...)), which sends it only once the transaction has committed.",
             diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
         var begin = Assert.Single(diagnostic.AdditionalLocations);
         Assert.Equal("db.Database.BeginTransactionAsync()", begin.SourceTree!.GetText().ToString(begin.SourceSpan));
-        Assert.Equal(18, begin.GetLineSpan().StartLinePosition.Line);
+        Assert.Equal(17, begin.GetLineSpan().StartLinePosition.Line);
     }
 
     [Fact]
