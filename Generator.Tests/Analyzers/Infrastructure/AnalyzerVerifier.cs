@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
@@ -15,14 +16,17 @@ public static class AnalyzerVerifier
 {
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    /// <summary>The test code plus <see cref="AnalyzerSources"/>, as a library with nullable enabled.</summary>
-    public static CSharpCompilation Compilation(string code)
+    /// <summary>
+    /// The test code plus <see cref="AnalyzerSources"/>, as a library with nullable enabled. The files are named
+    /// <c>Test.cs</c>, <c>MailKit.cs</c> and <c>App.cs</c> in <paramref name="directory"/>.
+    /// </summary>
+    public static CSharpCompilation Compilation(string code, string directory = "")
         => CSharpCompilation.Create(
             "AnalyzerTests",
             [
-                CSharpSyntaxTree.ParseText(code, ParseOptions, path: "Test.cs"),
-                CSharpSyntaxTree.ParseText(AnalyzerSources.MailKit, ParseOptions, path: "MailKit.cs"),
-                CSharpSyntaxTree.ParseText(AnalyzerSources.App, ParseOptions, path: "App.cs"),
+                CSharpSyntaxTree.ParseText(code, ParseOptions, path: Path.Combine(directory, "Test.cs")),
+                CSharpSyntaxTree.ParseText(AnalyzerSources.MailKit, ParseOptions, path: Path.Combine(directory, "MailKit.cs")),
+                CSharpSyntaxTree.ParseText(AnalyzerSources.App, ParseOptions, path: Path.Combine(directory, "App.cs")),
             ],
             TestReferences.All,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
