@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -83,6 +82,17 @@ public sealed class AnalyzerDescriptorTests
 
     private static IEnumerable<DiagnosticDescriptor> Descriptors() => Analyzers().SelectMany(a => a.SupportedDiagnostics);
 
-    private static string RepoRoot([CallerFilePath] string file = "")
-        => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+    /// <summary>The folder holding TypedMail.sln (not found from the source path: CI maps source paths to /_/).</summary>
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "TypedMail.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("TypedMail.sln not found above " + AppContext.BaseDirectory);
+    }
 }
