@@ -956,6 +956,88 @@ public sealed class SmtpSendInsideTransactionTests
         }
         """);
 
+    [Fact]
+    public Task Exception_filters_switches_gotos_locks_and_recursion_are_followed() => Verify("""
+        class C
+        {
+            private readonly object _gate = new();
+
+            static bool Log(Exception e) => e.Message.Length > 0;
+
+            void Place(ShopDb db, SmtpClient smtp, MailMessage mail, int kind)
+            {
+                using var tx = db.Database.BeginTransaction();
+                try
+                {
+                    db.SaveChanges();
+                }
+                catch (Exception e) when (Log(e))
+                {
+                    [|smtp.Send(mail)|];
+                }
+
+                switch (kind)
+                {
+                    case 1:
+                        lock (_gate)
+                        {
+                            [|smtp.Send(mail)|];
+                        }
+
+                        break;
+                    case 2:
+                        goto done;
+                    default:
+                        Retry(3);
+                        break;
+                }
+
+                tx.Commit();
+            done: // reached from case 2 without the commit
+                [|smtp.Send(mail)|];
+
+                void Retry(int left)
+                {
+                    if (left > 0)
+                    {
+                        Retry(left - 1);
+                    }
+
+                    [|smtp.Send(mail)|];
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Iterators_async_streams_and_nested_lambdas_are_followed() => Verify("""
+        class C
+        {
+            IEnumerable<int> Iterate(ShopDb db, SmtpClient smtp, MailMessage mail)
+            {
+                using var tx = db.Database.BeginTransaction();
+                yield return 1;
+                [|smtp.Send(mail)|];
+                tx.Commit();
+                yield return 2;
+                smtp.Send(mail);
+            }
+
+            async IAsyncEnumerable<int> Stream(DbConnection connection, SmtpClient smtp, IEnumerable<MailMessage> mails)
+            {
+                await using var tx = await connection.BeginTransactionAsync();
+                foreach (var batch in mails.Chunk(10))
+                {
+                    await Task.WhenAll(batch.Select(m => Task.Run(() => [|smtp.SendMailAsync(m)|])));
+                    yield return batch.Length;
+                }
+
+                await tx.CommitAsync();
+                await Task.WhenAll(mails.Select(m => smtp.SendMailAsync(m)));
+            }
+        }
+        """);
+
     // ---- What counts as a send and as a transaction -------------------------------------------------------
 
     [Fact]
