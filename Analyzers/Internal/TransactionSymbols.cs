@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -27,6 +28,7 @@ internal sealed class TransactionSymbols
     private readonly INamedTypeSymbol? _mailKitTransport;
     private readonly INamedTypeSymbol? _mailKitSmtpClient;
     private readonly INamedTypeSymbol? _emailTransport;
+    private readonly (INamedTypeSymbol Type, string[] Methods)[] _otherSenders;
     private readonly IMethodSymbol? _emailTransportSendAsync;
     private readonly INamedTypeSymbol? _transactionScope;
     private readonly INamedTypeSymbol? _transactionScopeOption;
@@ -47,6 +49,7 @@ internal sealed class TransactionSymbols
             _emailTransportSendAsync = member as IMethodSymbol;
         }
 
+        _otherSenders = OtherSenders(compilation);
         _transactionScope = compilation.GetBestTypeByMetadataName("System.Transactions.TransactionScope");
         _transactionScopeOption = compilation.GetBestTypeByMetadataName("System.Transactions.TransactionScopeOption");
         _systemTransaction = compilation.GetBestTypeByMetadataName("System.Transactions.Transaction");
@@ -60,7 +63,8 @@ internal sealed class TransactionSymbols
     {
         var symbols = new TransactionSymbols(compilation);
         var canSend = symbols._netSmtpClient is not null || symbols._mailKitTransportInterface is not null
-            || symbols._mailKitTransport is not null || symbols._mailKitSmtpClient is not null || symbols._emailTransportSendAsync is not null;
+            || symbols._mailKitTransport is not null || symbols._mailKitSmtpClient is not null || symbols._emailTransportSendAsync is not null
+            || symbols._otherSenders.Length > 0;
         var canBegin = symbols._transactionScope is not null || symbols._dbContextTransaction is not null || symbols._dbTransaction is not null;
         return canSend && canBegin ? symbols : null;
     }
@@ -68,7 +72,8 @@ internal sealed class TransactionSymbols
     /// <summary>
     /// Whether a call sends mail: <c>System.Net.Mail.SmtpClient</c> Send/SendAsync/SendMailAsync, MailKit's
     /// <c>IMailTransport</c>/<c>MailTransport</c>/<c>SmtpClient</c> Send/SendAsync (and their subclasses), or
-    /// <c>TypedMail.Transports.IEmailTransport.SendAsync</c> and its implementations.
+    /// <c>TypedMail.Transports.IEmailTransport.SendAsync</c> and its implementations; and the well-known mail APIs of
+    /// <see cref="OtherSenders"/>.
     /// </summary>
     public bool IsSend(IMethodSymbol method)
     {
@@ -85,8 +90,63 @@ internal sealed class TransactionSymbols
                     || SymbolEqualityComparer.Default.Equals(
                         type.FindImplementationForInterfaceMember(_emailTransportSendAsync)?.OriginalDefinition, method.OriginalDefinition);
             default:
+                foreach (var (sender, methods) in _otherSenders)
+                {
+                    if (System.Array.IndexOf(methods, method.Name) >= 0 && ImplementsInterfaceMethod(type, method, sender))
+                    {
+                        return true;
+                    }
+                }
+
                 return false;
         }
+    }
+
+    /// <summary>Whether <paramref name="method"/> is a method of <paramref name="sender"/> (an interface) or implements one.</summary>
+    private static bool ImplementsInterfaceMethod(INamedTypeSymbol type, IMethodSymbol method, INamedTypeSymbol sender)
+    {
+        var candidates = SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, sender)
+            ? new[] { type }
+            : type.AllInterfaces.Where(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, sender)).ToArray();
+        foreach (var implemented in candidates)
+        {
+            foreach (var member in implemented.GetMembers(method.Name))
+            {
+                if (SymbolEqualityComparer.Default.Equals(member.OriginalDefinition, method.OriginalDefinition)
+                    || SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Well-known mail APIs that applications put in front of SMTP, matched like the others by metadata name:
+    /// ASP.NET Core Identity's <c>IEmailSender</c> (and <c>IEmailSender&lt;TUser&gt;</c>), FluentEmail's
+    /// <c>IFluentEmail</c>, and SendGrid's <c>ISendGridClient</c>, with their implementations.
+    /// </summary>
+    private static (INamedTypeSymbol Type, string[] Methods)[] OtherSenders(Compilation compilation)
+    {
+        var known = new (string Type, string[] Methods)[]
+        {
+            ("Microsoft.AspNetCore.Identity.UI.Services.IEmailSender", ["SendEmailAsync"]),
+            ("Microsoft.AspNetCore.Identity.IEmailSender`1", ["SendConfirmationLinkAsync", "SendPasswordResetLinkAsync", "SendPasswordResetCodeAsync"]),
+            ("FluentEmail.Core.IFluentEmail", ["Send", "SendAsync"]),
+            ("SendGrid.ISendGridClient", ["SendEmailAsync"]),
+        };
+        var found = new System.Collections.Generic.List<(INamedTypeSymbol, string[])>();
+        foreach (var (name, methods) in known)
+        {
+            if (compilation.GetBestTypeByMetadataName(name) is { } type)
+            {
+                found.Add((type, methods));
+            }
+        }
+
+        return found.ToArray();
     }
 
     /// <summary>

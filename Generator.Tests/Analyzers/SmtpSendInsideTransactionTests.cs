@@ -1172,6 +1172,38 @@ public sealed class SmtpSendInsideTransactionTests
         """);
 
     [Fact]
+    public Task Well_known_mail_apis_warn_inside_and_not_after() => Verify("""
+        sealed class SmtpEmailSender : Microsoft.AspNetCore.Identity.UI.Services.IEmailSender
+        {
+            public Task SendEmailAsync(string email, string subject, string htmlMessage) => Task.CompletedTask;
+            public Task SendEmailAsync(string email) => Task.CompletedTask;
+        }
+
+        class C
+        {
+            async Task Register(
+                ShopDb db,
+                Microsoft.AspNetCore.Identity.UI.Services.IEmailSender sender,
+                SmtpEmailSender smtpSender,
+                Microsoft.AspNetCore.Identity.IEmailSender<Order> identitySender,
+                FluentEmail.Core.IFluentEmail fluent,
+                SendGrid.ISendGridClient sendGrid)
+            {
+                await using var tx = await db.Database.BeginTransactionAsync();
+                await [|sender.SendEmailAsync("a@example.com", "Welcome", "<p>Hi</p>")|];
+                await [|smtpSender.SendEmailAsync("a@example.com", "Welcome", "<p>Hi</p>")|];
+                await smtpSender.SendEmailAsync("not the interface method");
+                await [|identitySender.SendConfirmationLinkAsync(new Order(), "a@example.com", "https://example.com")|];
+                await [|fluent.To("a@example.com").SendAsync()|];
+                await [|sendGrid.SendEmailAsync(new object())|];
+                await tx.CommitAsync();
+                await sender.SendEmailAsync("a@example.com", "Welcome", "<p>Hi</p>");
+                await fluent.SendAsync();
+            }
+        }
+        """);
+
+    [Fact]
     public Task TypedMail_transport_sends_warn() => Verify("""
         sealed class ConsoleTransport : IEmailTransport
         {

@@ -47,6 +47,42 @@ public static class AnalyzerSources
         }
         """;
 
+    /// <summary>The shape of other well-known mail APIs (ASP.NET Core Identity, FluentEmail, SendGrid), also matched by metadata name.</summary>
+    public const string OtherMailApis = """
+        namespace Microsoft.AspNetCore.Identity.UI.Services
+        {
+            public interface IEmailSender
+            {
+                System.Threading.Tasks.Task SendEmailAsync(string email, string subject, string htmlMessage);
+            }
+        }
+
+        namespace Microsoft.AspNetCore.Identity
+        {
+            public interface IEmailSender<TUser> where TUser : class
+            {
+                System.Threading.Tasks.Task SendConfirmationLinkAsync(TUser user, string email, string confirmationLink);
+            }
+        }
+
+        namespace FluentEmail.Core
+        {
+            public interface IFluentEmail
+            {
+                IFluentEmail To(string address);
+                System.Threading.Tasks.Task<bool> SendAsync(System.Threading.CancellationToken? token = null);
+            }
+        }
+
+        namespace SendGrid
+        {
+            public interface ISendGridClient
+            {
+                System.Threading.Tasks.Task<object> SendEmailAsync(object message, System.Threading.CancellationToken cancellationToken = default);
+            }
+        }
+        """;
+
     /// <summary>
     /// An application: a context with an outbox, a context factory, and one email with an <c>Enqueue</c> method of
     /// the shape the generator emits (one test runs the real generator to keep the two in step).

@@ -18,7 +18,7 @@ public static class AnalyzerVerifier
 
     /// <summary>
     /// The test code plus <see cref="AnalyzerSources"/>, as a library with nullable enabled. The files are named
-    /// <c>Test.cs</c>, <c>MailKit.cs</c> and <c>App.cs</c> in <paramref name="directory"/>.
+    /// <c>Test.cs</c>, <c>MailKit.cs</c>, <c>OtherMailApis.cs</c> and <c>App.cs</c> in <paramref name="directory"/>.
     /// </summary>
     public static CSharpCompilation Compilation(string code, string directory = "")
         => CSharpCompilation.Create(
@@ -26,6 +26,7 @@ public static class AnalyzerVerifier
             [
                 CSharpSyntaxTree.ParseText(code, ParseOptions, path: Path.Combine(directory, "Test.cs")),
                 CSharpSyntaxTree.ParseText(AnalyzerSources.MailKit, ParseOptions, path: Path.Combine(directory, "MailKit.cs")),
+                CSharpSyntaxTree.ParseText(AnalyzerSources.OtherMailApis, ParseOptions, path: Path.Combine(directory, "OtherMailApis.cs")),
                 CSharpSyntaxTree.ParseText(AnalyzerSources.App, ParseOptions, path: Path.Combine(directory, "App.cs")),
             ],
             TestReferences.All,

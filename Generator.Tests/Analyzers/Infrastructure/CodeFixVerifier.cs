@@ -31,6 +31,7 @@ public static class CodeFixVerifier
         var document = project.AddDocument("Test.cs", SourceText.From(code));
         project = document.Project
             .AddDocument("MailKit.cs", SourceText.From(AnalyzerSources.MailKit)).Project
+            .AddDocument("OtherMailApis.cs", SourceText.From(AnalyzerSources.OtherMailApis)).Project
             .AddDocument("App.cs", SourceText.From(AnalyzerSources.App)).Project;
         document = project.GetDocument(document.Id)!;
 
