@@ -521,12 +521,12 @@ public sealed partial class OutboxDispatcher<TContext>
 
     private static void Detach(DbContext db, OutboxMessage message)
     {
-        foreach (var r in message.Recipients)
+        foreach (var r in message.Recipients.ToList())
         {
             db.Entry(r).State = EntityState.Detached;
         }
 
-        foreach (var a in message.Attempts)
+        foreach (var a in message.Attempts.ToList())
         {
             db.Entry(a).State = EntityState.Detached;
         }

@@ -194,12 +194,13 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
                 continue;
             }
 
-            foreach (var recipient in message.Recipients)
+            // Detaching a dependent removes it from the navigation: iterate over copies.
+            foreach (var recipient in message.Recipients.ToList())
             {
                 context.Entry(recipient).State = EntityState.Detached;
             }
 
-            foreach (var attachment in message.Attachments)
+            foreach (var attachment in message.Attachments.ToList())
             {
                 context.Entry(attachment).State = EntityState.Detached;
             }
