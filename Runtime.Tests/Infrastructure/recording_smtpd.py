@@ -44,7 +44,7 @@ class Recorder:
         message_id = (message.get("Message-ID") or "").strip("<> ")
         locals_ = [r.split("@")[0] for r in envelope.rcpt_tos]
         if any(l.startswith("drop-") for l in locals_) and self.first_time("drop:" + message_id):
-            session.transport.close()
+            server.transport.close()
             return "421 4.4.2 Connection dropped"
         if any(l.startswith("stall-") for l in locals_) and self.first_time("stall:" + message_id):
             await asyncio.sleep(self.stall)
