@@ -52,7 +52,8 @@ public sealed class PostgresCluster : IDisposable
     public string CreateDatabase()
     {
         var name = $"t{Interlocked.Increment(ref _databases)}_{Guid.NewGuid().ToString("N")[..8]}";
-        using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        // Not pooled: a pooled maintenance connection would not survive Restart().
+        using var connection = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
         connection.Open();
         using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
         command.ExecuteNonQuery();
