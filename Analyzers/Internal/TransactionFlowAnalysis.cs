@@ -23,8 +23,9 @@ internal readonly record struct SendInTransaction(IInvocationOperation Send, Tra
 /// begin sites shares the last bit among the rest, which can only end them together).
 /// </summary>
 /// <remarks>
-/// <para>A transaction opens at <c>new TransactionScope(...)</c> (not <c>Suppress</c>) or a <c>Begin…Transaction…</c>
-/// call that returns an EF Core or ADO.NET transaction. It ends at:</para>
+/// <para>A transaction opens at <c>new TransactionScope(...)</c> (not <c>Suppress</c>), a call that returns a
+/// <c>TransactionScope</c>, or a <c>Begin…Transaction…</c> call that returns an EF Core or ADO.NET transaction. What
+/// holds it is tracked through assignments and flow captures (<c>var tx = cond ? Begin() : null</c>). It ends at:</para>
 /// <list type="bullet">
 /// <item>Commit, Rollback or Dispose (sync or async) on the variable, field or capture that holds it, including the
 /// implicit Dispose of a <c>using</c> (the graph's finally region);</item>
@@ -33,7 +34,8 @@ internal readonly record struct SendInTransaction(IInvocationOperation Send, Tra
 /// <c>Database.CommitTransaction()</c>/<c>RollbackTransaction()</c>;</item>
 /// <item>a call whose name contains <c>Commit</c> or <c>Rollback</c> that is passed the transaction, or any such call
 /// when the transaction object was not kept (a unit of work that begins and commits for you);</item>
-/// <item>the end of the scope of the local that holds it.</item>
+/// <item>the end of the scope of the local that holds it (unless something else still holds it);</item>
+/// <item>the null side of a null check of what holds it (<c>tx?.Commit()</c>, <c>if (tx != null)</c>).</item>
 /// </list>
 /// <para><c>TransactionScope.Complete()</c> does not end a scope: the transaction commits when the scope is disposed,
 /// and that commit can still fail.</para>
