@@ -52,8 +52,10 @@ internal sealed class OutboxSymbols
     public bool IsEmailOutbox(ITypeSymbol? type) => SymbolEqualityComparer.Default.Equals(type, _emailOutbox);
 
     /// <summary>
-    /// Whether a value is a context made right here: <c>new AppDb(...)</c>, or
-    /// <c>factory.CreateDbContext()</c> / <c>await factory.CreateDbContextAsync()</c>.
+    /// Whether a value is a context made right here: <c>new AppDb(...)</c>,
+    /// <c>factory.CreateDbContext()</c> / <c>await factory.CreateDbContextAsync()</c>, or
+    /// <c>scope.ServiceProvider.GetRequiredService&lt;AppDb&gt;()</c> from a DI scope the method creates
+    /// (<c>using var scope = scopeFactory.CreateScope();</c>), as background services do.
     /// </summary>
     public bool IsContextCreation(IOperation value)
         => value.WalkDownAwait() switch
@@ -61,6 +63,27 @@ internal sealed class OutboxSymbols
             IObjectCreationOperation creation => IsDbContext(creation.Type),
             IInvocationOperation { TargetMethod.Name: "CreateDbContext" or "CreateDbContextAsync" } invocation
                 => IsDbContext(invocation.TargetMethod.ReturnType.UnwrapTask()),
+            IInvocationOperation { TargetMethod.Name: "GetRequiredService" or "GetService" } resolve
+                => IsDbContext(resolve.TargetMethod.ReturnType)
+                    && resolve.Receiver() is IPropertyReferenceOperation { Property.Name: "ServiceProvider", Instance: ILocalReferenceOperation scope }
+                    && IsScopeCreatedHere(scope),
             _ => false,
         };
+
+    /// <summary>Whether a local is declared with <c>CreateScope()</c> or <c>CreateAsyncScope()</c>.</summary>
+    private static bool IsScopeCreatedHere(ILocalReferenceOperation scope)
+    {
+        foreach (var reference in scope.Local.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree == scope.Syntax.SyntaxTree
+                && scope.SemanticModel?.GetOperation(reference.GetSyntax()) is IVariableDeclaratorOperation declarator
+                && (declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer)?.Value.WalkDownAwait()
+                    is IInvocationOperation { TargetMethod.Name: "CreateScope" or "CreateAsyncScope" })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -18,6 +18,7 @@ public sealed class EnqueueWithoutSaveChangesTests
         using System.Threading;
         using System.Threading.Tasks;
         using Microsoft.EntityFrameworkCore;
+        using Microsoft.Extensions.DependencyInjection;
         using Shop;
         using TypedMail;
 
@@ -93,6 +94,33 @@ public sealed class EnqueueWithoutSaveChangesTests
                     db.Emails().Enqueue(new WelcomeEmail(name), "ada@example.com");
                     db.SaveChanges(acceptAllChangesOnSuccess: true);
                 }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Context_from_a_DI_scope_the_method_creates_warns_when_unsaved() => Verify("""
+        class Worker(Microsoft.Extensions.DependencyInjection.IServiceScopeFactory scopes, IServiceProvider root)
+        {
+            async Task Unsaved(string name)
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<ShopDb>();
+                [|db.Emails().Enqueue(new WelcomeEmail(name), "a@example.com")|];
+            }
+
+            async Task Saved(string name)
+            {
+                using var scope = scopes.CreateScope();
+                var db = scope.ServiceProvider.GetRequiredService<ShopDb>();
+                db.Emails().Enqueue(new WelcomeEmail(name), "a@example.com");
+                await db.SaveChangesAsync();
+            }
+
+            void FromTheRootProvider(string name)
+            {
+                var db = root.GetRequiredService<ShopDb>();
+                db.Emails().Enqueue(new WelcomeEmail(name), "a@example.com");
             }
         }
         """);
