@@ -12,6 +12,9 @@ internal static class DiagnosticIds
     /// <summary>An email is enqueued on a context created in the method, and no SaveChanges follows.</summary>
     public const string EnqueueWithoutSaveChanges = "TM3002";
 
+    /// <summary>A method of the compilation that sends mail is called while a database transaction is open.</summary>
+    public const string SendingCallInsideTransaction = "TM3003";
+
     /// <summary>The help link for an ID: its heading in docs/diagnostics.md.</summary>
     public static string HelpLink(string id) => HelpBase + id.ToLowerInvariant();
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -10,10 +11,12 @@ using TypedMail.Analyzers.Internal;
 namespace TypedMail.Analyzers;
 
 /// <summary>
-/// TM3001: mail is sent (System.Net.Mail, MailKit or a TypedMail transport) while a database transaction or
-/// <c>TransactionScope</c> may be open. The mail goes out even if the transaction rolls back, and again each time
-/// the work is retried. Found with a flow analysis over the method's control flow graph; see
-/// <see cref="TransactionFlowAnalysis"/> for what opens and ends a transaction.
+/// TM3001: mail is sent (System.Net.Mail, MailKit, a TypedMail transport, or a well-known mail API) while a
+/// database transaction or <c>TransactionScope</c> may be open. The mail goes out even if the transaction rolls
+/// back, and again each time the work is retried. Found with a flow analysis over the method's control flow graph;
+/// see <see cref="TransactionFlowAnalysis"/> for what opens and ends a transaction.
+/// TM3003: the same, one call away: a method of the project that sends when it runs is called inside a
+/// transaction. Reported at the end of the compilation (see <see cref="SendingCalls"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
@@ -37,8 +40,21 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
             + "TypedMail outbox, or send it after the transaction has committed.",
         helpLinkUri: DiagnosticIds.HelpLink(DiagnosticIds.SmtpSendInsideTransaction));
 
+    private static readonly DiagnosticDescriptor CallRule = new(
+        DiagnosticIds.SendingCallInsideTransaction,
+        title: "A method that sends mail is called inside a database transaction",
+        messageFormat: "'{0}' sends mail (it calls '{1}') and runs here inside the transaction begun by '{2}' on line {3}: the mail goes out even if the transaction rolls back, and again each time the work is retried. Enqueue the mail through the TypedMail outbox instead (db.Emails().Enqueue(...)), or call this after the commit.",
+        category: "Reliability",
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "The same problem as TM3001, one call away: a method of this project (an email service, a notifier) sends mail "
+            + "directly, and it is called while a transaction is open. Found at the end of the compilation, so it shows in builds "
+            + "and in full-solution analysis.",
+        helpLinkUri: DiagnosticIds.HelpLink(DiagnosticIds.SendingCallInsideTransaction),
+        customTags: WellKnownDiagnosticTags.CompilationEnd);
+
     /// <inheritdoc/>
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule, CallRule);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -53,25 +69,40 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterOperationBlockAction(block => AnalyzeBlocks(block, symbols));
+            var calls = new SendingCalls();
+            var assembly = start.Compilation.Assembly;
+            bool IsOwnMethod(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, assembly);
+            start.RegisterOperationBlockAction(block => AnalyzeBlocks(block, symbols, IsOwnMethod, calls));
+            start.RegisterCompilationEndAction(end => ReportSendingCalls(end, calls));
         });
     }
 
-    private static void AnalyzeBlocks(OperationBlockAnalysisContext context, TransactionSymbols symbols)
+    private static void AnalyzeBlocks(OperationBlockAnalysisContext context, TransactionSymbols symbols, Func<IMethodSymbol, bool> isOwnMethod, SendingCalls calls)
     {
         foreach (var block in context.OperationBlocks)
         {
-            if (!block.Kind.HasFlowGraph() || !MaySendInsideTransaction(block, symbols))
+            if (!block.Kind.HasFlowGraph() || !MayMatter(block, symbols, isOwnMethod))
             {
                 continue;
             }
 
             var graph = context.GetControlFlowGraph(block);
-            var reported = new HashSet<TextSpan>();
-            foreach (var finding in TransactionFlowAnalysis.Run(graph, symbols, context.CancellationToken))
+            var result = TransactionFlowAnalysis.Run(graph, symbols, isOwnMethod, context.CancellationToken);
+            if (result.SendWhenCalled is { } send && context.OwningSymbol is IMethodSymbol owner)
             {
-                var send = finding.Send;
-                if (!reported.Add(send.Syntax.Span))
+                calls.AddSender(owner, send.TargetMethod, send.Syntax.GetLocation());
+            }
+
+            foreach (var call in result.Calls)
+            {
+                calls.AddCall(call.Send.TargetMethod, call.Send.Syntax.GetLocation(), call.Transaction);
+            }
+
+            var reported = new HashSet<TextSpan>();
+            foreach (var finding in result.Sends)
+            {
+                var found = finding.Send;
+                if (!reported.Add(found.Syntax.Span))
                 {
                     continue;
                 }
@@ -87,39 +118,59 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
                 var beginLocation = site.Begin.Syntax.GetLocation();
                 context.ReportDiagnostic(Diagnostic.Create(
                     Rule,
-                    send.Syntax.GetLocation(),
+                    found.Syntax.GetLocation(),
                     additionalLocations: [beginLocation],
                     properties: properties.ToImmutable(),
-                    send.TargetMethod.ContainingType.Name + "." + send.TargetMethod.Name,
-                    site.Begin is IInvocationOperation begin ? begin.TargetMethod.Name : "new TransactionScope",
-                    (beginLocation.GetLineSpan().StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture)));
+                    found.TargetMethod.ContainingType.Name + "." + found.TargetMethod.Name,
+                    BeginName(site),
+                    Line(beginLocation)));
             }
         }
     }
 
-    /// <summary>A cheap pass before building the graph: the block must both send and begin a transaction.</summary>
-    private static bool MaySendInsideTransaction(IOperation block, TransactionSymbols symbols)
+    private static void ReportSendingCalls(CompilationAnalysisContext context, SendingCalls calls)
     {
-        bool sends = false, begins = false;
+        foreach (var (call, site, callee, send, sendLocation) in calls.Found())
+        {
+            var beginLocation = site.Begin.Syntax.GetLocation();
+            context.ReportDiagnostic(Diagnostic.Create(
+                CallRule,
+                call,
+                additionalLocations: [beginLocation, sendLocation],
+                callee.ContainingType.Name + "." + callee.Name,
+                send,
+                BeginName(site),
+                Line(beginLocation)));
+        }
+    }
+
+    private static string BeginName(TransactionSite site) => site.Begin is IInvocationOperation begin ? begin.TargetMethod.Name : "new TransactionScope";
+
+    private static string Line(Location location) => (location.GetLineSpan().StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A cheap pass before building the graph: the block sends (it may be inside its own transaction, or be a
+    /// wrapper that others call in theirs), or it begins a transaction and calls one of the compilation's methods.
+    /// </summary>
+    private static bool MayMatter(IOperation block, TransactionSymbols symbols, Func<IMethodSymbol, bool> isOwnMethod)
+    {
+        bool begins = false, callsOwn = false;
         foreach (var operation in block.Descendants())
         {
             switch (operation)
             {
+                case IInvocationOperation invocation when symbols.IsSend(invocation.TargetMethod):
+                    return true;
                 case IInvocationOperation invocation:
-                    sends |= symbols.IsSend(invocation.TargetMethod);
                     begins |= symbols.IsDatabaseBegin(invocation) || symbols.IsScopeFactory(invocation);
+                    callsOwn |= invocation.TargetMethod.MethodKind == MethodKind.Ordinary && isOwnMethod(invocation.TargetMethod);
                     break;
                 case IObjectCreationOperation creation:
                     begins |= symbols.IsScopeBegin(creation);
                     break;
             }
-
-            if (sends && begins)
-            {
-                return true;
-            }
         }
 
-        return false;
+        return begins && callsOwn;
     }
 }

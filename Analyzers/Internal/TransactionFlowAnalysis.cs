@@ -14,8 +14,14 @@ namespace TypedMail.Analyzers.Internal;
 /// <param name="Bit">The bit that stands for this transaction in a flow state.</param>
 internal sealed record TransactionSite(IOperation Begin, TransactionKind Kind, HolderKey? Holder, ulong Bit);
 
-/// <summary>A send that can run while a transaction is open, and (the first of) the transactions open there.</summary>
+/// <summary>A send (or a call) that can run while a transaction is open, and (the first of) the transactions open there.</summary>
 internal readonly record struct SendInTransaction(IInvocationOperation Send, TransactionSite Transaction);
+
+/// <summary>What one method's analysis found.</summary>
+/// <param name="Sends">Sends that run while a transaction begun in the method is open (TM3001).</param>
+/// <param name="SendWhenCalled">A send that runs when the method runs, while its caller's transaction is still open, if any.</param>
+/// <param name="Calls">Calls to the compilation's own methods made while a transaction begun in the method is open.</param>
+internal sealed record TransactionFlowResult(List<SendInTransaction> Sends, IInvocationOperation? SendWhenCalled, List<SendInTransaction> Calls);
 
 /// <summary>
 /// A forward "may be open" data-flow analysis over a method's <see cref="ControlFlowGraph"/>: which transactions
@@ -44,6 +50,9 @@ internal readonly record struct SendInTransaction(IInvocationOperation Send, Tra
 /// <c>After…</c>, <c>Register…</c>, <c>Schedule…</c>, <c>Enqueue…</c>, <c>Defer…</c>, <c>Subscribe…</c>) or takes an
 /// expression tree. Every lambda and local function is also analyzed on its own, from a state with nothing open.
 /// Exceptions: a catch handler starts from every state seen in its try block, after the finally blocks between.</para>
+/// <para>The method's own graph starts with one pseudo-transaction open, the caller's (bit 0, held by nobody, so a
+/// commit helper or an untracked commit ends it like any database transaction): a send reached with it still open
+/// runs inside whatever transaction the method is called in.</para>
 /// </remarks>
 internal sealed class TransactionFlowAnalysis
 {
@@ -63,30 +72,55 @@ internal sealed class TransactionFlowAnalysis
     private readonly Queue<ControlFlowGraph> _standalone = new();
     private readonly HashSet<ControlFlowGraph> _queued = new();
     private readonly Dictionary<IInvocationOperation, ulong> _sends = new();
+    private readonly Dictionary<IInvocationOperation, ulong> _calls = new();
+    private readonly Func<IMethodSymbol, bool> _isOwnMethod;
 
-    private TransactionFlowAnalysis(TransactionSymbols symbols, CancellationToken cancellationToken)
+    /// <summary>The caller's transaction, open when the method's own graph starts.</summary>
+    private const ulong CallerBit = 1;
+
+    private TransactionFlowAnalysis(ControlFlowGraph root, TransactionSymbols symbols, Func<IMethodSymbol, bool> isOwnMethod, CancellationToken cancellationToken)
     {
         _symbols = symbols;
+        _isOwnMethod = isOwnMethod;
         _cancellationToken = cancellationToken;
+        _sites.Add(new TransactionSite(root.OriginalOperation, TransactionKind.Database, null, CallerBit));
     }
 
-    /// <summary>Every send in <paramref name="root"/> (and its lambdas and local functions) that can run inside a transaction.</summary>
-    public static List<SendInTransaction> Run(ControlFlowGraph root, TransactionSymbols symbols, CancellationToken cancellationToken)
+    /// <summary>
+    /// Analyzes <paramref name="root"/> (and its lambdas and local functions): the sends that can run inside a
+    /// transaction, and the calls to methods for which <paramref name="isOwnMethod"/> holds made inside one.
+    /// </summary>
+    public static TransactionFlowResult Run(ControlFlowGraph root, TransactionSymbols symbols, Func<IMethodSymbol, bool> isOwnMethod, CancellationToken cancellationToken)
     {
-        var analysis = new TransactionFlowAnalysis(symbols, cancellationToken);
-        analysis.AnalyzeGraph(root, 0);
+        var analysis = new TransactionFlowAnalysis(root, symbols, isOwnMethod, cancellationToken);
+        analysis.AnalyzeGraph(root, CallerBit);
         while (analysis._standalone.Count > 0)
         {
             analysis.AnalyzeGraph(analysis._standalone.Dequeue(), 0);
         }
 
-        var found = new List<SendInTransaction>(analysis._sends.Count);
+        var sends = new List<SendInTransaction>();
+        IInvocationOperation? sendWhenCalled = null;
         foreach (var pair in analysis._sends)
         {
-            found.Add(new SendInTransaction(pair.Key, analysis.FirstSite(pair.Value)));
+            if ((pair.Value & ~CallerBit) != 0)
+            {
+                sends.Add(new SendInTransaction(pair.Key, analysis.FirstSite(pair.Value & ~CallerBit)));
+            }
+
+            if ((pair.Value & CallerBit) != 0 && (sendWhenCalled is null || pair.Key.Syntax.SpanStart < sendWhenCalled.Syntax.SpanStart))
+            {
+                sendWhenCalled = pair.Key;
+            }
         }
 
-        return found;
+        var calls = new List<SendInTransaction>(analysis._calls.Count);
+        foreach (var pair in analysis._calls)
+        {
+            calls.Add(new SendInTransaction(pair.Key, analysis.FirstSite(pair.Value)));
+        }
+
+        return new TransactionFlowResult(sends, sendWhenCalled, calls);
     }
 
     private TransactionSite FirstSite(ulong state)
@@ -392,6 +426,11 @@ internal sealed class TransactionFlowAnalysis
             }
 
             return state;
+        }
+
+        if ((state & ~CallerBit) != 0 && method.MethodKind == MethodKind.Ordinary && _isOwnMethod(method))
+        {
+            _calls[invocation] = _calls.Get(invocation) | (state & ~CallerBit);
         }
 
         if (_symbols.IsDatabaseBegin(invocation))
