@@ -5,13 +5,13 @@ namespace TypedMail.AnalyzerTiming;
 
 /// <summary>
 /// Writes a large C# file of order-handling methods that mixes what the analyzers look for (transactions,
-/// TransactionScopes, sends, enqueues) with ordinary code, in ten shapes that repeat.
+/// TransactionScopes, sends, enqueues, a mail-sending helper) with ordinary code, in ten shapes that repeat.
 /// </summary>
 internal static class LargeProject
 {
     /// <summary>How many methods of <paramref name="methods"/> each diagnostic should be reported for.</summary>
-    public static (int SendInTransaction, int UnsavedEnqueue) Expected(int methods)
-        => (Count(methods, 0) + Count(methods, 2) + Count(methods, 3) + Count(methods, 4), Count(methods, 5));
+    public static (int SendInTransaction, int UnsavedEnqueue, int SendingCall) Expected(int methods)
+        => (Count(methods, 0) + Count(methods, 2) + Count(methods, 3) + Count(methods, 4), Count(methods, 5), Count(methods, 2));
 
     private static int Count(int methods, int shape) => methods / 10 + (methods % 10 > shape ? 1 : 0);
 
@@ -63,6 +63,9 @@ internal static class LargeProject
 
             public sealed class OrderService(ShopDb db, DbConnection connection, SmtpClient smtp, IDbContextFactory<ShopDb> factory)
             {
+                private void NotifyWarehouse(IReadOnlyList<Order> orders)
+                    => smtp.Send("shop@example.com", "warehouse@example.com", "Ship", orders.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
             """);
         for (var i = 0; i < methods; i++)
         {
@@ -104,6 +107,7 @@ internal static class LargeProject
 
                             db.SaveChanges();
                             smtp.Send(mail);
+                            NotifyWarehouse(orders);
                             scope.Complete();
                         }
                     }
