@@ -95,7 +95,7 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
 
             foreach (var call in result.Calls)
             {
-                calls.AddCall(call.Send.TargetMethod, call.Send.Syntax.GetLocation(), call.Transaction);
+                calls.AddCall(call.Send.TargetMethod, call.Send.Syntax.GetLocation(), BeginName(call.Transaction), call.Transaction.Begin.Syntax.GetLocation());
             }
 
             var reported = new HashSet<TextSpan>();
@@ -130,16 +130,15 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
 
     private static void ReportSendingCalls(CompilationAnalysisContext context, SendingCalls calls)
     {
-        foreach (var (call, site, callee, send, sendLocation) in calls.Found())
+        foreach (var (call, begin, beginLocation, callee, send, sendLocation) in calls.Found())
         {
-            var beginLocation = site.Begin.Syntax.GetLocation();
             context.ReportDiagnostic(Diagnostic.Create(
                 CallRule,
                 call,
                 additionalLocations: [beginLocation, sendLocation],
                 callee.ContainingType.Name + "." + callee.Name,
                 send,
-                BeginName(site),
+                begin,
                 Line(beginLocation)));
         }
     }

@@ -13,28 +13,19 @@ namespace TypedMail.Analyzers.Internal;
 /// </summary>
 internal sealed class SendingCalls
 {
-    private readonly ConcurrentDictionary<IMethodSymbol, IMethodSymbol> _senders = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, Location> _sendLocations = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, string> _sendNames = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentBag<(IMethodSymbol Callee, Location Call, TransactionSite Transaction)> _calls = new();
+    private readonly ConcurrentDictionary<IMethodSymbol, (string Send, Location SendLocation)> _senders = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentBag<(IMethodSymbol Callee, Location Call, string Begin, Location BeginLocation)> _calls = new();
 
     /// <summary>Records that <paramref name="method"/> runs <paramref name="send"/> while its caller's transaction is open.</summary>
     public void AddSender(IMethodSymbol method, IMethodSymbol send, Location sendLocation)
-    {
-        var definition = method.OriginalDefinition;
-        if (_senders.TryAdd(definition, definition))
-        {
-            _sendNames[definition] = send.ContainingType.Name + "." + send.Name;
-            _sendLocations[definition] = sendLocation;
-        }
-    }
+        => _senders.TryAdd(method.OriginalDefinition, (send.ContainingType.Name + "." + send.Name, sendLocation));
 
-    /// <summary>Records a call to one of the compilation's own methods made inside a transaction.</summary>
-    public void AddCall(IMethodSymbol callee, Location call, TransactionSite transaction)
-        => _calls.Add((callee.OriginalDefinition, call, transaction));
+    /// <summary>Records a call to one of the compilation's own methods made inside the transaction begun at <paramref name="beginLocation"/>.</summary>
+    public void AddCall(IMethodSymbol callee, Location call, string begin, Location beginLocation)
+        => _calls.Add((callee.OriginalDefinition, call, begin, beginLocation));
 
     /// <summary>The calls that reach a sender, each with the sender it reaches.</summary>
-    public IEnumerable<(Location Call, TransactionSite Transaction, IMethodSymbol Callee, string Send, Location SendLocation)> Found()
+    public IEnumerable<(Location Call, string Begin, Location BeginLocation, IMethodSymbol Callee, string Send, Location SendLocation)> Found()
     {
         // A call to an interface or base method reaches every implementation and override that sends.
         var reaches = new Dictionary<IMethodSymbol, IMethodSymbol>(SymbolEqualityComparer.Default);
@@ -59,11 +50,12 @@ internal sealed class SendingCalls
             }
         }
 
-        foreach (var (callee, call, transaction) in _calls.OrderBy(c => c.Call.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(c => c.Call.SourceSpan.Start))
+        foreach (var (callee, call, begin, beginLocation) in _calls.OrderBy(c => c.Call.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(c => c.Call.SourceSpan.Start))
         {
             if (reaches.TryGetValue(callee, out var sender))
             {
-                yield return (call, transaction, callee, _sendNames[sender], _sendLocations[sender]);
+                var (send, sendLocation) = _senders[sender];
+                yield return (call, begin, beginLocation, callee, send, sendLocation);
             }
         }
 
