@@ -11,16 +11,19 @@ public sealed class EmailAttachment
     /// <param name="content">The file's bytes.</param>
     /// <param name="contentId">For an inline part, the id the HTML refers to as <c>cid:{contentId}</c>; otherwise <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">
-    /// The file name is empty or contains a line break; the content type is not <c>type/subtype</c> with optional
+    /// The file name is empty or contains a control character such as a line break; the content type is not <c>type/subtype</c> with optional
     /// parameters; or the content id is not printable ASCII without spaces and angle brackets.
     /// </exception>
     public EmailAttachment(string fileName, string contentType, ReadOnlyMemory<byte> content, string? contentId = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
         ArgumentException.ThrowIfNullOrWhiteSpace(contentType);
-        if (fileName.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        foreach (var c in fileName)
         {
-            throw new ArgumentException($"Attachment file name '{fileName}' contains a line break.", nameof(fileName));
+            if (c is < ' ' or '\x7F')
+            {
+                throw new ArgumentException($"Attachment file name '{fileName}' contains the control character U+{(int)c:X4}.", nameof(fileName));
+            }
         }
 
         if (MediaTypeError(contentType) is { } error)

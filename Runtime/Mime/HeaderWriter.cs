@@ -12,7 +12,8 @@ namespace TypedMail.Mime;
 /// </summary>
 internal sealed class HeaderWriter : IDisposable
 {
-    private const int FoldAt = 78;
+    // Lines end by 78 octets; a word is folded onto a new line at 77, keeping room for a ',' or ';' after it.
+    private const int FoldAt = 77;
     private const int MaxLine = 998;
     private const int MaxEncodedWord = 75;
     private const string EncodedWordStart = "=?utf-8?B?";
