@@ -80,6 +80,9 @@ public abstract class LoopbackServer : IDisposable
 
     public int Port { get; }
 
+    /// <summary>Connections the readiness check made (a server that counts sessions counts these too).</summary>
+    public int ProbeConnections { get; private set; }
+
     /// <summary>A folder of the server's own (saved messages, certificates), deleted on dispose.</summary>
     public string Folder { get; }
 
@@ -149,6 +152,7 @@ public abstract class LoopbackServer : IDisposable
         {
             using var client = new TcpClient();
             client.Connect(IPAddress.Loopback, Port);
+            ProbeConnections++;
             return true;
         }
         catch (SocketException)
@@ -162,7 +166,10 @@ public abstract class LoopbackServer : IDisposable
 public sealed class SmtpSink(params string[] flags)
     : LoopbackServer("smtp-sink", ["-u", "nobody", "-c", .. flags, "127.0.0.1:{port}", "256"], readyLine: null)
 {
-    /// <summary>The last <c>sess= quit= mesg=</c> counters smtp-sink printed (updated as sessions end and messages arrive).</summary>
+    /// <summary>
+    /// The last <c>sess= quit= mesg=</c> counters smtp-sink printed (updated as sessions end and messages arrive),
+    /// without the readiness check's connection.
+    /// </summary>
     public (int Sessions, int Messages) Counters
     {
         get
@@ -174,7 +181,7 @@ public sealed class SmtpSink(params string[] flags)
             }
 
             var fields = last.Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture));
-            return (fields["sess"], fields["mesg"]);
+            return (fields["sess"] - ProbeConnections, fields["mesg"]);
         }
     }
 }
