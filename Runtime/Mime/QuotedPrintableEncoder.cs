@@ -15,6 +15,10 @@ internal sealed class QuotedPrintableEncoder : ContentEncoder
     private const int MaxLine = 75;
     private static ReadOnlySpan<byte> Hex => "0123456789ABCDEF"u8;
 
+    // Bytes that may stand for themselves: printable ASCII but '=', and space and tab when more text follows.
+    private static readonly SearchValues<byte> Plain = SearchValues.Create(
+        " \t!\"#$%&'()*+,-./0123456789:;<>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"u8);
+
     private int _lineLength;
 
     public override string Name => "quoted-printable";
@@ -34,6 +38,31 @@ internal sealed class QuotedPrintableEncoder : ContentEncoder
                 }
 
                 var b = input[i];
+                if (Plain.Contains(b) && !(b == '.' && _lineLength == 0))
+                {
+                    // A run of plain bytes is copied as it is, up to the end of the encoded line. Whitespace at the
+                    // end of the run is left for the byte-at-a-time path, which knows whether a line break follows.
+                    var rest = input[i..];
+                    var run = rest.IndexOfAnyExcept(Plain);
+                    var take = Math.Min(run < 0 ? rest.Length : run, Math.Min(MaxLine - _lineLength, output.Length - o - 6));
+                    if (take == (run < 0 ? rest.Length : run))
+                    {
+                        while (take > 0 && rest[take - 1] is (byte)' ' or (byte)'\t')
+                        {
+                            take--;
+                        }
+                    }
+
+                    if (take > 0)
+                    {
+                        rest[..take].CopyTo(output[o..]);
+                        o += take;
+                        i += take;
+                        _lineLength += take;
+                        continue;
+                    }
+                }
+
                 if (b == '\r')
                 {
                     if (i + 1 == input.Length && !isFinal)

@@ -4,6 +4,7 @@ using System.IO;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Text;
 using System.Threading;
@@ -583,7 +584,8 @@ internal sealed class SmtpConnection : IAsyncDisposable
 
     private static string RecipientCommand(EmailAddress recipient) => "RCPT TO:<" + recipient.AsciiAddress + ">";
 
-    private async Task WriteContentAsync(Transaction message)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteContentAsync(Transaction message)
     {
         _step = "the message content";
         int read;
@@ -601,7 +603,8 @@ internal sealed class SmtpConnection : IAsyncDisposable
         _stream.Advance(_stuffer.Finish(_stream.GetSpan(8)));
     }
 
-    private async Task ReadFinalReplyAsync(Transaction message, SmtpSendQueue queue)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReadFinalReplyAsync(Transaction message, SmtpSendQueue queue)
     {
         var reply = await ReadAsync("the end of the data", message).ConfigureAwait(false);
         if (_inFlight.Contains(message))
@@ -611,7 +614,8 @@ internal sealed class SmtpConnection : IAsyncDisposable
     }
 
     /// <summary>Reads the reply to <paramref name="command"/>. A 421 means the server is closing: nothing in flight was delivered.</summary>
-    private async Task<SmtpResponse> ReadAsync(string command, Transaction message)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<SmtpResponse> ReadAsync(string command, Transaction message)
     {
         _step = "the reply to " + command;
         var reply = await _stream.ReadResponseAsync(Deadline()).ConfigureAwait(false);
