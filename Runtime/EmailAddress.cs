@@ -27,6 +27,7 @@ public sealed record EmailAddress
         LocalPart = local;
         Domain = domain;
         AsciiDomain = asciiDomain;
+        AsciiAddress = local + "@" + asciiDomain;
         DisplayName = string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim();
     }
 
@@ -46,7 +47,7 @@ public sealed record EmailAddress
     public string Address => LocalPart + "@" + Domain;
 
     /// <summary>The addr-spec with the domain in ASCII form: what goes into SMTP <c>MAIL FROM</c>/<c>RCPT TO</c> and the headers.</summary>
-    public string AsciiAddress => LocalPart + "@" + AsciiDomain;
+    public string AsciiAddress { get; }
 
     /// <summary>Whether the local part is non-ASCII (RFC 6531/6532), so sending needs a server with SMTPUTF8.</summary>
     internal bool RequiresSmtpUtf8 => !System.Text.Ascii.IsValid(LocalPart);

@@ -32,7 +32,7 @@ internal sealed class HeaderWriter : IDisposable
     private int _lineLength;
     private bool _lineHasWord;
     private string _field = "";
-    private string _value = "";
+    private object? _value;
 
     /// <summary>Writes ASCII text as it is (boundary lines, the blank line after a header block).</summary>
     public void Raw(string ascii)
@@ -44,8 +44,11 @@ internal sealed class HeaderWriter : IDisposable
         }
     }
 
-    /// <summary>Starts a field: <c>Name:</c>. <paramref name="valueForErrors"/> names the value in any error.</summary>
-    public void BeginField(string name, string valueForErrors)
+    /// <summary>
+    /// Starts a field: <c>Name:</c>. <paramref name="valueForErrors"/> (a string, a mailbox or a list of them) is
+    /// what an error names as the value; it is turned into text only then.
+    /// </summary>
+    public void BeginField(string name, object valueForErrors)
     {
         _field = name;
         _value = valueForErrors;
@@ -83,7 +86,7 @@ internal sealed class HeaderWriter : IDisposable
         var octets = Encoding.UTF8.GetByteCount(text);
         if (_lineLength + octets > MaxLine)
         {
-            throw new MessageFormatException(_field, _value, $"a line would be longer than {MaxLine} octets");
+            throw new MessageFormatException(_field, ValueText, $"a line would be longer than {MaxLine} octets");
         }
 
         Encoding.UTF8.GetBytes(text, Reserve(octets));
@@ -115,7 +118,7 @@ internal sealed class HeaderWriter : IDisposable
             {
                 if (Rune.DecodeFromUtf16(text[chars..], out var rune, out var used) != OperationStatus.Done)
                 {
-                    throw new MessageFormatException(_field, _value, $"it contains an unpaired surrogate (U+{(int)text[chars]:X4})");
+                    throw new MessageFormatException(_field, ValueText, $"it contains an unpaired surrogate (U+{(int)text[chars]:X4})");
                 }
 
                 if (bytes + rune.Utf8SequenceLength > maxBytes)
@@ -147,9 +150,9 @@ internal sealed class HeaderWriter : IDisposable
 
         if (IsPlainText(value))
         {
-            foreach (var word in value.Split(' '))
+            foreach (var word in value.AsSpan().Split(' '))
             {
-                Word(word);
+                Word(value.AsSpan()[word]);
             }
         }
         else
@@ -173,9 +176,9 @@ internal sealed class HeaderWriter : IDisposable
             }
         }
 
-        foreach (var word in value.Split(' '))
+        foreach (var word in value.AsSpan().Split(' '))
         {
-            Word(word);
+            Word(value.AsSpan()[word]);
         }
     }
 
@@ -196,18 +199,17 @@ internal sealed class HeaderWriter : IDisposable
     /// <summary>A mailbox: <c>display name &lt;local@ascii-domain&gt;</c> or the bare address.</summary>
     public void Mailbox(EmailAddress address)
     {
-        var addrSpec = address.LocalPart + "@" + address.AsciiDomain;
         if (address.DisplayName is not { } name)
         {
-            Word(addrSpec);
+            Word(address.AsciiAddress);
             return;
         }
 
         if (IsAtoms(name))
         {
-            foreach (var atom in name.Split(' '))
+            foreach (var atom in name.AsSpan().Split(' '))
             {
-                Word(atom);
+                Word(name.AsSpan()[atom]);
             }
         }
         else if (IsQuotable(name))
@@ -219,7 +221,24 @@ internal sealed class HeaderWriter : IDisposable
             EncodedWords(name);
         }
 
-        Word("<" + addrSpec + ">");
+        Word("<", address.AsciiAddress, ">");
+    }
+
+    /// <summary>A word made of three pieces, as <see cref="Word(ReadOnlySpan{char})"/> without joining them first.</summary>
+    public void Word(ReadOnlySpan<char> prefix, ReadOnlySpan<char> middle, ReadOnlySpan<char> suffix)
+    {
+        var octets = Encoding.UTF8.GetByteCount(prefix) + Encoding.UTF8.GetByteCount(middle) + Encoding.UTF8.GetByteCount(suffix);
+        if (_lineHasWord && _lineLength + 1 + octets > FoldAt)
+        {
+            Raw("\r\n");
+            _lineLength = 0;
+        }
+
+        Append(" ");
+        Append(prefix);
+        Append(middle);
+        Append(suffix);
+        _lineHasWord = true;
     }
 
     /// <summary>A parameter <c>; name="value"</c> with a printable ASCII value.</summary>
@@ -251,6 +270,8 @@ internal sealed class HeaderWriter : IDisposable
         }
     }
 
+    private string ValueText => _value is IEnumerable<EmailAddress> list ? string.Join(", ", list) : _value?.ToString() ?? "";
+
     /// <summary>The bytes written since the last cut.</summary>
     public byte[] Cut()
     {
@@ -279,7 +300,7 @@ internal sealed class HeaderWriter : IDisposable
         {
             if (Rune.DecodeFromUtf16(value.AsSpan(i), out var rune, out var used) != OperationStatus.Done)
             {
-                throw new MessageFormatException(_field, _value, $"it contains an unpaired surrogate (U+{(int)value[i]:X4})");
+                throw new MessageFormatException(_field, ValueText, $"it contains an unpaired surrogate (U+{(int)value[i]:X4})");
             }
 
             var piece = new StringBuilder(12);

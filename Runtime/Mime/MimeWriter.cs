@@ -91,13 +91,13 @@ internal static class MimeWriter
         w.Word(date);
         w.EndField();
 
-        w.BeginField("From", message.From.ToString());
+        w.BeginField("From", message.From);
         w.Mailbox(message.From);
         w.EndField();
 
         if (message.ReplyTo is not null)
         {
-            w.BeginField("Reply-To", message.ReplyTo.ToString());
+            w.BeginField("Reply-To", message.ReplyTo);
             w.Mailbox(message.ReplyTo);
             w.EndField();
         }
@@ -110,7 +110,7 @@ internal static class MimeWriter
         w.EndField();
 
         w.BeginField("Message-ID", message.MessageId);
-        w.Word("<" + message.MessageId + ">");
+        w.Word("<", message.MessageId, ">");
         w.EndField();
 
         foreach (var (name, value) in message.Headers)
@@ -134,14 +134,13 @@ internal static class MimeWriter
             return;
         }
 
-        w.BeginField(name, string.Join(", ", addresses));
+        w.BeginField(name, addresses);
         w.AddressList(addresses);
         w.EndField();
     }
 
     private static Part Layout(EmailMessage message)
     {
-        var boundaryId = BoundaryId(message.MessageId);
         Part? text = message.TextBody is null ? null : TextPart("text/plain", message.TextBody);
         Part? html = message.HtmlBody is null ? null : TextPart("text/html", message.HtmlBody);
 
@@ -155,12 +154,12 @@ internal static class MimeWriter
         if (inline.Count > 0)
         {
             inline.Insert(0, html!);
-            html = new Multipart("related", "=_rel_" + boundaryId, inline, "text/html");
+            html = new Multipart("related", "=_rel_" + BoundaryId(message.MessageId), inline, "text/html");
         }
 
         var body = (text, html) switch
         {
-            (not null, not null) => new Multipart("alternative", "=_alt_" + boundaryId, [text, html], null),
+            (not null, not null) => new Multipart("alternative", "=_alt_" + BoundaryId(message.MessageId), [text, html], null),
             (not null, null) => text,
             (null, not null) => html,
             _ => TextPart("text/plain", string.Empty),
@@ -169,7 +168,7 @@ internal static class MimeWriter
         if (attached.Count > 0)
         {
             attached.Insert(0, body);
-            body = new Multipart("mixed", "=_mix_" + boundaryId, attached, null);
+            body = new Multipart("mixed", "=_mix_" + BoundaryId(message.MessageId), attached, null);
         }
 
         return body;
@@ -231,7 +230,7 @@ internal static class MimeWriter
         if (leaf.ContentId is not null)
         {
             w.BeginField("Content-ID", leaf.ContentId);
-            w.Word("<" + leaf.ContentId + ">");
+            w.Word("<", leaf.ContentId, ">");
             w.EndField();
         }
 

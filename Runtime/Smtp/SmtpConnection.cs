@@ -429,7 +429,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
                 _needsReset = false;
             }
 
-            _stream.WriteLine(MailCommand(message));
+            WriteMailCommand(message);
             await _stream.FlushAsync(Deadline()).ConfigureAwait(false);
             message.Mail = await ReadAsync("MAIL FROM", message).ConfigureAwait(false);
             if (message.Mail.Class != 2)
@@ -440,7 +440,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
 
             for (var i = 0; i < message.Recipients.Length; i++)
             {
-                _stream.WriteLine(RecipientCommand(message.Email.Recipients[i]));
+                _stream.WriteLine("RCPT TO:<", message.Email.Recipients[i].AsciiAddress, ">");
                 await _stream.FlushAsync(Deadline()).ConfigureAwait(false);
                 message.Recipients[i] = await ReadAsync("RCPT TO", message).ConfigureAwait(false);
             }
@@ -557,32 +557,27 @@ internal sealed class SmtpConnection : IAsyncDisposable
             _needsReset = false;
         }
 
-        _stream.WriteLine(MailCommand(message));
+        WriteMailCommand(message);
         foreach (var recipient in message.Email.Recipients)
         {
-            _stream.WriteLine(RecipientCommand(recipient));
+            _stream.WriteLine("RCPT TO:<", recipient.AsciiAddress, ">");
         }
 
         _stream.WriteLine("DATA");
     }
 
-    private string MailCommand(Transaction message)
+    private void WriteMailCommand(Transaction message)
     {
-        var command = "MAIL FROM:<" + message.Email.MailFrom.AsciiAddress + ">";
+        var parameters = NeedsSmtpUtf8(message.Email, message.Content)
+            ? Capabilities.EightBitMime ? "> SMTPUTF8 BODY=8BITMIME" : "> SMTPUTF8"
+            : ">";
         if (message.Size > 0)
         {
-            command += " SIZE=" + message.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            parameters += " SIZE=" + message.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        if (NeedsSmtpUtf8(message.Email, message.Content))
-        {
-            command += Capabilities.EightBitMime ? " SMTPUTF8 BODY=8BITMIME" : " SMTPUTF8";
-        }
-
-        return command;
+        _stream.WriteLine("MAIL FROM:<", message.Email.MailFrom.AsciiAddress, parameters);
     }
-
-    private static string RecipientCommand(EmailAddress recipient) => "RCPT TO:<" + recipient.AsciiAddress + ">";
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteContentAsync(Transaction message)

@@ -92,9 +92,22 @@ internal sealed class SmtpStream : IAsyncDisposable
         Advance(n);
     }
 
+    /// <summary>Adds <c>prefix</c>, <c>address</c>, <c>suffix</c> and CRLF as one command line, without joining them first.</summary>
+    public void WriteLine(string prefix, string address, string suffix)
+    {
+        var span = GetSpan(prefix.Length + Encoding.UTF8.GetMaxByteCount(address.Length) + suffix.Length + 2);
+        var n = Encoding.UTF8.GetBytes(prefix, span);
+        n += Encoding.UTF8.GetBytes(address, span[n..]);
+        n += Encoding.UTF8.GetBytes(suffix, span[n..]);
+        span[n++] = (byte)'\r';
+        span[n++] = (byte)'\n';
+        Advance(n);
+    }
+
     /// <summary>Sends everything buffered in one write.</summary>
     /// <exception cref="IOException">The connection failed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         if (_outputLength == 0)
