@@ -267,11 +267,15 @@ internal static class MimeWriter
         return quotedPrintable <= utf8 * 4 / 3 ? new QuotedPrintableEncoder() : new Base64LineEncoder();
     }
 
+    /// <summary>
+    /// 64 bits of the Message-ID's SHA-256: the same message always gets the same boundaries, and
+    /// <c>Content-Type: multipart/alternative; boundary="=_alt_..."</c> fits on one 78-character line.
+    /// </summary>
     private static string BoundaryId(string messageId)
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(messageId), hash);
-        return Convert.ToHexStringLower(hash[..12]);
+        return Convert.ToHexStringLower(hash[..8]);
     }
 
     private static bool RequiresSmtpUtf8(EmailMessage message)
