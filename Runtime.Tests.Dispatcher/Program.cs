@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
 using TypedMail.PostgreSql;
-using TypedMail.Runtime.Tests.Infrastructure;
+using TypedMail.Smtp;
 
 namespace TypedMail.Runtime.Tests.Dispatcher;
 
@@ -49,7 +49,14 @@ public static class Program
             MaxAttempts = 50,
         };
         options.WakeSources.Add(new PostgreSqlNotificationWakeSource(args[0]));
-        using var transport = new LoopbackSmtpTransport("127.0.0.1", int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), lease / 4);
+        await using var transport = new SmtpTransport(new SmtpOptions
+        {
+            Host = "127.0.0.1",
+            Port = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
+            TlsMode = SmtpTlsMode.None,
+            ConnectTimeout = lease / 4,
+            CommandTimeout = lease / 4,
+        });
         var dispatcher = new OutboxDispatcher<HostContext>(new HostContextFactory(args[0]), transport, options);
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>

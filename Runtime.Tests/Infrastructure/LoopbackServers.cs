@@ -214,7 +214,10 @@ public sealed class AiosmtpdPeer : LoopbackServer
     }
 }
 
-/// <summary>Runtime.Tests/Infrastructure/smtp_test_server.py: rejects chosen senders, recipients and contents; implicit TLS.</summary>
+/// <summary>
+/// Runtime.Tests/Infrastructure/smtp_test_server.py: rejects chosen senders, recipients and contents, defers, drops and
+/// stalls chosen messages (the queue's fault test), records every accepted message; implicit TLS.
+/// </summary>
 public sealed class TestSmtpServer : LoopbackServer
 {
     public TestSmtpServer(TestCertificate? implicitTls = null, params string[] flags)
@@ -224,9 +227,18 @@ public sealed class TestSmtpServer : LoopbackServer
 
     public string MailFolder => Path.Combine(Folder, "mail");
 
+    /// <summary>Message-ID and recipients, one entry per accepted delivery, in the order the server accepted them.</summary>
+    public IReadOnlyList<(string MessageId, string[] Recipients)> Accepted()
+    {
+        var record = Path.Combine(Folder, "record");
+        return File.Exists(record)
+            ? File.ReadAllLines(record).Where(l => l.Length > 0).Select(l => l.Split(' ')).Select(p => (p[0], p[1].Split(','))).ToList()
+            : [];
+    }
+
     private static IEnumerable<string> Arguments(TestCertificate? implicitTls, string[] flags)
     {
-        List<string> arguments = [Path.Combine(RepoPaths.Root, "Runtime.Tests", "Infrastructure", "smtp_test_server.py"), "--port", "{port}", "--save-dir", "{folder}/mail", .. flags];
+        List<string> arguments = [Path.Combine(RepoPaths.Root, "Runtime.Tests", "Infrastructure", "smtp_test_server.py"), "--port", "{port}", "--save-dir", "{folder}/mail", "--record", "{folder}/record", .. flags];
         if (implicitTls is not null)
         {
             arguments.AddRange(["--implicit-tls", implicitTls.CertificatePath, implicitTls.KeyPath]);

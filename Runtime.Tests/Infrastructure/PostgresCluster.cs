@@ -1,8 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using System.Net;
-using System.Net.Sockets;
 using System.Threading;
 using Npgsql;
 
@@ -33,7 +31,7 @@ public sealed class PostgresCluster : IDisposable
         Directory.CreateDirectory(SocketDirectory);
         Run("chown", "-R", "postgres:postgres", Root);
         RunAsPostgres(Path.Combine(BinDirectory, "initdb"), "-D", DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--locale=C");
-        Port = FreePort();
+        Port = FreePort.Next();
         Start();
     }
 
@@ -103,13 +101,6 @@ public sealed class PostgresCluster : IDisposable
         {
             throw new InvalidOperationException($"`{file} {string.Join(' ', arguments)}` exited with {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -7,11 +7,18 @@ A server with rules a test can aim at, which the shared aiosmtpd_peer.py does no
   RCPT TO whose local part starts with "reject4"           -> 451 4.2.1
   content with a line "X-Test-Reject: 554"                 -> 554 5.6.0 after the data
   content with a line "X-Test-Reject: 451"                 -> 451 4.3.0 after the data
+  RCPT TO whose local part starts with "flaky-"            -> 451 4.3.0 the first time each address is seen
+  a recipient whose local part starts with "drop-"         -> connection closed mid-DATA, the first time per Message-ID
+  a recipient whose local part starts with "stall-"        -> DATA answered after --stall seconds, the first time per Message-ID
   anything else                                            -> 250, saved as NNNNNN.eml (exact bytes) in --save-dir
-Options: --port, --save-dir, --smtputf8, --implicit-tls CERT KEY (TLS from the first byte, RFC 8314).
+Every accepted message is also recorded, before the 250 reply, as one line "<message-id> <recipient,...>" in
+--record (when given), so the queue's tests can count deliveries per message.
+Options: --port, --save-dir, --record, --stall, --smtputf8, --implicit-tls CERT KEY (TLS from the first byte, RFC 8314).
 Prints "smtp-test-server listening on HOST:PORT" when ready. Only ever binds loopback.
 """
 import argparse
+import asyncio
+import email
 import os
 import signal
 import ssl
@@ -21,10 +28,20 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, save_dir):
+    def __init__(self, save_dir, record_path, stall):
         self.save_dir = save_dir
+        self.record = open(record_path, "a", buffering=1) if record_path else None
+        self.stall = stall
+        self.seen = set()
         self.count = 0
         self.lock = threading.Lock()
+
+    def first_time(self, key):
+        with self.lock:
+            if key in self.seen:
+                return False
+            self.seen.add(key)
+            return True
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if address.split("@")[0].startswith("reject-sender"):
@@ -39,6 +56,8 @@ class Handler:
             return "550 5.1.1 No such user here"
         if local.startswith("reject4"):
             return "451 4.2.1 Mailbox busy, try again later"
+        if local.startswith("flaky-") and self.first_time("rcpt:" + address):
+            return "451 4.3.0 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
@@ -48,6 +67,16 @@ class Handler:
             return "554 5.6.0 Content rejected"
         if b"\r\nX-Test-Reject: 451\r\n" in data:
             return "451 4.3.0 Try again later"
+        message_id = (email.message_from_bytes(data).get("Message-ID") or "").strip("<> ")
+        locals_ = [r.split("@")[0] for r in envelope.rcpt_tos]
+        if any(l.startswith("drop-") for l in locals_) and self.first_time("drop:" + message_id):
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"
+        if any(l.startswith("stall-") for l in locals_) and self.first_time("stall:" + message_id):
+            await asyncio.sleep(self.stall)
+        if self.record:
+            with self.lock:
+                self.record.write(message_id + " " + ",".join(envelope.rcpt_tos) + "\n")
         with self.lock:
             self.count += 1
             n = self.count
@@ -62,6 +91,8 @@ def main():
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--save-dir")
+    p.add_argument("--record")
+    p.add_argument("--stall", type=float, default=5.0)
     p.add_argument("--smtputf8", action="store_true")
     p.add_argument("--implicit-tls", nargs=2, metavar=("CERT", "KEY"))
     a = p.parse_args()
@@ -74,7 +105,7 @@ def main():
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(*a.implicit_tls)
         kwargs["ssl_context"] = ctx
-    controller = Controller(Handler(a.save_dir), **kwargs)
+    controller = Controller(Handler(a.save_dir, a.record, a.stall), **kwargs)
     controller.start()
     print(f"smtp-test-server listening on {a.host}:{a.port}", flush=True)
     stop = threading.Event()

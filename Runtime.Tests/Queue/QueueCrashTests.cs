@@ -14,7 +14,7 @@ using Xunit.Abstractions;
 namespace TypedMail.Runtime.Tests.Queue;
 
 /// <summary>
-/// Several dispatcher processes on one PostgreSQL queue, sending to a real SMTP server (aiosmtpd), killed with SIGKILL
+/// Several dispatcher processes on one PostgreSQL queue, sending with SmtpTransport to a real SMTP server (aiosmtpd, smtp_test_server.py), killed with SIGKILL
 /// at random moments and restarted. TYPEDMAIL_CRASH_MESSAGES sets the queue size (default 2,000; the 10,000 run is
 /// reported in docs/queue.md).
 /// </summary>
@@ -33,7 +33,7 @@ public sealed class QueueCrashTests(PostgresCluster cluster, ITestOutputHelper o
     [Fact]
     public async Task Killed_dispatchers_lose_nothing_and_duplicates_stay_within_what_was_in_flight()
     {
-        using var smtp = new RecordingSmtpServer(_shop.Folder);
+        using var smtp = new TestSmtpServer();
         var ids = await EnqueueAsync(MessageCount);
         var watch = Stopwatch.StartNew();
         var slots = Enumerable.Range(0, Dispatchers).Select(i => StartDispatcher(smtp.Port, $"d{i}-0")).ToArray();
@@ -72,7 +72,7 @@ public sealed class QueueCrashTests(PostgresCluster cluster, ITestOutputHelper o
     [Fact]
     public async Task Without_kills_every_message_is_delivered_exactly_once()
     {
-        using var smtp = new RecordingSmtpServer(_shop.Folder);
+        using var smtp = new TestSmtpServer();
         var ids = await EnqueueAsync(MessageCount / 2);
         for (var i = 0; i < Dispatchers; i++)
         {
