@@ -219,6 +219,53 @@ public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
     }
 
     [Fact]
+    public async Task A_message_that_stops_its_dispatcher_every_time_counts_each_lapsed_lease_and_fails_at_max_attempts()
+    {
+        var id = await EnqueueAsync("P-1");
+        var crash = new TaskCompletionSource();
+        var options = new DispatcherOptions { MaxAttempts = 3 };
+
+        // Each dispatcher hangs in the send, as if the message killed its process: the lease is never released.
+        var poisoned = new ScriptedTransport { BeforeSend = _ => crash.Task };
+        var stuck = new List<Task<DispatchSummary>>();
+        for (var run = 1; run <= 3; run++)
+        {
+            var sends = poisoned.Batches.Count;
+            stuck.Add(Dispatcher(poisoned, options).DispatchBatchAsync());
+            while (poisoned.Batches.Count == sends)
+            {
+                Assert.False(stuck[^1].IsCompleted, $"dispatcher {run} finished instead of sending: {await stuck[^1]}");
+                await Task.Delay(10);
+            }
+
+            Assert.Equal(0, (await Dispatcher(new ScriptedTransport(), options).DispatchBatchAsync()).Claimed);
+            Clock.Advance(options.LeaseDuration + TimeSpan.FromSeconds(1));
+        }
+
+        // The fourth claim finds three lapsed leases: the message has had its three attempts and is not sent again.
+        var next = new ScriptedTransport();
+        var summary = await Dispatcher(next, options).DispatchBatchAsync();
+        Assert.Equal((1, 0, 1), (summary.Claimed, summary.Sent, summary.Failed));
+        Assert.Empty(next.Sent);
+
+        var row = await LoadAsync(id);
+        Assert.Equal((OutboxMessageState.Failed, 3, (string?)null), (row.State, row.AttemptCount, row.LeaseOwner));
+        Assert.Equal([1, 2, 3], row.Attempts.OrderBy(a => a.Number).Select(a => a.Number));
+        Assert.All(row.Attempts, a => Assert.Equal((AttemptOutcome.TransientFailure, "lease expired (dispatcher stopped mid-send)"), (a.Outcome, a.Error)));
+        Assert.Contains("given up after 3 attempts", row.LastError);
+        Assert.Equal(RecipientState.Rejected, Assert.Single(row.Recipients).State);
+
+        // The hung dispatchers come back to a message that is no longer theirs: nothing they report overwrites it.
+        crash.SetResult();
+        foreach (var run in stuck)
+        {
+            Assert.Equal(1, (await run.WaitAsync(TimeSpan.FromSeconds(30))).LeaseLost);
+        }
+
+        Assert.Equal(OutboxMessageState.Failed, (await LoadAsync(id)).State);
+    }
+
+    [Fact]
     public async Task A_dispatcher_whose_lease_was_taken_over_does_not_overwrite_the_new_owner()
     {
         var id = await EnqueueAsync("O-1");
@@ -246,7 +293,8 @@ public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
 
         var row = await LoadAsync(id);
         Assert.Equal(OutboxMessageState.Sent, row.State);
-        Assert.Equal(["fast"], row.Attempts.Select(a => a.Transport));
+        // The first dispatcher's lapsed lease is logged as a failed attempt, then the second one's send.
+        Assert.Equal([("", AttemptOutcome.TransientFailure), ("fast", AttemptOutcome.Accepted)], row.Attempts.OrderBy(a => a.Number).Select(a => (a.Transport, a.Outcome)));
         Assert.Equal(RecipientState.Accepted, Assert.Single(row.Recipients).State);
     }
 

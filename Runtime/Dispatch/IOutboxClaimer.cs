@@ -16,7 +16,9 @@ public interface IOutboxClaimer
     /// <summary>
     /// Marks up to <paramref name="max"/> messages that are due (queued or deferred, <c>due_at</c> reached) or whose lease
     /// expired as <see cref="OutboxMessageState.Sending"/> under <paramref name="owner"/> and <paramref name="leaseToken"/>,
-    /// highest priority first, then oldest due, and returns their keys.
+    /// highest priority first, then oldest due, and returns their keys. Claiming a message whose lease expired counts
+    /// the lapsed send as an attempt (<c>attempt_count + 1</c>), so a message that stops its dispatcher every time is
+    /// bounded by <see cref="DispatcherOptions.MaxAttempts"/> like any other failure.
     /// </summary>
     /// <param name="context">A context whose model includes the outbox.</param>
     /// <param name="owner">The claiming dispatcher's id.</param>

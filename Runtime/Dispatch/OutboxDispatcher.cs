@@ -215,6 +215,7 @@ public sealed partial class OutboxDispatcher<TContext>
             .AsSplitQuery()
             .ToListAsync(CancellationToken.None).ConfigureAwait(false);
 
+        var givenUp = await RecordLapsedLeasesAsync(db, messages, now).ConfigureAwait(false);
         await ApplySuppressionsAsync(db, messages).ConfigureAwait(false);
         var work = new List<Work>(messages.Count);
         foreach (var message in messages)
@@ -224,7 +225,7 @@ public sealed partial class OutboxDispatcher<TContext>
 
         await SendAllAsync(work, leaseUntil, cancellationToken).ConfigureAwait(false);
 
-        var summary = new DispatchSummary(messages.Count, 0, 0, 0);
+        var summary = new DispatchSummary(messages.Count + givenUp, 0, 0, givenUp);
         foreach (var item in work)
         {
             summary += item.Released ? Release(item.Message) : Complete(item);
@@ -466,6 +467,87 @@ public sealed partial class OutboxDispatcher<TContext>
         LogDeferred(_logger, message.Id, message.EmailType, message.AttemptCount, message.DueAt, message.LastError);
         return new DispatchSummary(0, 0, 1, 0);
     }
+
+    /// <summary>
+    /// The claim counted each lapsed lease as an attempt (the dispatcher that held it stopped mid-send: killed, or
+    /// crashed by the message itself). Logs those attempts and fails the messages that reached
+    /// <see cref="DispatcherOptions.MaxAttempts"/> without sending them again, then saves at once, before anything is
+    /// sent, so a message that stops its dispatcher every time still ends. Removes the failed ones from
+    /// <paramref name="messages"/> and returns how many.
+    /// </summary>
+    private async Task<int> RecordLapsedLeasesAsync(DbContext db, List<OutboxMessage> messages, DateTime now)
+    {
+        var ids = messages.Where(m => m.AttemptCount > 0).Select(m => m.Id).ToList();
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        var logged = await db.Set<OutboxAttempt>()
+            .Where(a => ids.Contains(a.OutboxMessageId))
+            .GroupBy(a => a.OutboxMessageId)
+            .Select(g => new { Id = g.Key, Last = g.Max(a => a.Number) })
+            .ToDictionaryAsync(g => g.Id, g => g.Last, CancellationToken.None).ConfigureAwait(false);
+        var givenUp = new List<OutboxMessage>();
+        foreach (var message in messages)
+        {
+            var last = logged.GetValueOrDefault(message.Id);
+            if (message.AttemptCount <= last)
+            {
+                continue;
+            }
+
+            for (var number = last + 1; number <= message.AttemptCount; number++)
+            {
+                message.Attempts.Add(new OutboxAttempt
+                {
+                    OutboxMessageId = message.Id,
+                    Number = number,
+                    StartedAt = now,
+                    Transport = "",
+                    Dispatcher = _options.DispatcherId,
+                    Outcome = AttemptOutcome.TransientFailure,
+                    Error = LeaseExpired,
+                });
+            }
+
+            message.LastError = LeaseExpired;
+            if (message.AttemptCount >= _options.MaxAttempts)
+            {
+                foreach (var recipient in message.Recipients.Where(r => r.State == RecipientState.Pending))
+                {
+                    recipient.State = RecipientState.Rejected;
+                    recipient.ReplyText ??= LeaseExpired;
+                }
+
+                ClearLease(message);
+                var accepted = message.Recipients.Any(r => r.State == RecipientState.Accepted);
+                message.State = accepted ? OutboxMessageState.Sent : OutboxMessageState.Failed;
+                if (accepted)
+                {
+                    message.SentAt = now;
+                }
+                else
+                {
+                    message.FailedAt = now;
+                }
+
+                message.LastError = $"{LeaseExpired}, {message.AttemptCount} times: given up after {_options.MaxAttempts} attempts";
+                LogFailed(_logger, message.Id, message.EmailType, message.LastError);
+                givenUp.Add(message);
+            }
+        }
+
+        if (db.ChangeTracker.HasChanges())
+        {
+            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        messages.RemoveAll(givenUp.Contains);
+        return givenUp.Count;
+    }
+
+    private const string LeaseExpired = "lease expired (dispatcher stopped mid-send)";
 
     /// <summary>Hands a message back unsent: the state it had before the claim, due as before, lease cleared.</summary>
     private static DispatchSummary Release(OutboxMessage message)

@@ -23,7 +23,8 @@ public sealed class PostgreSqlOutboxClaimer : IOutboxClaimer
         ArgumentNullException.ThrowIfNull(context);
         return await context.Database.SqlQuery<Guid>($"""
             UPDATE typedmail_messages AS m
-            SET state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
+            SET attempt_count = attempt_count + CASE WHEN state = 1 THEN 1 ELSE 0 END,
+                state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
             FROM (
                 SELECT id FROM typedmail_messages
                 WHERE state IN (0, 1, 3) AND ((state <> 1 AND due_at <= {now}) OR (state = 1 AND lease_expires_at < {now}))

@@ -22,7 +22,8 @@ public sealed class SqliteOutboxClaimer : IOutboxClaimer
         ArgumentNullException.ThrowIfNull(context);
         return await context.Database.SqlQuery<Guid>($"""
             UPDATE typedmail_messages
-            SET state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
+            SET attempt_count = attempt_count + CASE WHEN state = 1 THEN 1 ELSE 0 END,
+                state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
             WHERE id IN (
                 SELECT id FROM typedmail_messages
                 WHERE state IN (0, 1, 3) AND ((state <> 1 AND due_at <= {now}) OR (state = 1 AND lease_expires_at < {now}))
