@@ -222,21 +222,17 @@ public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
     public async Task A_message_that_stops_its_dispatcher_every_time_counts_each_lapsed_lease_and_fails_at_max_attempts()
     {
         var id = await EnqueueAsync("P-1");
-        var crash = new TaskCompletionSource();
+        var crash = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new DispatcherOptions { MaxAttempts = 3 };
 
         // Each dispatcher hangs in the send, as if the message killed its process: the lease is never released.
-        var poisoned = new ScriptedTransport { BeforeSend = _ => crash.Task };
+        using var sending = new SemaphoreSlim(0);
+        var poisoned = new ScriptedTransport { BeforeSend = async _ => { sending.Release(); await crash.Task; } };
         var stuck = new List<Task<DispatchSummary>>();
         for (var run = 1; run <= 3; run++)
         {
-            var sends = poisoned.Batches.Count;
             stuck.Add(Dispatcher(poisoned, options).DispatchBatchAsync());
-            while (poisoned.Batches.Count == sends)
-            {
-                Assert.False(stuck[^1].IsCompleted, $"dispatcher {run} finished instead of sending: {await stuck[^1]}");
-                await Task.Delay(10);
-            }
+            Assert.True(await sending.WaitAsync(TimeSpan.FromSeconds(30)), $"dispatcher {run} did not send");
 
             Assert.Equal(0, (await Dispatcher(new ScriptedTransport(), options).DispatchBatchAsync()).Claimed);
             Clock.Advance(options.LeaseDuration + TimeSpan.FromSeconds(1));
