@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using TypedMail.Dispatch;
+using TypedMail.Outbox;
+
+namespace TypedMail.Diagnostics;
+
+/// <summary>
+/// TypedMail's instruments on the <see cref="TypedMailDiagnostics.MeterName"/> meter. Counters are fed from what
+/// the dispatcher reports; the queue gauges read a cached <see cref="OutboxStatus"/>.
+/// </summary>
+internal sealed class TypedMailMetrics : IDisposable
+{
+    private readonly Meter _meter;
+    private readonly Counter<long> _sent;
+    private readonly Counter<long> _failed;
+    private readonly Counter<long> _retried;
+    private readonly Histogram<double> _sendDuration;
+    private readonly OutboxStatusCache _queue;
+    private readonly TimeProvider _time;
+
+    public TypedMailMetrics(IMeterFactory meterFactory, OutboxStatusCache queue, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _queue = queue;
+        _time = time;
+        _meter = meterFactory.Create(new MeterOptions(TypedMailDiagnostics.MeterName)
+        {
+            Version = typeof(TypedMailMetrics).Assembly.GetName().Version?.ToString(),
+        });
+        _sent = _meter.CreateCounter<long>("typedmail.messages.sent", "{message}", "Messages accepted by the transport.");
+        _failed = _meter.CreateCounter<long>("typedmail.messages.failed", "{message}", "Messages that failed for good.");
+        _retried = _meter.CreateCounter<long>("typedmail.messages.retried", "{message}", "Messages that failed for now and were scheduled for another attempt.");
+        _sendDuration = _meter.CreateHistogram<double>(
+            "typedmail.send.duration", "s", "How long one transport call took (one batch of messages).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
+        _meter.CreateObservableGauge("typedmail.queue.depth", ObserveDepth, "{message}", "Messages in the outbox by state.");
+        _meter.CreateObservableGauge("typedmail.queue.oldest_pending.age", ObserveOldestAge, "s", "Age of the oldest message not yet sent.");
+    }
+
+    /// <summary>Adds what one dispatch run did to the counters.</summary>
+    public void RecordDispatch(DispatchSummary summary, string transport)
+    {
+        var tag = new KeyValuePair<string, object?>(TypedMailDiagnostics.TransportTag, transport);
+        Add(_sent, summary.Sent, tag);
+        Add(_failed, summary.Failed, tag);
+        Add(_retried, summary.Deferred, tag);
+    }
+
+    /// <summary>Records the duration of one transport call.</summary>
+    public void RecordSend(TimeSpan elapsed, string transport)
+        => _sendDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(TypedMailDiagnostics.TransportTag, transport));
+
+    public void Dispose() => _meter.Dispose();
+
+    private static void Add(Counter<long> counter, int value, KeyValuePair<string, object?> tag)
+    {
+        if (value > 0)
+        {
+            counter.Add(value, tag);
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveDepth()
+    {
+        if (_queue.Current is not { } status)
+        {
+            return [];
+        }
+
+        var measurements = new List<Measurement<long>>(status.Counts.Count);
+        foreach (var (state, count) in status.Counts)
+        {
+            measurements.Add(new Measurement<long>(count, new KeyValuePair<string, object?>(TypedMailDiagnostics.StateTag, OutboxStatus.NameOf(state))));
+        }
+
+        return measurements;
+    }
+
+    private IEnumerable<Measurement<double>> ObserveOldestAge()
+    {
+        if (_queue.Current is not { } status)
+        {
+            return [];
+        }
+
+        var age = status.OldestPending is { } oldest ? (_time.GetUtcNow().UtcDateTime - oldest.CreatedAt).TotalSeconds : 0;
+        return [new Measurement<double>(Math.Max(0, age))];
+    }
+}

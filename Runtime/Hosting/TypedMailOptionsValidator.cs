@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using Microsoft.Extensions.Options;
+
+namespace TypedMail.Hosting;
+
+/// <summary>
+/// Checks <see cref="TypedMailOptions"/> when the host starts. Every failure names the setting by its configuration
+/// path and shows the offending value, except for secrets, which are never shown.
+/// </summary>
+internal sealed class TypedMailOptionsValidator : IValidateOptions<TypedMailOptions>
+{
+    private readonly string _section;
+
+    /// <param name="section">The configuration path the options are bound from, used to name settings.</param>
+    public TypedMailOptionsValidator(string section) => _section = section;
+
+    public ValidateOptionsResult Validate(string? name, TypedMailOptions options)
+    {
+        var failures = new List<string>();
+        var d = options.Dispatcher;
+        if (d is null)
+        {
+            failures.Add($"{Path("Dispatcher")} is missing.");
+        }
+        else
+        {
+            AtLeast(failures, "Dispatcher:BatchSize", d.BatchSize, 1);
+            AtLeast(failures, "Dispatcher:MaxAttempts", d.MaxAttempts, 1);
+            Positive(failures, "Dispatcher:LeaseDuration", d.LeaseDuration);
+            Positive(failures, "Dispatcher:RetryBaseDelay", d.RetryBaseDelay);
+            if (d.RetryMaxDelay < d.RetryBaseDelay)
+            {
+                failures.Add($"{Path("Dispatcher:RetryMaxDelay")} ({d.RetryMaxDelay}) must not be shorter than {Path("Dispatcher:RetryBaseDelay")} ({d.RetryBaseDelay}).");
+            }
+
+            if (string.IsNullOrWhiteSpace(d.DispatcherId) || d.DispatcherId.Length > 200)
+            {
+                failures.Add($"{Path("Dispatcher:DispatcherId")} must be 1 to 200 characters, but is '{d.DispatcherId}'.");
+            }
+        }
+
+        Positive(failures, "PollInterval", options.PollInterval);
+        Positive(failures, "QueueMetricsInterval", options.QueueMetricsInterval);
+        if (options.Health is null)
+        {
+            failures.Add($"{Path("Health")} is missing.");
+        }
+        else
+        {
+            Positive(failures, "Health:FailedWindow", options.Health.FailedWindow);
+            AtLeast(failures, "Health:FailedLimit", options.Health.FailedLimit, 1);
+            Positive(failures, "Health:ProbeTimeout", options.Health.ProbeTimeout);
+        }
+
+        if (options.DefaultFrom is not null && !EmailAddress.TryParse(options.DefaultFrom, out _))
+        {
+            failures.Add($"{Path("DefaultFrom")} is not a valid mailbox: '{options.DefaultFrom}'. Write it as 'name@example.com' or 'Name <name@example.com>'.");
+        }
+
+        if (options.MessageIdDomain is not null && !EmailAddress.TryParse("id@" + options.MessageIdDomain, out _))
+        {
+            failures.Add($"{Path("MessageIdDomain")} is not a valid domain: '{options.MessageIdDomain}'.");
+        }
+
+        switch (options.Transport)
+        {
+            case EmailTransportKind.Pickup:
+                ValidatePickup(failures, options.Pickup);
+                break;
+            default:
+                failures.Add($"{Path("Transport")} is '{options.Transport}', which is not a transport. Use one of: {string.Join(", ", Enum.GetNames<EmailTransportKind>())}.");
+                break;
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private void ValidatePickup(List<string> failures, PickupFolderOptions? pickup)
+    {
+        if (string.IsNullOrWhiteSpace(pickup?.Folder))
+        {
+            failures.Add($"{Path("Pickup:Folder")} is required when {Path("Transport")} is Pickup: set it to the folder .eml files are written to.");
+            return;
+        }
+
+        if (pickup.Folder.IndexOfAny(System.IO.Path.GetInvalidPathChars()) >= 0)
+        {
+            failures.Add($"{Path("Pickup:Folder")} is not a valid path: '{pickup.Folder}'.");
+        }
+        else if (File.Exists(pickup.Folder))
+        {
+            failures.Add($"{Path("Pickup:Folder")} is a file, not a folder: '{pickup.Folder}'.");
+        }
+    }
+
+    private void AtLeast(List<string> failures, string setting, int value, int minimum)
+    {
+        if (value < minimum)
+        {
+            failures.Add($"{Path(setting)} must be at least {minimum}, but is {value}.");
+        }
+    }
+
+    private void Positive(List<string> failures, string setting, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            failures.Add($"{Path(setting)} must be longer than zero, but is {value}.");
+        }
+    }
+
+    private string Path(string setting) => _section.Length == 0 ? setting : _section + ":" + setting;
+}
