@@ -32,12 +32,14 @@ internal sealed partial class OutboxStatusCache
     {
         get
         {
+            var status = Volatile.Read(ref _status);
             if (IsStale && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
             {
-                _ = RefreshInBackgroundAsync();
+                // On the thread pool: whoever collects metrics never waits on the database.
+                _ = Task.Run(RefreshInBackgroundAsync);
             }
 
-            return Volatile.Read(ref _status);
+            return status;
         }
     }
 
