@@ -30,7 +30,7 @@ public sealed class EmailGeneratorTests
     {
         var result = GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
         Assert.Empty(result.GeneratorDiagnostics);
-        var (hint, source) = Assert.Single(result.Sources);
+        var (hint, source) = Assert.Single(result.Sources, s => s.Key != "TypedMail.EmailCatalog.g.cs");
         Assert.Equal("Shop.Mail.WelcomeEmail.Email.g.cs", hint);
         Snapshot.Match(source, hint);
     }

@@ -33,6 +33,11 @@ internal static class DiagnosticDescriptors
         "Two template files have the same name",
         "Template '{0}' is defined twice, in '{1}' and '{2}': template file names must be unique in a project");
 
+    public static readonly DiagnosticDescriptor InvalidEmailSample = Create(
+        "TM1101",
+        "An [EmailSample] member cannot provide sample data",
+        "'{0}' is marked [EmailSample] but is {1}: a sample is a static property or parameterless static method of '{2}' that returns a '{2}'");
+
     public static readonly DiagnosticDescriptor TemplateSyntaxError = Create(
         "TM2001",
         "Template syntax error",

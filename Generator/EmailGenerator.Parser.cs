@@ -87,6 +87,67 @@ public sealed partial class EmailGenerator
             return new EmailParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
         }
 
+        private const string EmailSampleAttributeName = "TypedMail.EmailSampleAttribute";
+
+        /// <summary>The preview catalog's view of an [Email] record: its name and its [EmailSample] members.</summary>
+        public static CatalogEntryResult ParseCatalogEntry(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (Parse(context, cancellationToken).Spec is not { } email)
+            {
+                return new CatalogEntryResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            var type = (INamedTypeSymbol)context.TargetSymbol;
+            var samples = new List<SampleSpec>();
+            var diagnostics = new List<DiagnosticInfo>();
+            foreach (var member in type.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (member.IsImplicitlyDeclared || !HasAttribute(member, EmailSampleAttributeName))
+                {
+                    continue;
+                }
+
+                var (returnType, isMethod, shapeOk) = member switch
+                {
+                    IPropertySymbol p => (p.Type, false, p.GetMethod is not null && !p.IsIndexer),
+                    IMethodSymbol m => (m.ReturnType, true, m.MethodKind == MethodKind.Ordinary && m.Parameters.Length == 0 && !m.IsGenericMethod),
+                    _ => ((ITypeSymbol?)null, false, false),
+                };
+                var problem = !member.IsStatic ? "not static"
+                    : !shapeOk ? "not a property or a parameterless, non-generic method"
+                    : member.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal ? "not visible to generated code (make it public or internal)"
+                    : !SymbolEqualityComparer.Default.Equals(returnType, type) ? $"returning '{returnType?.ToDisplayString() ?? "nothing"}'"
+                    : null;
+                if (problem is null)
+                {
+                    samples.Add(new SampleSpec(member.Name, isMethod));
+                }
+                else
+                {
+                    var location = member.Locations.Length > 0 ? LocationInfo.From(member.Locations[0]) : email.Location;
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEmailSample, location, type.Name + "." + member.Name, problem, type.Name));
+                }
+            }
+
+            return new CatalogEntryResult(
+                new CatalogEntrySpec(email.EmailTypeName, email.FullyQualifiedName, samples.ToEquatableArray()),
+                diagnostics.ToEquatableArray());
+        }
+
+        private static bool HasAttribute(ISymbol symbol, string attributeName)
+        {
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ToDisplayString() == attributeName)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         public static bool IsTemplateFile(AdditionalText file)
             => file.Path.EndsWith(TemplateExtension, StringComparison.OrdinalIgnoreCase);
 
