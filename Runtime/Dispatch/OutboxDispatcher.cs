@@ -138,7 +138,9 @@ public sealed partial class OutboxDispatcher<TContext>
             if (recipient.State == RecipientState.Pending
                 && byAddress.TryGetValue(EmailAddress.Parse(recipient.Address).Address, out var outcome))
             {
-                recipient.LastReply = outcome.Reply?.ToString() ?? result.Error;
+                recipient.ReplyCode = outcome.Reply?.Code;
+                recipient.EnhancedStatus = outcome.Reply?.EnhancedStatus;
+                recipient.ReplyText = outcome.Reply?.Text ?? result.Error;
                 recipient.State = outcome.Status switch
                 {
                     DeliveryStatus.Accepted => RecipientState.Accepted,
@@ -172,7 +174,9 @@ public sealed partial class OutboxDispatcher<TContext>
             Outcome = outcomeKind,
             ReplyCode = result.Reply?.Code,
             EnhancedStatus = result.Reply?.EnhancedStatus,
-            Detail = result.Reply?.Text ?? result.Error,
+            Dispatcher = _options.DispatcherId,
+            ReplyText = result.Reply?.Text,
+            Error = result.Error,
         });
 
         message.LeaseOwner = null;

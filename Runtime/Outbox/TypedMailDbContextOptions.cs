@@ -17,6 +17,12 @@ public sealed class TypedMailDbContextOptions
 
     /// <summary>The clock used for <c>Date</c> and scheduling. Tests replace it.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// The most attachment bytes one message may carry (the sum of its attachments). <c>Enqueue</c> throws an
+    /// <see cref="ArgumentException"/> naming the file over the limit, before anything is tracked. Default 25 MiB.
+    /// </summary>
+    public long MaxAttachmentBytes { get; set; } = 25 * 1024 * 1024;
 }
 
 /// <summary>Configures TypedMail on a <see cref="DbContextOptionsBuilder"/>.</summary>
