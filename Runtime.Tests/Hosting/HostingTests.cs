@@ -217,7 +217,7 @@ public sealed class HostingTests : IDisposable
         Assert.Equal("2 message(s) failed for good in the last 00:15:00 (limit 2).", report.Entries["typedmail"].Description);
     }
 
-    private async Task SeedFailedAsync(DateTime lastAttempt)
+    private async Task SeedFailedAsync(DateTime failedAt)
     {
         await using var db = _shop.CreateDbContext();
         var id = Guid.CreateVersion7();
@@ -227,12 +227,11 @@ public sealed class HostingTests : IDisposable
             MessageId = id.ToString("N") + "@example.com",
             EmailType = "Test",
             State = OutboxMessageState.Failed,
-            CreatedAt = lastAttempt,
-            DueAt = lastAttempt,
+            CreatedAt = failedAt,
+            DueAt = failedAt,
             From = "shop@example.com",
             Subject = "failed",
-            AttemptCount = 1,
-            Attempts = [new OutboxAttempt { OutboxMessageId = id, Number = 1, StartedAt = lastAttempt, Transport = "pickup", Outcome = AttemptOutcome.PermanentFailure }],
+            FailedAt = failedAt,
         });
         await db.SaveChangesAsync();
     }

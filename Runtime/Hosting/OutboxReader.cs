@@ -13,7 +13,7 @@ internal interface IOutboxReader
 {
     Task<OutboxStatus> ReadStatusAsync(CancellationToken cancellationToken);
 
-    /// <summary>Messages that failed for good whose last attempt started at or after <paramref name="since"/> (UTC).</summary>
+    /// <summary>Messages that failed for good at or after <paramref name="since"/> (UTC).</summary>
     Task<long> CountFailedSinceAsync(DateTime since, CancellationToken cancellationToken);
 }
 
@@ -34,7 +34,7 @@ internal sealed class OutboxReader<TContext> : IOutboxReader
     {
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         return await db.Set<OutboxMessage>()
-            .Where(m => m.State == OutboxMessageState.Failed && m.Attempts.Any(a => a.StartedAt >= since))
+            .Where(m => m.State == OutboxMessageState.Failed && m.FailedAt >= since)
             .LongCountAsync(cancellationToken)
             .ConfigureAwait(false);
     }
