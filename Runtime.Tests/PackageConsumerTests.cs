@@ -10,6 +10,7 @@ namespace TypedMail.Runtime.Tests;
 /// Packs the TypedMail package and uses it from a new project through a local folder feed, as a user would:
 /// the generator compiles the consumer's templates, the analyzers run in its build, and the app sends mail.
 /// </summary>
+[Collection(DotNetBuildCollection.Name)]
 public sealed class PackageConsumerTests : IDisposable
 {
     private readonly string _work = Path.Combine(Path.GetTempPath(), "typedmail-package-" + Guid.NewGuid().ToString("N"));
