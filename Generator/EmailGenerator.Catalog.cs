@@ -76,6 +76,8 @@ public sealed partial class EmailGenerator
             w.WriteLine(GeneratedCodeAttribute);
             w.WriteLine($"file sealed class {ClassName} : global::TypedMail.Previews.IEmailCatalog");
             w.OpenBrace();
+            w.WriteLine("/// <summary>The email types, ordered by name.</summary>");
+            w.WriteLine(GeneratedCodeAttribute);
             w.WriteLine("public global::System.Collections.Generic.IReadOnlyList<global::TypedMail.Previews.EmailDescriptor> Emails { get; } = new global::TypedMail.Previews.EmailDescriptor[]");
             w.OpenBrace();
             foreach (var entry in entries)
