@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Data.Common;
 using System.IO;
 using System.Threading;
@@ -48,9 +49,14 @@ internal sealed class Cli
 
     public Option<string> Provider { get; }
 
-    public RootCommand Build()
+    public Command Build()
     {
-        var root = new RootCommand("typedmail: inspect and operate a TypedMail outbox from its connection string, without the application's code.");
+        // Named here rather than after the executable (TypedMail.Cli.dll), so help reads as the installed command.
+        var root = new Command("typedmail", "typedmail: inspect and operate a TypedMail outbox from its connection string, without the application's code.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         root.Options.Add(Connection);
         root.Options.Add(Provider);
         root.Subcommands.Add(StatusCommand.Create(this));
