@@ -38,7 +38,7 @@ public sealed class SampleWebAppTests : IDisposable
             "--urls", $"http://127.0.0.1:{port}",
             "--ConnectionStrings:Shop", $"Data Source={Path.Combine(_folder, "shop.db")}",
             "--TypedMail:Pickup:Folder", pickup,
-            "--TypedMail:PollInterval", "00:00:00.200",
+            "--TypedMail:Dispatcher:PollInterval", "00:00:00.200",
         ]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
 

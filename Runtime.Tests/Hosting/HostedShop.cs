@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TypedMail.Outbox;
 using TypedMail.Runtime.Tests.Infrastructure;
 
 namespace TypedMail.Runtime.Tests.Hosting;
@@ -16,14 +17,14 @@ public static class HostedShop
         builder.Configuration.AddInMemoryCollection(settings);
         if (registerFactory)
         {
-            builder.Services.AddDbContextFactory<ShopContext>(o => o.UseSqlite(shop.ConnectionString));
+            builder.Services.AddDbContextFactory<HostedShopContext>(o => o.UseSqlite(shop.ConnectionString));
         }
         else
         {
-            builder.Services.AddDbContext<ShopContext>(o => o.UseSqlite(shop.ConnectionString));
+            builder.Services.AddDbContext<HostedShopContext>(o => o.UseSqlite(shop.ConnectionString));
         }
 
-        builder.Services.AddTypedMail<ShopContext>(builder.Configuration.GetSection("TypedMail"));
+        builder.Services.AddTypedMail<HostedShopContext>(builder.Configuration.GetSection("TypedMail"));
         return builder;
     }
 
@@ -32,6 +33,17 @@ public static class HostedShop
     {
         ["TypedMail:Transport"] = "Pickup",
         ["TypedMail:Pickup:Folder"] = shop.PickupFolder,
-        ["TypedMail:PollInterval"] = "00:00:00.100",
+        ["TypedMail:Dispatcher:PollInterval"] = "00:00:00.100",
     };
+}
+
+/// <summary>
+/// The shop's context under its own type, used only by the hosting tests: commits through it are counted by the
+/// hosted metrics, and no other test class writes through this type.
+/// </summary>
+public sealed class HostedShopContext(DbContextOptions<HostedShopContext> options) : DbContext(options)
+{
+    public DbSet<Order> Orders => Set<Order>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddTypedMailOutbox();
 }

@@ -43,7 +43,7 @@ public sealed class HostingTests : IDisposable
         ActivitySource.AddActivityListener(activityListener);
 
         await host.StartAsync();
-        var contexts = host.Services.GetRequiredService<IDbContextFactory<ShopContext>>();
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<HostedShopContext>>();
         await using (var db = await contexts.CreateDbContextAsync())
         {
             for (var i = 1; i <= 3; i++)
@@ -66,6 +66,7 @@ public sealed class HostingTests : IDisposable
         Assert.Equal(3, files.Length);
         Assert.All(files, f => Assert.Contains("From: Config Shop <config@example.com>\r\n", File.ReadAllText(f)));
 
+        Assert.Equal(3, metrics.Sum("typedmail.messages.queued"));
         Assert.Equal(3, metrics.Sum("typedmail.messages.sent", TypedMailDiagnostics.TransportTag, "pickup"));
         Assert.Equal(0, metrics.Sum("typedmail.messages.failed"));
         var durations = metrics.Measurements.Where(m => m.Instrument == "typedmail.send.duration").ToList();
@@ -93,7 +94,7 @@ public sealed class HostingTests : IDisposable
         using var host = builder.Build();
         using var metrics = new MetricRecorder(host.Services.GetRequiredService<IMeterFactory>());
         host.Services.GetRequiredService<TypedMailMetrics>();
-        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<ShopContext>>().CreateDbContextAsync())
+        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<HostedShopContext>>().CreateDbContextAsync())
         {
             db.Emails().Enqueue(new OrderConfirmationEmail("A", "Q-1", 1m), to: "a@example.com", new EnqueueOptions { From = "shop@example.com" });
             time.Advance(TimeSpan.FromMinutes(1));
@@ -129,13 +130,15 @@ public sealed class HostingTests : IDisposable
         settings["TypedMail:Dispatcher:RetryMaxDelay"] = "00:00:10";
         settings["TypedMail:DefaultFrom"] = "not an address";
         settings["TypedMail:Health:FailedLimit"] = "-1";
+        settings["TypedMail:MaxMessagesPerSecond"] = "0";
         using var host = HostedShop.Builder(_shop, settings).Build();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Equal(
             [
                 "TypedMail:Dispatcher:BatchSize must be at least 1, but is 0.",
-                "TypedMail:Dispatcher:RetryMaxDelay (00:00:10) must not be shorter than TypedMail:Dispatcher:RetryBaseDelay (00:01:00).",
+                "TypedMail:Dispatcher:RetryMaxDelay must be at least RetryBaseDelay (00:01:00), but is 00:00:10.",
+                "TypedMail:MaxMessagesPerSecond must be a positive number, but is 0.",
                 "TypedMail:Health:FailedLimit must be at least 1, but is -1.",
                 "TypedMail:DefaultFrom is not a valid mailbox: 'not an address'. Write it as 'name@example.com' or 'Name <name@example.com>'.",
                 "TypedMail:Pickup:Folder is required when TypedMail:Transport is Pickup: set it to the folder .eml files are written to.",
@@ -156,7 +159,7 @@ public sealed class HostingTests : IDisposable
     }
 
     [Theory]
-    [InlineData("TypedMail:PollInterval", "soon")]
+    [InlineData("TypedMail:Dispatcher:PollInterval", "soon")]
     [InlineData("TypedMail:Transport", "Carrier pigeon")]
     public async Task Value_of_the_wrong_type_stops_the_host_naming_the_setting(string key, string value)
     {
@@ -174,7 +177,7 @@ public sealed class HostingTests : IDisposable
         using var host = HostedShop.Builder(_shop, HostedShop.Settings(_shop), registerFactory: false).Build();
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
-        Assert.Contains("services.AddDbContextFactory<ShopContext>(...)", error.Message);
+        Assert.Contains("services.AddDbContextFactory<HostedShopContext>(...)", error.Message);
     }
 
     [Fact]

@@ -26,11 +26,13 @@ public sealed class TypedMailOptions
     /// <summary>The pickup-folder transport's settings.</summary>
     public PickupFolderOptions Pickup { get; set; } = new();
 
-    /// <summary>Batch size, lease and retry policy of the dispatcher.</summary>
+    /// <summary>Batch size, lease, send timeout, retry policy and polling of the dispatcher.</summary>
     public DispatcherOptions Dispatcher { get; set; } = new();
 
-    /// <summary>How long the dispatcher waits before looking again when nothing was due. Default 5 seconds.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// The most messages per second this process sends through the transport, or <see langword="null"/> for no limit.
+    /// </summary>
+    public double? MaxMessagesPerSecond { get; set; }
 
     /// <summary>The <c>From</c> mailbox for messages that set none, such as <c>Shop &lt;shop@example.com&gt;</c>; applied to the context unless it sets its own.</summary>
     public string? DefaultFrom { get; set; }

@@ -19,29 +19,23 @@ internal sealed class TypedMailOptionsValidator : IValidateOptions<TypedMailOpti
     public ValidateOptionsResult Validate(string? name, TypedMailOptions options)
     {
         var failures = new List<string>();
-        var d = options.Dispatcher;
-        if (d is null)
+        if (options.Dispatcher is null)
         {
             failures.Add($"{Path("Dispatcher")} is missing.");
         }
         else
         {
-            AtLeast(failures, "Dispatcher:BatchSize", d.BatchSize, 1);
-            AtLeast(failures, "Dispatcher:MaxAttempts", d.MaxAttempts, 1);
-            Positive(failures, "Dispatcher:LeaseDuration", d.LeaseDuration);
-            Positive(failures, "Dispatcher:RetryBaseDelay", d.RetryBaseDelay);
-            if (d.RetryMaxDelay < d.RetryBaseDelay)
+            foreach (var (setting, value, rule) in options.Dispatcher.Problems())
             {
-                failures.Add($"{Path("Dispatcher:RetryMaxDelay")} ({d.RetryMaxDelay}) must not be shorter than {Path("Dispatcher:RetryBaseDelay")} ({d.RetryBaseDelay}).");
-            }
-
-            if (string.IsNullOrWhiteSpace(d.DispatcherId) || d.DispatcherId.Length > 200)
-            {
-                failures.Add($"{Path("Dispatcher:DispatcherId")} must be 1 to 200 characters, but is '{d.DispatcherId}'.");
+                failures.Add($"{Path("Dispatcher:" + setting)} {rule}, but is {value}.");
             }
         }
 
-        Positive(failures, "PollInterval", options.PollInterval);
+        if (options.MaxMessagesPerSecond is { } rate && !(rate > 0 && double.IsFinite(rate)))
+        {
+            failures.Add($"{Path("MaxMessagesPerSecond")} must be a positive number, but is {rate}.");
+        }
+
         Positive(failures, "QueueMetricsInterval", options.QueueMetricsInterval);
         if (options.Health is null)
         {

@@ -99,7 +99,7 @@ public static class TypedMailServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<OutboxStatusCache>>()));
         services.TryAddSingleton(sp => new TypedMailMetrics(
-            sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<OutboxStatusCache>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<OutboxStatusCache>(), sp.GetRequiredService<TimeProvider>(), typeof(TContext)));
         services.TryAddSingleton(sp => TransportProbe.For(sp.GetRequiredService<IOptions<TypedMailOptions>>().Value));
         services.TryAddSingleton<IEmailTransport>(sp =>
         {
@@ -110,12 +110,22 @@ public static class TypedMailServiceCollectionExtensions
                 var other => throw new InvalidOperationException($"TypedMail:Transport '{other}' is not a transport."),
             };
         });
-        services.TryAddSingleton(sp => new OutboxDispatcher<TContext>(
-            ContextFactory<TContext>(sp),
-            new InstrumentedTransport(sp.GetRequiredService<IEmailTransport>(), sp.GetRequiredService<TypedMailMetrics>()),
-            sp.GetRequiredService<IOptions<TypedMailOptions>>().Value.Dispatcher,
-            sp.GetRequiredService<ILogger<OutboxDispatcher<TContext>>>(),
-            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
+            var metrics = sp.GetRequiredService<TypedMailMetrics>();
+            var routes = new TransportRoutes().Add(
+                new InstrumentedTransport(sp.GetRequiredService<IEmailTransport>(), metrics), maxMessagesPerSecond: o.MaxMessagesPerSecond);
+            return new OutboxDispatcher<TContext>(
+                ContextFactory<TContext>(sp),
+                routes,
+                o.Dispatcher,
+                sp.GetRequiredService<ILogger<OutboxDispatcher<TContext>>>(),
+                sp.GetRequiredService<TimeProvider>())
+            {
+                Metrics = metrics,
+            };
+        });
         services.AddHostedService<OutboxDispatcherService<TContext>>();
         return services;
     }

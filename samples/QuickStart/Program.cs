@@ -38,7 +38,7 @@ builder.Services.AddSingleton<IDbContextFactory<ShopContext>>(contexts);
 builder.Services.AddTypedMail<ShopContext>(o =>
 {
     o.Pickup.Folder = pickup;
-    o.PollInterval = TimeSpan.FromMilliseconds(200);
+    o.Dispatcher.PollInterval = TimeSpan.FromMilliseconds(200);
 });
 using (var host = builder.Build())
 {
