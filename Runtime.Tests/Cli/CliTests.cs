@@ -1,9 +1,8 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
 using TypedMail.Outbox;
@@ -12,64 +11,60 @@ using TypedMail.Runtime.Tests.Infrastructure;
 
 namespace TypedMail.Runtime.Tests.Cli;
 
-/// <summary>The typedmail tool against a real outbox written by an application (this test project's emails and context).</summary>
-public sealed class CliTests : IDisposable
+public sealed class CliTestsSqlite() : CliTests(new SqliteShop());
+
+[Collection(PostgresCollection.Name)]
+public sealed class CliTestsPostgres(PostgresCluster cluster) : CliTests(new PostgresShop(cluster));
+
+/// <summary>
+/// The typedmail tool end to end, on each database: an application (this project's emails and context) writes the
+/// outbox; the tool, knowing nothing of the application, reads and operates it.
+/// </summary>
+public abstract class CliTests(ShopDatabase shop) : IDisposable
 {
-    private readonly SqliteShop _shop = new();
+    protected ShopDatabase Shop { get; } = shop;
 
-    public void Dispose() => _shop.Dispose();
+    private string Provider => Shop.Provider == "sqlite" ? "sqlite" : "postgres";
 
-    private string[] Db(params string[] args) => [.. args, "--connection", _shop.ConnectionString];
+    public void Dispose() => Shop.Dispose();
 
-    private async Task<Guid[]> EnqueueAsync(int count)
+    private string[] Db(params string[] args) => [.. args, "--provider", Provider, "--connection", Shop.ConnectionString];
+
+    private Task<CliRunner.Result> RunAsync(params string[] args) => CliRunner.RunAsync(Db(args));
+
+    private async Task<Guid[]> EnqueueAsync(int count, string to = "ada{0}@example.com")
     {
-        await using var db = _shop.CreateDbContext();
+        await using var db = Shop.CreateDbContext();
         var ids = new Guid[count];
         for (var i = 0; i < count; i++)
         {
-            ids[i] = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "C-" + i, i), to: $"ada{i}@example.com").Id;
+            ids[i] = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "C-" + i, i), to: string.Format(System.Globalization.CultureInfo.InvariantCulture, to, i)).Id;
         }
 
         await db.SaveChangesAsync();
         return ids;
     }
 
-    [Theory]
-    [InlineData("status", "Show how many messages are in each state")]
-    [InlineData("dispatch", "--watch")]
-    [InlineData("show", "<id>")]
-    public async Task Every_command_has_help(string command, string expected)
+    private async Task<OutboxMessage> LoadAsync(Guid id)
     {
-        var result = await CliRunner.RunAsync(command, "--help");
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains(expected, result.Output);
-        Assert.Contains("--connection", result.Output);
-        Assert.Contains("--provider", result.Output);
+        await using var db = Shop.CreateDbContext();
+        return await db.Set<OutboxMessage>().Include(m => m.Recipients).Include(m => m.Attempts).SingleAsync(m => m.Id == id);
     }
 
-    [Fact]
-    public async Task Root_help_lists_the_commands()
+    private async Task SetAsync(Guid id, Action<OutboxMessage> change)
     {
-        var result = await CliRunner.RunAsync("--help");
-        Assert.Equal(0, result.ExitCode);
-        foreach (var command in new[] { "status", "dispatch", "show" })
-        {
-            Assert.Matches(new Regex("^  " + command + @"\s", RegexOptions.Multiline), result.Output);
-        }
+        await using var db = Shop.CreateDbContext();
+        change(await db.Set<OutboxMessage>().SingleAsync(m => m.Id == id));
+        await db.SaveChangesAsync();
     }
 
     [Fact]
     public async Task Status_counts_each_state_and_names_the_oldest_pending_message()
     {
         var ids = await EnqueueAsync(3);
-        await using (var db = _shop.CreateDbContext())
-        {
-            var failed = await db.Set<OutboxMessage>().SingleAsync(m => m.Id == ids[2]);
-            failed.State = OutboxMessageState.Failed;
-            await db.SaveChangesAsync();
-        }
+        await SetAsync(ids[2], m => { m.State = OutboxMessageState.Failed; m.FailedAt = DateTime.UtcNow; });
 
-        var result = await CliRunner.RunAsync(Db("status"));
+        var result = await RunAsync("status");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Matches(@"queued\W+2\W", result.Output);
         Assert.Matches(@"failed\W+1\W", result.Output);
@@ -82,109 +77,161 @@ public sealed class CliTests : IDisposable
     public async Task Dispatch_sends_what_is_due_and_status_then_shows_nothing_pending()
     {
         await EnqueueAsync(5);
-        var result = await CliRunner.RunAsync(Db("dispatch", "--pickup", _shop.PickupFolder, "--batch-size", "2"));
+        var result = await RunAsync("dispatch", "--pickup", Shop.PickupFolder, "--batch-size", "2");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Dispatched 5: 5 sent, 0 deferred, 0 failed.", result.Output);
-        Assert.Equal(5, Directory.GetFiles(_shop.PickupFolder, "*.eml").Length);
+        Assert.Equal(5, Directory.GetFiles(Shop.PickupFolder, "*.eml").Length);
 
-        var status = await CliRunner.RunAsync(Db("status"));
+        var status = await RunAsync("status");
         Assert.Matches(@"sent\W+5\W", status.Output);
         Assert.Contains("Nothing pending.", status.Output);
 
-        var again = await CliRunner.RunAsync(Db("dispatch", "--pickup", _shop.PickupFolder));
+        var again = await RunAsync("dispatch", "--pickup", Shop.PickupFolder);
         Assert.Contains("Dispatched 0: 0 sent, 0 deferred, 0 failed.", again.Output);
+    }
+
+    [Fact]
+    public async Task Failed_send_exits_1_is_shown_with_its_attempt_and_retry_sends_it()
+    {
+        var id = (await EnqueueAsync(1))[0];
+        var blocked = Path.Combine(Shop.Folder, "not-a-folder");
+        await File.WriteAllTextAsync(blocked, "a file");
+
+        var failed = await RunAsync("dispatch", "--pickup", Path.Combine(blocked, "pickup"));
+        Assert.True(failed.ExitCode == 1, failed.ToString());
+        Assert.Contains("Dispatched 1: 0 sent, 1 deferred, 0 failed.", failed.Output);
+
+        var shown = await RunAsync("show", id.ToString());
+        Assert.Contains("State deferred", Squeeze(shown.Output));
+        Assert.Matches(@"1\W+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\W+[\d.]+ ms\W+pickup\W+\S+\W+TransientFailure\W+", shown.Output);
+
+        var retry = await RunAsync("retry", id.ToString());
+        Assert.True(retry.ExitCode == 0, retry.ToString());
+        Assert.Equal($"Requeued {id}; it is due now.", retry.Output.Trim());
+
+        var sent = await RunAsync("dispatch", "--pickup", Shop.PickupFolder);
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        var message = await LoadAsync(id);
+        Assert.Equal(OutboxMessageState.Sent, message.State);
+        Assert.Equal([AttemptOutcome.TransientFailure, AttemptOutcome.Accepted], message.Attempts.OrderBy(a => a.StartedAt).Select(a => a.Outcome));
+
+        var notRetryable = await RunAsync("retry", id.ToString());
+        Assert.Equal(3, notRetryable.ExitCode);
+        Assert.Equal($"Message {id} is sent: only failed or deferred messages can be retried.", notRetryable.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Retry_all_failed_requeues_every_dead_message()
+    {
+        var ids = await EnqueueAsync(3);
+        await SetAsync(ids[0], m => { m.State = OutboxMessageState.Failed; m.FailedAt = DateTime.UtcNow; });
+        await SetAsync(ids[1], m => { m.State = OutboxMessageState.Failed; m.FailedAt = DateTime.UtcNow; });
+
+        var result = await RunAsync("retry", "--all-failed");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("Requeued 2 failed message(s).", result.Output.Trim());
+        Assert.All(ids, id => Assert.Equal(OutboxMessageState.Queued, LoadAsync(id).Result.State));
+
+        var neither = await RunAsync("retry");
+        Assert.Equal(2, neither.ExitCode);
+        Assert.Contains("Give either a message id or --all-failed.", neither.Error);
     }
 
     [Fact]
     public async Task Show_prints_headers_recipients_and_every_attempt_by_id_or_message_id()
     {
         var id = (await EnqueueAsync(1))[0];
-        await CliRunner.RunAsync(Db("dispatch", "--pickup", _shop.PickupFolder));
-        string messageId;
-        await using (var db = _shop.CreateDbContext())
-        {
-            messageId = (await db.Set<OutboxMessage>().SingleAsync()).MessageId;
-        }
+        await RunAsync("dispatch", "--pickup", Shop.PickupFolder);
+        var messageId = (await LoadAsync(id)).MessageId;
 
         foreach (var key in new[] { id.ToString(), messageId, "<" + messageId + ">" })
         {
-            var result = await CliRunner.RunAsync(Db("show", key));
+            var result = await RunAsync("show", key);
             Assert.True(result.ExitCode == 0, result.ToString());
-            Assert.Contains("Message-ID <" + messageId + ">", Squeeze(result.Output));
-            Assert.Contains("From Shop <shop@example.com>", Squeeze(result.Output));
-            Assert.Contains("To ada0@example.com", Squeeze(result.Output));
-            Assert.Contains("Subject Order C-0 confirmed", Squeeze(result.Output));
-            Assert.Contains("State sent", Squeeze(result.Output));
+            var text = Squeeze(result.Output);
+            Assert.Contains("Message-ID <" + messageId + ">", text);
+            Assert.Contains("From Shop <shop@example.com>", text);
+            Assert.Contains("To ada0@example.com", text);
+            Assert.Contains("Subject Order C-0 confirmed", text);
+            Assert.Contains("State sent", text);
             Assert.Matches(@"To\W+ada0@example\.com\W+Accepted\W+250 2\.0\.0 written to ", result.Output);
             Assert.Contains("Attempts (1)", result.Output);
             Assert.Matches(@"1\W+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\W+[\d.]+ ms\W+pickup\W+\S+\W+Accepted\W+250 2\.0\.0 written to ", result.Output);
         }
+
+        var unknown = await RunAsync("show", "nope@example.com");
+        Assert.Equal(3, unknown.ExitCode);
+        Assert.Equal("No message with id or Message-ID 'nope@example.com'.", unknown.Error.Trim());
     }
 
     [Fact]
-    public async Task Show_of_an_unknown_message_exits_3_naming_it()
+    public async Task Purge_deletes_sent_mail_older_than_the_cutoff_only()
     {
-        var result = await CliRunner.RunAsync(Db("show", "nope@example.com"));
-        Assert.Equal(3, result.ExitCode);
-        Assert.Equal("No message with id or Message-ID 'nope@example.com'.", result.Error.Trim());
-    }
+        var ids = await EnqueueAsync(3);
+        await RunAsync("dispatch", "--pickup", Shop.PickupFolder);
+        await SetAsync(ids[0], m => m.SentAt = DateTime.UtcNow.AddDays(-40));
+        await SetAsync(ids[1], m => m.SentAt = DateTime.UtcNow.AddDays(-10));
 
-    [Fact]
-    public async Task Usage_errors_exit_2_saying_what_is_wrong()
-    {
-        var noConnection = await CliRunner.RunAsync("status");
-        Assert.Equal(2, noConnection.ExitCode);
-        Assert.Contains("No database: give its connection string with --connection, or set TYPEDMAIL_CONNECTION.", noConnection.Error);
-
-        var provider = await CliRunner.RunAsync(Db("status", "--provider", "mysql"));
-        Assert.Equal(2, provider.ExitCode);
-        Assert.Contains("mysql", provider.Error);
-
-        var unknown = await CliRunner.RunAsync(Db("frobnicate"));
-        Assert.Equal(2, unknown.ExitCode);
-
-        var batch = await CliRunner.RunAsync(Db("dispatch", "--pickup", _shop.PickupFolder, "--batch-size", "0"));
-        Assert.Equal(2, batch.ExitCode);
-        Assert.Contains("--batch-size must be at least 1, but is 0.", batch.Error);
-        Assert.False(Directory.Exists(_shop.PickupFolder));
-    }
-
-    [Fact]
-    public async Task Connection_comes_from_the_environment_when_not_given()
-    {
-        await EnqueueAsync(1);
-        var result = await CliRunner.RunAsync(new System.Collections.Generic.Dictionary<string, string> { ["TYPEDMAIL_CONNECTION"] = _shop.ConnectionString }, null, default, "status");
+        var result = await RunAsync("purge", "--older-than", "30d");
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(@"queued\W+1\W", result.Output);
+        Assert.StartsWith("Purged 1 message(s), ", result.Output);
+        var status = await RunAsync("status");
+        Assert.Matches(@"sent\W+2\W", status.Output);
+
+        var bad = await RunAsync("purge", "--older-than", "a while");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--older-than 'a while' is not a duration: write it as 30d, 12h, 90m, 45s or 7.00:00:00.", bad.Error);
     }
 
     [Fact]
-    public async Task Missing_sqlite_file_exits_4_and_is_not_created()
+    public async Task Suppressed_address_is_listed_never_sent_to_and_can_be_removed()
     {
-        var path = Path.Combine(_shop.Folder, "typo.db");
-        var result = await CliRunner.RunAsync("status", "--connection", $"Data Source={path}");
-        Assert.Equal(4, result.ExitCode);
-        Assert.Equal($"Database error: The SQLite database '{path}' does not exist.", result.Error.Trim());
-        Assert.False(File.Exists(path));
+        var add = await RunAsync("suppress", "add", "Bounce <Bounce@Example.com>", "--reason", "hard bounce");
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Equal("Suppressed bounce@example.com.", add.Output.Trim());
+
+        var list = await RunAsync("suppress", "list");
+        Assert.Matches(@"bounce@example\.com\W+hard bounce\W+\d{4}-", list.Output);
+        Assert.Contains("1 suppressed address(es).", list.Output);
+
+        var id = (await EnqueueAsync(1, to: "bounce@example.com"))[0];
+        var dispatch = await RunAsync("dispatch", "--pickup", Shop.PickupFolder);
+        Assert.Contains("Dispatched 1: 0 sent, 0 deferred, 1 failed.", dispatch.Output);
+        var message = await LoadAsync(id);
+        Assert.Equal(OutboxMessageState.Failed, message.State);
+        Assert.Equal(RecipientState.Suppressed, Assert.Single(message.Recipients).State);
+        Assert.False(Directory.Exists(Shop.PickupFolder) && Directory.EnumerateFiles(Shop.PickupFolder).Any());
+
+        var remove = await RunAsync("suppress", "remove", "bounce@example.com");
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        var again = await RunAsync("suppress", "remove", "bounce@example.com");
+        Assert.Equal(3, again.ExitCode);
+        Assert.Equal("bounce@example.com is not on the suppression list.", again.Error.Trim());
+
+        var invalid = await RunAsync("suppress", "add", "not an address");
+        Assert.Equal(2, invalid.ExitCode);
+        Assert.Equal("'not an address' is not a valid email address.", invalid.Error.Trim());
     }
 
     [Fact]
-    public async Task Unreachable_postgres_exits_4_without_showing_the_password()
+    public async Task Watch_sends_mail_committed_while_it_runs_and_stops_on_cancel()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        // On PostgreSQL the poll interval is a minute: only NOTIFY can make the send prompt.
+        var poll = Provider == "postgres" ? "00:01:00" : "00:00:00.200";
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var watching = CliRunner.RunAsync(null, null, stop.Token, Db("dispatch", "--watch", "--pickup", Shop.PickupFolder, "--poll-interval", poll));
+        await Task.Delay(1000);
+        var id = (await EnqueueAsync(1))[0];
 
-        var result = await CliRunner.RunAsync("status", "--provider", "postgres", "--connection",
-            $"Host=127.0.0.1;Port={port};Database=shop;Username=mailer;Password=s3cret-Pa55;Timeout=3");
-        Assert.Equal(4, result.ExitCode);
-        Assert.StartsWith("Database error: ", result.Error);
-        Assert.DoesNotContain("s3cret-Pa55", result.Output + result.Error);
+        await Eventually.True(async () => (await LoadAsync(id)).State == OutboxMessageState.Sent, "the watching dispatcher to send the message", TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        var result = await watching;
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("until Ctrl+C.", result.Output);
+        Assert.Matches($@"\d\d:\d\d:\d\dZ info  Sent {id} \(TypedMail\.Runtime\.Tests\.Emails\.OrderConfirmationEmail\) to 1 recipient\(s\) via pickup", result.Output);
+        Assert.EndsWith("Stopped.", result.Output.Trim());
     }
 
     /// <summary>Collapses table borders and runs of spaces, so a grid row reads "Name value".</summary>
-    private static string Squeeze(string text) => Regex.Replace(text, @"[ │┃|]+", " ");
+    internal static string Squeeze(string text) => Regex.Replace(text, @"[ │┃|]+", " ");
 }

@@ -62,6 +62,9 @@ internal sealed class Cli
         root.Subcommands.Add(StatusCommand.Create(this));
         root.Subcommands.Add(DispatchCommand.Create(this));
         root.Subcommands.Add(ShowCommand.Create(this));
+        root.Subcommands.Add(RetryCommand.Create(this));
+        root.Subcommands.Add(PurgeCommand.Create(this));
+        root.Subcommands.Add(SuppressCommand.Create(this));
         return root;
     }
 

@@ -28,13 +28,17 @@ internal sealed class OutboxDatabase : IDbContextFactory<OutboxContext>
 {
     private readonly DbContextOptions<OutboxContext> _options;
 
-    private OutboxDatabase(DbContextOptions<OutboxContext> options, string provider)
+    private OutboxDatabase(DbContextOptions<OutboxContext> options, string provider, string connectionString)
     {
         _options = options;
         Provider = provider;
+        ConnectionString = connectionString;
     }
 
     public string Provider { get; }
+
+    /// <summary>The connection string; may hold a password, so it is never printed.</summary>
+    public string ConnectionString { get; }
 
     /// <summary>Checks the connection string without connecting, and never echoes it (it may hold a password).</summary>
     /// <exception cref="UsageException">The connection string cannot be parsed, or names a SQLite file that does not exist.</exception>
@@ -78,7 +82,7 @@ internal sealed class OutboxDatabase : IDbContextFactory<OutboxContext>
                 throw new UsageException($"--provider '{provider}' is not supported. Use {Providers.Sqlite} or {Providers.Postgres}.");
         }
 
-        return new OutboxDatabase(builder.Options, provider);
+        return new OutboxDatabase(builder.Options, provider, connectionString);
     }
 
     public OutboxContext CreateDbContext() => new(_options);

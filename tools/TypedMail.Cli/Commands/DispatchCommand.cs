@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
+using TypedMail.PostgreSql;
 using TypedMail.Transports;
 
 namespace TypedMail.Cli.Commands;
@@ -35,13 +36,20 @@ internal static class DispatchCommand
         });
         var watch = new Option<bool>("--watch", "-w")
         {
-            Description = "Keep dispatching as mail becomes due, until Ctrl+C.",
+            Description = "Keep dispatching as mail becomes due, until Ctrl+C. On PostgreSQL, woken by NOTIFY when mail is committed.",
         };
         var pollInterval = new Option<TimeSpan>("--poll-interval")
         {
-            Description = "With --watch: how long to wait when nothing was due, such as 00:00:05.",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(5),
+            Description = "With --watch: how often to look for due mail when nothing wakes the dispatcher, such as 00:00:05.",
+            DefaultValueFactory = _ => new DispatcherOptions().PollInterval,
         };
+        pollInterval.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<TimeSpan>() <= TimeSpan.Zero)
+            {
+                r.AddError($"--poll-interval must be longer than zero, but is {r.GetValueOrDefault<TimeSpan>()}.");
+            }
+        });
 
         var command = new Command("dispatch", "Send the messages that are due, once (the default) or continuously with --watch. Exits 1 when some were deferred or failed.")
         {
@@ -49,13 +57,23 @@ internal static class DispatchCommand
         };
         command.SetAction(cli.WithDatabase(async (parse, database, cancellationToken) =>
         {
-            var options = new DispatcherOptions { BatchSize = parse.GetValue(batchSize) };
+            var options = new DispatcherOptions { BatchSize = parse.GetValue(batchSize), PollInterval = parse.GetValue(pollInterval) };
             var transport = new PickupFolderTransport(parse.GetValue(pickup)!);
-            var dispatcher = new OutboxDispatcher<OutboxContext>(database, transport, options, logger: null, cli.Time);
             if (parse.GetValue(watch))
             {
-                return await WatchAsync(cli, dispatcher, parse.GetValue(pollInterval), cancellationToken).ConfigureAwait(false);
+                if (database.Provider == Providers.Postgres)
+                {
+                    options.WakeSources.Add(new PostgreSqlNotificationWakeSource(database.ConnectionString));
+                }
+
+                var logged = new OutboxDispatcher<OutboxContext>(database, transport, options, new ConsoleLogger<OutboxDispatcher<OutboxContext>>(cli.Console, cli.Time), cli.Time);
+                cli.Console.WriteLine($"Dispatching to {transport.Folder} until Ctrl+C.");
+                await logged.RunAsync(cancellationToken).ConfigureAwait(false);
+                cli.Console.WriteLine("Stopped.");
+                return ExitCodes.Success;
             }
+
+            var dispatcher = new OutboxDispatcher<OutboxContext>(database, transport, options, logger: null, cli.Time);
 
             var due = await CountDueAsync(database, cli.Time, cancellationToken).ConfigureAwait(false);
             var total = default(DispatchSummary);
@@ -87,41 +105,13 @@ internal static class DispatchCommand
             var batch = await dispatcher.DispatchBatchAsync(cancellationToken).ConfigureAwait(false);
             total += batch;
             onBatch(batch);
-            if (batch.Claimed < batchSize)
+            if (batch.Claimed < batchSize || batch.Released > 0)
             {
                 break;
             }
         }
 
         return total;
-    }
-
-    private static async Task<int> WatchAsync(Cli cli, OutboxDispatcher<OutboxContext> dispatcher, TimeSpan pollInterval, CancellationToken cancellationToken)
-    {
-        cli.Console.WriteLine("Dispatching until Ctrl+C.");
-        var total = default(DispatchSummary);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var summary = await dispatcher.DispatchDueAsync(cancellationToken).ConfigureAwait(false);
-            total += summary;
-            if (summary.Claimed > 0)
-            {
-                cli.Console.WriteLine($"{Timestamps.Format(cli.Time.GetUtcNow().UtcDateTime)} {Describe(summary)}");
-                continue;
-            }
-
-            try
-            {
-                await Task.Delay(pollInterval, cli.Time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-
-        cli.Console.WriteLine("Stopped. In total: " + Describe(total));
-        return ExitCodes.Success;
     }
 
     /// <summary>Messages a dispatcher could claim now: queued or deferred and due, or sending with an expired lease.</summary>
