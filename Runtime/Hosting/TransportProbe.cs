@@ -2,6 +2,10 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using TypedMail.Smtp;
+using TypedMail.Transports;
 
 namespace TypedMail.Hosting;
 
@@ -14,10 +18,11 @@ internal abstract class TransportProbe
     /// <summary>Returns <see langword="null"/> when the transport is reachable, otherwise why not.</summary>
     public abstract Task<string?> ProbeAsync(CancellationToken cancellationToken);
 
-    public static TransportProbe For(TypedMailOptions options) => options.Transport switch
+    public static TransportProbe For(TypedMailOptions options, IEmailTransport transport) => (options.Transport, transport) switch
     {
-        EmailTransportKind.Pickup => new PickupFolderProbe(Path.GetFullPath(options.Pickup.Folder!)),
-        var other => throw new ArgumentOutOfRangeException(nameof(options), other, "Unknown transport."),
+        (EmailTransportKind.Pickup, _) => new PickupFolderProbe(Path.GetFullPath(options.Pickup.Folder!)),
+        (EmailTransportKind.Smtp, SmtpTransport smtp) => new SmtpProbe(smtp, options.Smtp),
+        var (kind, _) => throw new ArgumentOutOfRangeException(nameof(options), kind, "No probe for this transport."),
     };
 }
 
@@ -47,6 +52,35 @@ internal sealed class PickupFolderProbe : TransportProbe
         catch (UnauthorizedAccessException ex)
         {
             return $"cannot write to {_folder}: {ex.Message}";
+        }
+    }
+}
+
+/// <summary>The SMTP server is reachable when a connection (TCP, TLS, EHLO, AUTH) can be opened; it is kept for the next send.</summary>
+internal sealed class SmtpProbe : TransportProbe
+{
+    private readonly SmtpTransport _transport;
+    private readonly SmtpOptions _options;
+
+    public SmtpProbe(SmtpTransport transport, SmtpOptions options)
+    {
+        _transport = transport;
+        _options = options;
+    }
+
+    // SmtpOptions.ToString never shows the password.
+    public override string Describe() => "smtp " + _options;
+
+    public override async Task<string?> ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _transport.VerifyConnectionAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or TimeoutException or SmtpCommandException or SmtpProtocolException or AuthenticationException)
+        {
+            return ex.Message;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using TypedMail.Dispatch;
+using TypedMail.Smtp;
 
 namespace TypedMail.Hosting;
 
@@ -8,6 +9,9 @@ public enum EmailTransportKind
 {
     /// <summary>Write each message as an <c>.eml</c> file into <see cref="TypedMailOptions.Pickup"/>'s folder.</summary>
     Pickup,
+
+    /// <summary>Send to the SMTP server in <see cref="TypedMailOptions.Smtp"/>.</summary>
+    Smtp,
 }
 
 /// <summary>
@@ -25,6 +29,9 @@ public sealed class TypedMailOptions
 
     /// <summary>The pickup-folder transport's settings.</summary>
     public PickupFolderOptions Pickup { get; set; } = new();
+
+    /// <summary>The SMTP server: host, port, TLS mode and credentials. Keep the password out of files, such as in an environment variable (<c>TypedMail__Smtp__Password</c>) or a secret store.</summary>
+    public SmtpOptions Smtp { get; set; } = new();
 
     /// <summary>Batch size, lease, send timeout, retry policy and polling of the dispatcher.</summary>
     public DispatcherOptions Dispatcher { get; set; } = new();

@@ -63,6 +63,17 @@ internal sealed class TypedMailOptionsValidator : IValidateOptions<TypedMailOpti
             case EmailTransportKind.Pickup:
                 ValidatePickup(failures, options.Pickup);
                 break;
+            case EmailTransportKind.Smtp when options.Smtp is null:
+                failures.Add($"{Path("Smtp")} is required when {Path("Transport")} is Smtp.");
+                break;
+            case EmailTransportKind.Smtp:
+                // Values are shown as SmtpOptions shows them: the password never.
+                foreach (var (setting, value, rule) in options.Smtp.Problems())
+                {
+                    failures.Add($"{Path("Smtp:" + setting)} {rule}, but is {value}.");
+                }
+
+                break;
             default:
                 failures.Add($"{Path("Transport")} is '{options.Transport}', which is not a transport. Use one of: {string.Join(", ", Enum.GetNames<EmailTransportKind>())}.");
                 break;

@@ -10,6 +10,7 @@ using TypedMail.Diagnostics;
 using TypedMail.Dispatch;
 using TypedMail.Hosting;
 using TypedMail.Outbox;
+using TypedMail.Smtp;
 using TypedMail.Transports;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -100,13 +101,14 @@ public static class TypedMailServiceCollectionExtensions
             sp.GetRequiredService<ILogger<OutboxStatusCache>>()));
         services.TryAddSingleton(sp => new TypedMailMetrics(
             sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<OutboxStatusCache>(), sp.GetRequiredService<TimeProvider>(), typeof(TContext)));
-        services.TryAddSingleton(sp => TransportProbe.For(sp.GetRequiredService<IOptions<TypedMailOptions>>().Value));
+        services.TryAddSingleton(sp => TransportProbe.For(sp.GetRequiredService<IOptions<TypedMailOptions>>().Value, sp.GetRequiredService<IEmailTransport>()));
         services.TryAddSingleton<IEmailTransport>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
             return o.Transport switch
             {
                 EmailTransportKind.Pickup => new PickupFolderTransport(o.Pickup.Folder!),
+                EmailTransportKind.Smtp => new SmtpTransport(o.Smtp, sp.GetRequiredService<ILogger<SmtpTransport>>()),
                 var other => throw new InvalidOperationException($"TypedMail:Transport '{other}' is not a transport."),
             };
         });
