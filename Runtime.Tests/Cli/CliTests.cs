@@ -91,6 +91,23 @@ public abstract class CliTests(ShopDatabase shop) : IDisposable
     }
 
     [Fact]
+    public async Task Dispatch_sends_through_an_smtp_server()
+    {
+        using var server = new RecordingSmtpServer(Shop.Folder);
+        var ids = await EnqueueAsync(2);
+        var result = await RunAsync("dispatch", "--smtp-host", "127.0.0.1", "--smtp-port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--smtp-tls", "None");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Dispatched 2: 2 sent, 0 deferred, 0 failed.", result.Output);
+        var accepted = server.Accepted();
+        foreach (var id in ids)
+        {
+            var message = await LoadAsync(id);
+            Assert.Equal("smtp", Assert.Single(message.Attempts).Transport);
+            Assert.Contains(accepted, a => a.MessageId == message.MessageId);
+        }
+    }
+
+    [Fact]
     public async Task Failed_send_exits_1_is_shown_with_its_attempt_and_retry_sends_it()
     {
         var id = (await EnqueueAsync(1))[0];

@@ -68,6 +68,27 @@ public sealed class CliUsageTests : IDisposable
     }
 
     [Fact]
+    public async Task Dispatch_needs_exactly_one_transport_and_valid_smtp_settings_without_showing_the_password()
+    {
+        var neither = await CliRunner.RunAsync("dispatch", "--connection", _shop.ConnectionString);
+        Assert.Equal(2, neither.ExitCode);
+        Assert.Contains("Give the transport: either --pickup <folder> or --smtp-host <host>.", neither.Error);
+
+        var both = await CliRunner.RunAsync("dispatch", "--pickup", _shop.PickupFolder, "--smtp-host", "localhost", "--connection", _shop.ConnectionString);
+        Assert.Equal(2, both.ExitCode);
+
+        var noPassword = await CliRunner.RunAsync("dispatch", "--smtp-host", "localhost", "--smtp-user", "mailer", "--connection", _shop.ConnectionString);
+        Assert.Equal(2, noPassword.ExitCode);
+        Assert.Contains("Invalid SMTP settings (--smtp-*, TYPEDMAIL_SMTP_PASSWORD): SmtpOptions.Password must be set when UserName is (was missing).", noPassword.Error);
+
+        var environment = new Dictionary<string, string> { ["TYPEDMAIL_SMTP_PASSWORD"] = "s3cret-Pa55", ["TYPEDMAIL_CONNECTION"] = _shop.ConnectionString };
+        var badPort = await CliRunner.RunAsync(environment, null, default, "dispatch", "--smtp-host", "localhost", "--smtp-port", "70000", "--smtp-user", "mailer");
+        Assert.Equal(2, badPort.ExitCode);
+        Assert.Contains("SmtpOptions.Port must be between 1 and 65535 (was 70000).", badPort.Error);
+        Assert.DoesNotContain("s3cret-Pa55", badPort.Output + badPort.Error);
+    }
+
+    [Fact]
     public async Task Connection_comes_from_the_environment_when_not_given()
     {
         await using (var db = _shop.CreateDbContext())

@@ -8,6 +8,7 @@ using Spectre.Console;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
 using TypedMail.PostgreSql;
+using TypedMail.Smtp;
 using TypedMail.Transports;
 
 namespace TypedMail.Cli.Commands;
@@ -17,10 +18,20 @@ internal static class DispatchCommand
 {
     public static Command Create(Cli cli)
     {
-        var pickup = new Option<string>("--pickup")
+        var pickup = new Option<string?>("--pickup")
         {
             Description = "Send by writing each message as an .eml file into this folder.",
-            Required = true,
+        };
+        var smtpHost = new Option<string?>("--smtp-host") { Description = "Send to this SMTP server." };
+        var smtpPort = new Option<int?>("--smtp-port") { Description = "The SMTP port; by default 587 (STARTTLS), 465 (implicit TLS) or 25 (none)." };
+        var smtpTls = new Option<SmtpTlsMode>("--smtp-tls")
+        {
+            Description = "How the SMTP connection is encrypted.",
+            DefaultValueFactory = _ => new SmtpOptions().TlsMode,
+        };
+        var smtpUser = new Option<string?>("--smtp-user")
+        {
+            Description = $"The SMTP user for AUTH; the password comes from the {SmtpPasswordVariable} environment variable, never the command line.",
         };
         var batchSize = new Option<int>("--batch-size")
         {
@@ -51,14 +62,21 @@ internal static class DispatchCommand
             }
         });
 
-        var command = new Command("dispatch", "Send the messages that are due, once (the default) or continuously with --watch. Exits 1 when some were deferred or failed.")
+        var command = new Command("dispatch", "Send the messages that are due, once (the default) or continuously with --watch, to a pickup folder or an SMTP server. Exits 1 when some were deferred or failed.")
         {
-            pickup, batchSize, watch, pollInterval,
+            pickup, smtpHost, smtpPort, smtpTls, smtpUser, batchSize, watch, pollInterval,
         };
+        command.Validators.Add(r =>
+        {
+            if ((r.GetValue(pickup) is null) == (r.GetValue(smtpHost) is null))
+            {
+                r.AddError("Give the transport: either --pickup <folder> or --smtp-host <host>.");
+            }
+        });
         command.SetAction(cli.WithDatabase(async (parse, database, cancellationToken) =>
         {
             var options = new DispatcherOptions { BatchSize = parse.GetValue(batchSize), PollInterval = parse.GetValue(pollInterval) };
-            var transport = new PickupFolderTransport(parse.GetValue(pickup)!);
+            await using var transport = CreateTransport(cli, parse.GetValue(pickup), parse.GetValue(smtpHost), parse.GetValue(smtpPort), parse.GetValue(smtpTls), parse.GetValue(smtpUser));
             if (parse.GetValue(watch))
             {
                 if (database.Provider == Providers.Postgres)
@@ -66,14 +84,14 @@ internal static class DispatchCommand
                     options.WakeSources.Add(new PostgreSqlNotificationWakeSource(database.ConnectionString));
                 }
 
-                var logged = new OutboxDispatcher<OutboxContext>(database, transport, options, new ConsoleLogger<OutboxDispatcher<OutboxContext>>(cli.Console, cli.Time), cli.Time);
-                cli.Console.WriteLine($"Dispatching to {transport.Folder} until Ctrl+C.");
+                var logged = new OutboxDispatcher<OutboxContext>(database, transport.Transport, options, new ConsoleLogger<OutboxDispatcher<OutboxContext>>(cli.Console, cli.Time), cli.Time);
+                cli.Console.WriteLine($"Dispatching to {transport.Description} until Ctrl+C.");
                 await logged.RunAsync(cancellationToken).ConfigureAwait(false);
                 cli.Console.WriteLine("Stopped.");
                 return ExitCodes.Success;
             }
 
-            var dispatcher = new OutboxDispatcher<OutboxContext>(database, transport, options, logger: null, cli.Time);
+            var dispatcher = new OutboxDispatcher<OutboxContext>(database, transport.Transport, options, logger: null, cli.Time);
 
             var due = await CountDueAsync(database, cli.Time, cancellationToken).ConfigureAwait(false);
             var total = default(DispatchSummary);
@@ -125,5 +143,36 @@ internal static class DispatchCommand
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The pickup folder or SMTP server from the command line; the SMTP password only from the environment.</summary>
+    private static ChosenTransport CreateTransport(Cli cli, string? pickup, string? host, int? port, SmtpTlsMode tls, string? user)
+    {
+        if (pickup is not null)
+        {
+            var folder = new PickupFolderTransport(pickup);
+            return new ChosenTransport(folder, folder.Folder);
+        }
+
+        var options = new SmtpOptions { Host = host!, Port = port, TlsMode = tls, UserName = user, Password = user is null ? null : cli.Environment(SmtpPasswordVariable) };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            // SmtpOptions names the setting and its value, never the password.
+            throw new UsageException($"Invalid SMTP settings (--smtp-*, {SmtpPasswordVariable}): {ex.Message}");
+        }
+
+        return new ChosenTransport(new SmtpTransport(options), "smtp " + options);
+    }
+
+    public const string SmtpPasswordVariable = "TYPEDMAIL_SMTP_PASSWORD";
+
     private static string Describe(DispatchSummary s) => $"Dispatched {s.Claimed}: {s.Sent} sent, {s.Deferred} deferred, {s.Failed} failed.";
+}
+
+/// <summary>A transport and how to name it in output (never with a password); disposes an SMTP transport's connections.</summary>
+internal sealed record ChosenTransport(IEmailTransport Transport, string Description) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Transport is IAsyncDisposable d ? d.DisposeAsync() : ValueTask.CompletedTask;
 }
