@@ -1,0 +1,430 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Globalization;
+
+namespace TypedMail.Rendering;
+
+/// <summary>
+/// The output of one render of a compiled template: a pooled character buffer with Scriban's auto-indentation,
+/// HTML encoding, the loop limit and the per-render state of a few builtins. Used by generated code only.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class TemplateWriter : IDisposable
+{
+    /// <summary>Scriban's default <c>LoopLimit</c>: iterations allowed per top-level loop, nested loops included.</summary>
+    public const int LoopLimit = 1000;
+
+    /// <summary>Scriban's default <c>date.format</c>.</summary>
+    public const string DefaultDateFormat = "%d %b %Y";
+
+    private char[] _buffer;
+    private int _length;
+    private readonly List<string> _indents = [];
+    private string _indent = "";
+    private bool _atLineStart;
+    private int _loopDepth;
+    private int _loopSteps;
+    private Dictionary<string, int>? _cycles;
+
+    /// <summary>Starts an empty output.</summary>
+    /// <param name="capacity">The expected length of the output, in characters.</param>
+    public TemplateWriter(int capacity)
+    {
+        _buffer = ArrayPool<char>.Shared.Rent(Math.Max(capacity, 16));
+    }
+
+    /// <summary>The format used when a date is written without a pattern (<c>date.format</c>).</summary>
+    public string DateFormat { get; set; } = DefaultDateFormat;
+
+    /// <summary>The number of characters written so far.</summary>
+    public int Length => _length;
+
+    /// <summary>Writes text as is (after auto-indentation).</summary>
+    /// <param name="text">The text; <see langword="null"/> writes nothing.</param>
+    public void Write(string? text)
+    {
+        if (text is not null)
+        {
+            Put(text.AsSpan());
+        }
+    }
+
+    /// <summary>Writes text HTML-encoded exactly as <see cref="System.Net.WebUtility.HtmlEncode(string)"/> does.</summary>
+    /// <param name="text">The text; <see langword="null"/> writes nothing.</param>
+    public void WriteHtml(string? text)
+    {
+        if (text is null)
+        {
+            return;
+        }
+
+        var span = text.AsSpan();
+        var start = 0;
+        Span<char> digits = stackalloc char[12];
+        for (var i = 0; i < span.Length; i++)
+        {
+            var c = span[i];
+            string? entity = null;
+            var codePoint = -1;
+            if (c <= '>')
+            {
+                entity = c switch
+                {
+                    '<' => "&lt;",
+                    '>' => "&gt;",
+                    '"' => "&quot;",
+                    '\'' => "&#39;",
+                    '&' => "&amp;",
+                    _ => null,
+                };
+            }
+            else if (c >= '\u00A0' && c <= '\u00FF')
+            {
+                codePoint = c;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                if (char.IsHighSurrogate(c) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
+                {
+                    codePoint = char.ConvertToUtf32(c, span[i + 1]);
+                }
+                else
+                {
+                    // A lone surrogate becomes U+FFFD, which is written as a character, as WebUtility does.
+                    Put(span.Slice(start, i - start));
+                    Put("\uFFFD".AsSpan());
+                    start = i + 1;
+                    continue;
+                }
+            }
+
+            if (entity is null && codePoint < 0)
+            {
+                continue;
+            }
+
+            Put(span.Slice(start, i - start));
+            if (entity is not null)
+            {
+                Put(entity.AsSpan());
+                start = i + 1;
+            }
+            else
+            {
+                digits[0] = '&';
+                digits[1] = '#';
+                codePoint.TryFormat(digits.Slice(2), out var n, default, CultureInfo.InvariantCulture);
+                digits[2 + n] = ';';
+                Put(digits.Slice(0, n + 3));
+                start = codePoint > 0xFFFF ? i + 2 : i + 1;
+                if (codePoint > 0xFFFF)
+                {
+                    i++;
+                }
+            }
+        }
+
+        Put(span.Slice(start));
+    }
+
+    /// <summary>Writes an <see cref="int"/> with the invariant culture.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(int value) => WriteFormattable(value);
+
+    /// <summary>Writes a <see cref="long"/> with the invariant culture.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(long value) => WriteFormattable(value);
+
+    /// <summary>Writes a <see cref="decimal"/> with the invariant culture, keeping its scale (<c>49.00</c>).</summary>
+    /// <param name="value">The value.</param>
+    public void Write(decimal value) => WriteFormattable(value);
+
+    /// <summary>Writes a <see cref="double"/> in its shortest round-trip form with the invariant culture.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(double value) => WriteFormattable(value);
+
+    /// <summary>Writes a <see cref="float"/> in its shortest round-trip form with the invariant culture.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(float value) => WriteFormattable(value);
+
+    /// <summary>Writes <c>true</c> or <c>false</c>.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(bool value) => Put((value ? "true" : "false").AsSpan());
+
+    /// <summary>Writes a nullable <see cref="int"/>; <see langword="null"/> writes nothing.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(int? value)
+    {
+        if (value.HasValue)
+        {
+            WriteFormattable(value.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>Writes a nullable <see cref="long"/>; <see langword="null"/> writes nothing.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(long? value)
+    {
+        if (value.HasValue)
+        {
+            WriteFormattable(value.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>Writes a nullable <see cref="decimal"/>; <see langword="null"/> writes nothing.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(decimal? value)
+    {
+        if (value.HasValue)
+        {
+            WriteFormattable(value.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>Writes a nullable <see cref="double"/>; <see langword="null"/> writes nothing.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(double? value)
+    {
+        if (value.HasValue)
+        {
+            WriteFormattable(value.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>Writes a nullable <see cref="bool"/>; <see langword="null"/> writes nothing.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(bool? value)
+    {
+        if (value.HasValue)
+        {
+            Write(value.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>Writes a date with <see cref="DateFormat"/>, as Scriban prints a <see cref="DateTime"/>.</summary>
+    /// <param name="value">The date; <see langword="null"/> writes nothing.</param>
+    /// <param name="html">Whether to HTML-encode the text.</param>
+    public void WriteDate(DateTime? value, bool html)
+    {
+        if (value.HasValue)
+        {
+            WriteText(DateFunctions.ToString(value.GetValueOrDefault(), DateFormat, null), html);
+        }
+    }
+
+    /// <summary>Writes any value with Scriban's conversion to text (<see cref="ToText(object?)"/>).</summary>
+    /// <param name="value">The value; <see langword="null"/> writes nothing.</param>
+    /// <param name="html">Whether to HTML-encode the text.</param>
+    public void WriteValue(object? value, bool html)
+    {
+        if (value is not null)
+        {
+            WriteText(ToText(value), html);
+        }
+    }
+
+    /// <summary>Converts a value to text as Scriban does, using this render's <see cref="DateFormat"/> for dates.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The text; empty for <see langword="null"/>.</returns>
+    public string ToText(object? value) => value is DateTime date ? DateFunctions.ToString(date, DateFormat, null) ?? "" : ScriptValue.ToText(value);
+
+    /// <summary>Writes text, HTML-encoded or not.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="html">Whether to HTML-encode it.</param>
+    public void WriteText(string? text, bool html)
+    {
+        if (html)
+        {
+            WriteHtml(text);
+        }
+        else
+        {
+            Write(text);
+        }
+    }
+
+    /// <summary>Starts an auto-indented region: every line that starts inside it begins with <paramref name="indent"/>.</summary>
+    /// <param name="indent">The whitespace in front of the <c>{{</c> that started the region.</param>
+    public void PushIndent(string indent)
+    {
+        _indents.Add(_indent);
+        _indent += indent;
+        _atLineStart = false;
+    }
+
+    /// <summary>Ends the innermost auto-indented region.</summary>
+    public void PopIndent()
+    {
+        _indent = _indents[_indents.Count - 1];
+        _indents.RemoveAt(_indents.Count - 1);
+    }
+
+    /// <summary>Marks the start of a <c>capture</c>.</summary>
+    /// <returns>The position to pass to <see cref="EndCapture"/>.</returns>
+    public int BeginCapture() => _length;
+
+    /// <summary>Takes back what was written since <see cref="BeginCapture"/>, as a string.</summary>
+    /// <param name="start">The position returned by <see cref="BeginCapture"/>.</param>
+    /// <returns>The captured text.</returns>
+    public string EndCapture(int start)
+    {
+        var text = new string(_buffer, start, _length - start);
+        _length = start;
+        return text;
+    }
+
+    /// <summary>Enters a <c>for</c> or <c>while</c> loop; the first loop of a nest starts a new iteration count.</summary>
+    public void EnterLoop()
+    {
+        if (_loopDepth++ == 0)
+        {
+            _loopSteps = 0;
+        }
+    }
+
+    /// <summary>Leaves a loop.</summary>
+    public void ExitLoop() => _loopDepth--;
+
+    /// <summary>Counts one iteration and fails past <see cref="LoopLimit"/>, as Scriban does.</summary>
+    /// <param name="location">The loop's place in its template, for the error message.</param>
+    /// <exception cref="TemplateRuntimeException">More than <see cref="LoopLimit"/> iterations in one loop nest.</exception>
+    public void StepLoop(string location)
+    {
+        if (++_loopSteps > LoopLimit)
+        {
+            throw new TemplateRuntimeException(location, $"Exceeding number of iteration limit `{LoopLimit}` for loop statement.");
+        }
+    }
+
+    /// <summary>Advances the <c>array.cycle</c> counter of a key.</summary>
+    /// <param name="key">The group name, or the list's text.</param>
+    /// <returns>The counter value before the call.</returns>
+    public int NextCycle(string key)
+    {
+        _cycles ??= new Dictionary<string, int>(StringComparer.Ordinal);
+        _cycles.TryGetValue(key, out var index);
+        _cycles[key] = index + 1;
+        return index;
+    }
+
+    /// <summary>The output so far.</summary>
+    /// <returns>The rendered text.</returns>
+    public override string ToString() => new(_buffer, 0, _length);
+
+    /// <summary>The output so far on one line: each line break (CRLF, CR or LF) becomes one space. Used for subjects.</summary>
+    /// <returns>The rendered text without line breaks.</returns>
+    public string ToSingleLine()
+    {
+        var span = _buffer.AsSpan(0, _length);
+        if (span.IndexOfAny('\r', '\n') < 0)
+        {
+            return new string(span);
+        }
+
+        var result = new char[span.Length];
+        var n = 0;
+        for (var i = 0; i < span.Length; i++)
+        {
+            var c = span[i];
+            if (c == '\r' || c == '\n')
+            {
+                if (c == '\r' && i + 1 < span.Length && span[i + 1] == '\n')
+                {
+                    i++;
+                }
+
+                result[n++] = ' ';
+            }
+            else
+            {
+                result[n++] = c;
+            }
+        }
+
+        return new string(result, 0, n);
+    }
+
+    /// <summary>Returns the buffer to the pool.</summary>
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        _length = 0;
+        if (buffer.Length > 0)
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+
+    private void WriteFormattable<T>(T value)
+        where T : ISpanFormattable
+    {
+        if (_indent.Length > 0 && _atLineStart)
+        {
+            Append(_indent.AsSpan());
+            _atLineStart = false;
+        }
+
+        int written;
+        while (!value.TryFormat(_buffer.AsSpan(_length), out written, default, CultureInfo.InvariantCulture))
+        {
+            Grow(64);
+        }
+
+        _length += written;
+    }
+
+    private void Put(ReadOnlySpan<char> text)
+    {
+        if (_indent.Length == 0)
+        {
+            Append(text);
+            return;
+        }
+
+        while (text.Length > 0)
+        {
+            if (_atLineStart)
+            {
+                Append(_indent.AsSpan());
+                _atLineStart = false;
+            }
+
+            var newLine = text.IndexOf('\n');
+            if (newLine < 0)
+            {
+                Append(text);
+                return;
+            }
+
+            Append(text.Slice(0, newLine + 1));
+            text = text.Slice(newLine + 1);
+            _atLineStart = true;
+        }
+    }
+
+    private void Append(ReadOnlySpan<char> text)
+    {
+        if (_length + text.Length > _buffer.Length)
+        {
+            Grow(text.Length);
+        }
+
+        text.CopyTo(_buffer.AsSpan(_length));
+        _length += text.Length;
+    }
+
+    private void Grow(int needed)
+    {
+        var next = ArrayPool<char>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + needed));
+        _buffer.AsSpan(0, _length).CopyTo(next);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<char>.Shared.Return(_buffer);
+        }
+
+        _buffer = next;
+    }
+}
