@@ -103,40 +103,77 @@ public sealed partial class EmailGenerator
                 }
 
                 first = false;
-                w.WriteLine("// " + System.IO.Path.GetFileName(template.Path));
-                w.WriteLine($"public static string {template.Kind}({email.FullyQualifiedName} model)");
-                w.OpenBrace();
-                w.WriteLine("var output = new global::System.Text.StringBuilder();");
-                foreach (var node in template.Body.Nodes)
-                {
-                    switch (node)
-                    {
-                        case BoundText text:
-                            w.WriteLine($"output.Append({Literal(text.Text)});");
-                            break;
-                        case BoundProperty property:
-                            w.WriteComment(property.Source);
-                            w.WriteLine($"output.Append({Escape(template.Kind, ValueExpression(property.Property))});");
-                            break;
-                    }
-                }
-
-                w.WriteLine("return output.ToString();");
-                w.CloseBrace();
+                EmitTemplate(w, email, template);
             }
 
             w.CloseBrace();
         }
 
-        private static string ValueExpression(PropertySpec property) => property.Kind switch
+        private static void EmitTemplate(SourceWriter w, EmailSpec email, BoundTemplateSpec template)
         {
-            ValueKind.String => "model." + property.Name,
-            ValueKind.Boolean => $"(model.{property.Name} ? \"true\" : \"false\")",
-            _ => $"global::System.FormattableString.Invariant($\"{{model.{property.Name}}}\")",
-        };
+            var body = template.Body;
+            w.WriteLine("// " + System.IO.Path.GetFileName(template.Path));
+            w.WriteLine($"public static string {template.Kind}({email.FullyQualifiedName} model)");
+            w.OpenBrace();
+            if (body.ConstantText is { } text)
+            {
+                w.WriteLine($"return {Literal(body.SingleLine ? SingleLine(text) : text)};");
+                w.CloseBrace();
+                return;
+            }
 
-        private static string Escape(TemplateKind kind, string expression)
-            => kind == TemplateKind.Html ? $"global::System.Net.WebUtility.HtmlEncode({expression})" : expression;
+            w.WriteLine($"using var output = new global::TypedMail.Rendering.TemplateWriter({body.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)});");
+            foreach (var declaration in body.Declarations)
+            {
+                w.WriteLine(declaration);
+            }
+
+            foreach (var statement in body.Statements)
+            {
+                EmitStatement(w, statement);
+            }
+
+            w.WriteLine(body.SingleLine ? "return output.ToSingleLine();" : "return output.ToString();");
+            w.CloseBrace();
+        }
+
+        private static void EmitStatement(SourceWriter w, BoundStatement statement)
+        {
+            switch (statement)
+            {
+                case BoundLine line:
+                    w.WriteLine(line.Code);
+                    break;
+                case BoundComment comment:
+                    w.WriteComment(comment.Text);
+                    break;
+                case BoundBlock block:
+                    if (block.Header is not null)
+                    {
+                        w.WriteLine(block.Header);
+                    }
+
+                    if (block.Braces)
+                    {
+                        w.OpenBrace();
+                    }
+
+                    foreach (var inner in block.Statements)
+                    {
+                        EmitStatement(w, inner);
+                    }
+
+                    if (block.Braces)
+                    {
+                        w.CloseBrace();
+                    }
+
+                    break;
+            }
+        }
+
+        /// <summary>A subject's line breaks become spaces, as <c>TemplateWriter.ToSingleLine</c> does at run time.</summary>
+        private static string SingleLine(string text) => text.Replace("\r\n", " ").Replace('\r', ' ').Replace('\n', ' ');
 
         private static bool Has(EmailModel model, TemplateKind kind)
         {

@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TypedMail.Generator.Helpers;
 using TypedMail.Generator.Model;
 using TypedMail.Generator.Templates;
+using TypeKind = TypedMail.Generator.Model.TypeKind;
 
 namespace TypedMail.Generator;
 
