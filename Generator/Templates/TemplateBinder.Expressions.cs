@@ -32,7 +32,12 @@ internal sealed partial class TemplateBinder
             case LoopVariableExpression loopVariable:
                 return BindLoopVariable(loopVariable);
             case MemberExpression member:
-                return BindMember(member);
+                var bound = BindMember(member);
+
+                // A builtin used as a value is called without arguments (`date.now`, `array.cycle` fails its arity check).
+                return bound.Type.Kind == BoundKind.Function && bound.Type.CSharp.Contains('.')
+                    ? BindCall(new CallExpression(member, default, default, member.Span), null)
+                    : bound;
             case IndexExpression index:
                 return BindIndex(index);
             case UnaryExpression unary:
@@ -538,7 +543,9 @@ internal sealed partial class TemplateBinder
             case "??":
                 return Coalesce(left, right);
             case "?!":
-                return new BoundExpression($"({Box(left)} is null ? null : {Box(right)})", BoundType.Dynamic);
+                return left.Type.Kind == BoundKind.Null || right.Type.Kind == BoundKind.Null
+                    ? new BoundExpression("null", BoundType.Null)
+                    : new BoundExpression($"({Box(left)} is null ? null : {Box(right)})", BoundType.Dynamic);
             case "..":
             case "..<":
                 return Range(left, right, op == "..<", span);

@@ -86,6 +86,7 @@ internal sealed partial class TemplateBinder
         ["date.add_seconds"] = ["date", "seconds"],
         ["date.add_milliseconds"] = ["date", "millis"],
         ["date.now"] = [],
+        ["regex.replace"] = ["input", "pattern", "replace", "options?"],
         ["array.size"] = ["list"],
         ["array.join"] = ["list", "delimiter"],
         ["array.first"] = ["list"],
@@ -318,6 +319,7 @@ internal sealed partial class TemplateBinder
             case "date.add_months": return AddDate("AddMonths", a, spans, I);
             case "date.add_years": return AddDate("AddYears", a, spans, I);
             case "date.now": return new BoundExpression($"{Rendering}DateFunctions.Now()", BoundType.DateTime);
+            case "regex.replace": return Str($"{Rendering}RegexFunctions.Replace({S(0)}, {S(1)}, {S(2)}{Opt(3, S)})");
         }
 
         return LowerArray(name, a, spans, call, location);

@@ -538,8 +538,14 @@ internal sealed class TemplateParser
             Next();
             SkipNewLines();
             var callee = ParsePostfix() ?? throw Error(Peek, $"Error while parsing pipe expression: Expecting <expression> instead of `{Peek}` in: <expression> | <expression>");
-            var call = ParseCall(callee, force: true)!;
-            left = new PipeExpression(left, (CallExpression)call, Span(left.Span.Span.Start, call.Span.Span.End));
+            var call = (CallExpression)ParseCall(callee, force: true)!;
+            left = new PipeExpression(left, call, Span(left.Span.Span.Start, call.Span.Span.End));
+
+            // `x | f + 1` adds to the pipe's result when `f` has no arguments (with arguments, `+ 1` belongs to the last one).
+            if (call.Arguments.Count == 0 && call.NamedArguments.Count == 0)
+            {
+                left = ParseBinaryRest(left, 0);
+            }
         }
 
         return left;
@@ -569,11 +575,11 @@ internal sealed class TemplateParser
     private Expression? ParseBinary(int minPrecedence)
     {
         var left = ParseUnary();
-        if (left is null)
-        {
-            return null;
-        }
+        return left is null ? null : ParseBinaryRest(left, minPrecedence);
+    }
 
+    private Expression ParseBinaryRest(Expression left, int minPrecedence)
+    {
         while (true)
         {
             var op = Peek;
@@ -663,7 +669,7 @@ internal sealed class TemplateParser
 
                 return !Keywords.Contains(token.Text) || IsLoopVariable(token);
             case TokenKind.Operator:
-                return token.Text == "(" || (token.Text == "[" && token.SpaceBefore);
+                return token.Text == "(" || token.Text == "@" || (token.Text == "[" && token.SpaceBefore);
             default:
                 return false;
         }
