@@ -57,7 +57,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NotEnumerable = Create(
         "TM2004",
         "A loop over a value that is not a list",
-        "Cannot loop over '{0}': a {1} is not a list");
+        "Cannot loop over '{0}': a value of type '{1}' is not a list");
 
     public static readonly DiagnosticDescriptor UnknownFunction = Create(
         "TM2005",

@@ -117,7 +117,7 @@ public sealed partial class EmailGenerator
             w.OpenBrace();
             if (body.ConstantText is { } text)
             {
-                w.WriteLine($"return {Literal(body.SingleLine ? SingleLine(text) : text)};");
+                w.WriteLine($"return {Literal(text)};");
                 w.CloseBrace();
                 return;
             }
@@ -133,7 +133,7 @@ public sealed partial class EmailGenerator
                 EmitStatement(w, statement);
             }
 
-            w.WriteLine(body.SingleLine ? "return output.ToSingleLine();" : "return output.ToString();");
+            w.WriteLine("return output.ToString();");
             w.CloseBrace();
         }
 
@@ -171,9 +171,6 @@ public sealed partial class EmailGenerator
                     break;
             }
         }
-
-        /// <summary>A subject's line breaks become spaces, as <c>TemplateWriter.ToSingleLine</c> does at run time.</summary>
-        private static string SingleLine(string text) => text.Replace("\r\n", " ").Replace('\r', ' ').Replace('\n', ' ');
 
         private static bool Has(EmailModel model, TemplateKind kind)
         {

@@ -99,7 +99,7 @@ internal sealed record BoundType(
         BoundKind.Html => "string",
         BoundKind.List => "list",
         BoundKind.ScriptObject => "object",
-        _ => CSharp.StartsWith("global::", System.StringComparison.Ordinal) ? CSharp.Substring(CSharp.LastIndexOf('.') + 1) : CSharp,
+        _ => System.Text.RegularExpressions.Regex.Replace(CSharp.Replace("global::", ""), @"(?:[A-Za-z_][A-Za-z0-9_]*\.)+", ""),
     };
 }
 
@@ -126,10 +126,8 @@ internal sealed record BoundBlock(string? Header, EquatableArray<BoundStatement>
 /// <param name="Statements">The statements.</param>
 /// <param name="ConstantText">The whole output, when the template has no code.</param>
 /// <param name="Capacity">The expected output length, for the output buffer.</param>
-/// <param name="SingleLine">Whether line breaks in the output become spaces (subjects).</param>
 internal sealed record BoundTemplate(
     EquatableArray<string> Declarations,
     EquatableArray<BoundStatement> Statements,
     string? ConstantText,
-    int Capacity,
-    bool SingleLine);
+    int Capacity);

@@ -223,6 +223,10 @@ internal sealed class Lexer
         var marker = Marker();
         tokens.Add(new Token(TokenKind.CodeEnter, "{{", start, _pos) { Marker = marker });
         LexCode(tokens, inInterpolation: false);
+        if (tokens[tokens.Count - 1].Kind != TokenKind.CodeExit)
+        {
+            throw new TemplateSyntaxException("The code block `{{` is not closed with `}}`", start, start + 2);
+        }
     }
 
     /// <summary>Code tokens up to the closing <c>}}</c> (or, in an interpolation, the closing <c>}</c>).</summary>
@@ -239,7 +243,6 @@ internal sealed class Lexer
                     throw new TemplateSyntaxException("Unexpected end of file while parsing a string not terminated by a \"", _pos, _pos);
                 }
 
-                // An unclosed {{ runs to the end of the file; the parser reports what it expected.
                 return;
             }
 

@@ -147,7 +147,7 @@ internal sealed partial class TemplateBinder
         var required = signature.Count(p => !p.EndsWith("?", StringComparison.Ordinal));
         if (arguments.Count > signature.Length)
         {
-            Report(DiagnosticDescriptors.WrongArgumentCount, call.Span, name, Arity(signature, required), Count(arguments.Count));
+            Report(DiagnosticDescriptors.WrongArgumentCount, call.Span, name, Arity(signature, required), arguments.Count.ToString(CultureInfo.InvariantCulture));
             return new BoundExpression("null", BoundType.Null);
         }
 
@@ -176,7 +176,7 @@ internal sealed partial class TemplateBinder
         {
             if (bound[i] is null)
             {
-                Report(DiagnosticDescriptors.WrongArgumentCount, call.Span, name, Arity(signature, required), Count(given));
+                Report(DiagnosticDescriptors.WrongArgumentCount, call.Span, name, Arity(signature, required), given.ToString(CultureInfo.InvariantCulture));
                 return new BoundExpression("null", BoundType.Null);
             }
         }

@@ -132,10 +132,10 @@ internal sealed partial class TemplateBinder
         if (!_usesWriter && statements.All(s => s is BoundLine { Code: var c } && c.StartsWith("output.Write(\"", StringComparison.Ordinal)))
         {
             var text = string.Concat(_constantText);
-            return new BoundTemplate(EquatableArray<string>.Empty, EquatableArray<BoundStatement>.Empty, text, text.Length, _file.Kind == TemplateKind.Subject);
+            return new BoundTemplate(EquatableArray<string>.Empty, EquatableArray<BoundStatement>.Empty, text, text.Length);
         }
 
-        return new BoundTemplate(declarations.ToEquatableArray(), statements.ToEquatableArray(), null, EstimateCapacity(), _file.Kind == TemplateKind.Subject);
+        return new BoundTemplate(declarations.ToEquatableArray(), statements.ToEquatableArray(), null, EstimateCapacity());
     }
 
     private readonly List<string> _constantText = [];

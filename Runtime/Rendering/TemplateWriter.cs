@@ -313,39 +313,6 @@ public sealed class TemplateWriter : IDisposable
     /// <returns>The rendered text.</returns>
     public override string ToString() => new(_buffer, 0, _length);
 
-    /// <summary>The output so far on one line: each line break (CRLF, CR or LF) becomes one space. Used for subjects.</summary>
-    /// <returns>The rendered text without line breaks.</returns>
-    public string ToSingleLine()
-    {
-        var span = _buffer.AsSpan(0, _length);
-        if (span.IndexOfAny('\r', '\n') < 0)
-        {
-            return new string(span);
-        }
-
-        var result = new char[span.Length];
-        var n = 0;
-        for (var i = 0; i < span.Length; i++)
-        {
-            var c = span[i];
-            if (c == '\r' || c == '\n')
-            {
-                if (c == '\r' && i + 1 < span.Length && span[i + 1] == '\n')
-                {
-                    i++;
-                }
-
-                result[n++] = ' ';
-            }
-            else
-            {
-                result[n++] = c;
-            }
-        }
-
-        return new string(result, 0, n);
-    }
-
     /// <summary>Returns the buffer to the pool.</summary>
     public void Dispose()
     {
