@@ -21,7 +21,7 @@ public sealed class TemplateWriter : IDisposable
 
     private char[] _buffer;
     private int _length;
-    private readonly List<string> _indents = [];
+    private List<string>? _indents;
     private string _indent = "";
     private bool _atLineStart;
     private int _loopDepth;
@@ -249,7 +249,7 @@ public sealed class TemplateWriter : IDisposable
     /// <param name="indent">The whitespace in front of the <c>{{</c> that started the region.</param>
     public void PushIndent(string indent)
     {
-        _indents.Add(_indent);
+        (_indents ??= []).Add(_indent);
         _indent += indent;
         _atLineStart = false;
     }
@@ -257,7 +257,7 @@ public sealed class TemplateWriter : IDisposable
     /// <summary>Ends the innermost auto-indented region.</summary>
     public void PopIndent()
     {
-        _indent = _indents[_indents.Count - 1];
+        _indent = _indents![_indents.Count - 1];
         _indents.RemoveAt(_indents.Count - 1);
     }
 
