@@ -19,6 +19,9 @@ public sealed class TemplateWriter : IDisposable
     /// <summary>Scriban's default <c>date.format</c>.</summary>
     public const string DefaultDateFormat = "%d %b %Y";
 
+    /// <summary>The characters <see cref="System.Net.WebUtility.HtmlEncode(string)"/> encodes: <c>&lt;&gt;&amp;"'</c>, U+00A0 to U+00FF and surrogates.</summary>
+    private static readonly SearchValues<char> HtmlSpecial = SearchValues.Create(HtmlSpecialCharacters());
+
     private char[] _buffer;
     private int _length;
     private List<string>? _indents;
@@ -61,72 +64,64 @@ public sealed class TemplateWriter : IDisposable
         }
 
         var span = text.AsSpan();
-        var start = 0;
-        Span<char> digits = stackalloc char[12];
-        for (var i = 0; i < span.Length; i++)
+        Span<char> entity = stackalloc char[12];
+        while (true)
         {
+            var i = span.IndexOfAny(HtmlSpecial);
+            if (i < 0)
+            {
+                Put(span);
+                return;
+            }
+
+            Put(span.Slice(0, i));
             var c = span[i];
-            string? entity = null;
-            var codePoint = -1;
-            if (c <= '>')
+            var consumed = 1;
+            switch (c)
             {
-                entity = c switch
-                {
-                    '<' => "&lt;",
-                    '>' => "&gt;",
-                    '"' => "&quot;",
-                    '\'' => "&#39;",
-                    '&' => "&amp;",
-                    _ => null,
-                };
-            }
-            else if (c >= '\u00A0' && c <= '\u00FF')
-            {
-                codePoint = c;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                if (char.IsHighSurrogate(c) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
-                {
-                    codePoint = char.ConvertToUtf32(c, span[i + 1]);
-                }
-                else
-                {
-                    // A lone surrogate becomes U+FFFD, which is written as a character, as WebUtility does.
-                    Put(span.Slice(start, i - start));
-                    Put("\uFFFD".AsSpan());
-                    start = i + 1;
-                    continue;
-                }
+                case '<':
+                    Put("&lt;".AsSpan());
+                    break;
+                case '>':
+                    Put("&gt;".AsSpan());
+                    break;
+                case '"':
+                    Put("&quot;".AsSpan());
+                    break;
+                case '\'':
+                    Put("&#39;".AsSpan());
+                    break;
+                case '&':
+                    Put("&amp;".AsSpan());
+                    break;
+                default:
+                    int codePoint;
+                    if (!char.IsSurrogate(c))
+                    {
+                        codePoint = c;
+                    }
+                    else if (char.IsHighSurrogate(c) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
+                    {
+                        codePoint = char.ConvertToUtf32(c, span[i + 1]);
+                        consumed = 2;
+                    }
+                    else
+                    {
+                        // A lone surrogate is written as U+FFFD, as WebUtility does.
+                        Put("\uFFFD".AsSpan());
+                        break;
+                    }
+
+                    entity[0] = '&';
+                    entity[1] = '#';
+                    codePoint.TryFormat(entity.Slice(2), out var n, default, CultureInfo.InvariantCulture);
+                    entity[2 + n] = ';';
+                    Put(entity.Slice(0, n + 3));
+                    break;
             }
 
-            if (entity is null && codePoint < 0)
-            {
-                continue;
-            }
-
-            Put(span.Slice(start, i - start));
-            if (entity is not null)
-            {
-                Put(entity.AsSpan());
-                start = i + 1;
-            }
-            else
-            {
-                digits[0] = '&';
-                digits[1] = '#';
-                codePoint.TryFormat(digits.Slice(2), out var n, default, CultureInfo.InvariantCulture);
-                digits[2 + n] = ';';
-                Put(digits.Slice(0, n + 3));
-                start = codePoint > 0xFFFF ? i + 2 : i + 1;
-                if (codePoint > 0xFFFF)
-                {
-                    i++;
-                }
-            }
+            span = span.Slice(i + consumed);
         }
-
-        Put(span.Slice(start));
     }
 
     /// <summary>Writes an <see cref="int"/> with the invariant culture.</summary>
@@ -323,6 +318,22 @@ public sealed class TemplateWriter : IDisposable
         {
             ArrayPool<char>.Shared.Return(buffer);
         }
+    }
+
+    private static string HtmlSpecialCharacters()
+    {
+        var chars = new List<char> { '<', '>', '&', '"', '\'' };
+        for (var c = '\u00A0'; c <= '\u00FF'; c++)
+        {
+            chars.Add(c);
+        }
+
+        for (var c = '\uD800'; c <= '\uDFFF'; c++)
+        {
+            chars.Add(c);
+        }
+
+        return new string([.. chars]);
     }
 
     private void WriteFormattable<T>(T value)
