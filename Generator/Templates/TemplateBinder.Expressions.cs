@@ -793,7 +793,8 @@ internal sealed partial class TemplateBinder
             return new BoundExpression($"({condition} ? {Box(whenTrue)} : {Box(whenFalse)})", type);
         }
 
-        return new BoundExpression($"({condition} ? ({type.Declaration}){whenTrue.Code} : ({type.Declaration}){whenFalse.Code})", type);
+        string As(BoundExpression e) => Equals(e.Type, type) ? e.Code : $"({type.Declaration}){e.Code}";
+        return new BoundExpression($"({condition} ? {As(whenTrue)} : {As(whenFalse)})", type);
     }
 
     // ------------------------------------------------------------------------------------------------------------

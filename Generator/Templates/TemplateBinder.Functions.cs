@@ -125,13 +125,10 @@ internal sealed partial class TemplateBinder
             {
                 Report(DiagnosticDescriptors.UnsupportedFeature, call.Callee.Span, $"Unsupported Scriban feature: the builtin '{name}'");
             }
-            else
+            else if (name is not null || BindExpression(call.Callee).Type.Kind != BoundKind.Null)
             {
-                var callee = BindExpression(call.Callee);
-                if (callee.Type.Kind != BoundKind.Null || name is not null)
-                {
-                    Report(DiagnosticDescriptors.UnknownFunction, call.Callee.Span, SourceText(call.Callee));
-                }
+                // A name that is not known was reported by binding it (TM2002).
+                Report(DiagnosticDescriptors.UnknownFunction, call.Callee.Span, SourceText(call.Callee));
             }
 
             foreach (var argument in arguments)

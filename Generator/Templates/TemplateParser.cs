@@ -34,6 +34,7 @@ internal sealed class TemplateParser
     private string? _blockIndent;
     private int _blockId;
     private bool _inForIterable;
+    private bool _inArguments;
 
     private TemplateParser(SourceText source, List<Token> tokens, CancellationToken cancellationToken)
     {
@@ -612,7 +613,9 @@ internal sealed class TemplateParser
         }
 
         var primary = ParsePostfix();
-        return primary is null ? null : ParseCall(primary, force: false);
+
+        // Inside an argument list, `f a b` passes `a` and `b`: an argument is not itself called with the next ones.
+        return primary is null ? null : _inArguments ? primary : ParseCall(primary, force: false);
     }
 
     /// <summary>Arguments after a function path: <c>f a b name: c</c>.</summary>
@@ -627,6 +630,22 @@ internal sealed class TemplateParser
         var arguments = new List<Expression>();
         var named = new List<NamedArgument>();
         var end = callee.Span.Span.End;
+        var saved = _inArguments;
+        _inArguments = true;
+        try
+        {
+            ParseArguments(arguments, named, ref end);
+        }
+        finally
+        {
+            _inArguments = saved;
+        }
+
+        return new CallExpression(callee, arguments.ToEquatableArray(), named.ToEquatableArray(), Span(callee.Span.Span.Start, end));
+    }
+
+    private void ParseArguments(List<Expression> arguments, List<NamedArgument> named, ref int end)
+    {
         while (StartsArgument(Peek))
         {
             var token = Peek;
@@ -649,8 +668,6 @@ internal sealed class TemplateParser
             arguments.Add(argument);
             end = argument.Span.Span.End;
         }
-
-        return new CallExpression(callee, arguments.ToEquatableArray(), named.ToEquatableArray(), Span(callee.Span.Span.Start, end));
     }
 
     private bool StartsArgument(Token token)
@@ -742,7 +759,11 @@ internal sealed class TemplateParser
             case TokenKind.Operator when token.Text == "(":
                 Next();
                 SkipNewLines();
-                var inner = ParseExpression() ?? throw Error(Peek, $"Error while parsing nested expression: Expecting <expression> instead of `{Peek}`");
+                var outer = _inArguments;
+                _inArguments = false;
+                var inner = ParseExpression();
+                _inArguments = outer;
+                inner = inner ?? throw Error(Peek, $"Error while parsing nested expression: Expecting <expression> instead of `{Peek}`");
                 SkipNewLines();
                 if (Peek.Kind != TokenKind.Operator || Peek.Text != ")")
                 {
@@ -893,9 +914,10 @@ internal sealed class TemplateParser
                 continue;
             }
 
-            var saved = (_tokens, _index);
+            var saved = (_tokens, _index, _inArguments);
             _tokens = (List<Token>)part;
             _index = 0;
+            _inArguments = false;
             try
             {
                 var expression = ParseExpression() ?? throw Error(Peek, $"Unexpected token `{Peek}` while parsing expression");
@@ -908,7 +930,7 @@ internal sealed class TemplateParser
             }
             finally
             {
-                (_tokens, _index) = saved;
+                (_tokens, _index, _inArguments) = saved;
             }
         }
 

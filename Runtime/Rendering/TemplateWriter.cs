@@ -16,11 +16,13 @@ public sealed class TemplateWriter : IDisposable
     /// <summary>Scriban's default <c>LoopLimit</c>: iterations allowed per top-level loop, nested loops included.</summary>
     public const int LoopLimit = 1000;
 
+    private const int MaxEntityLength = 12;
+
     /// <summary>Scriban's default <c>date.format</c>.</summary>
     public const string DefaultDateFormat = "%d %b %Y";
 
-    /// <summary>The characters <see cref="System.Net.WebUtility.HtmlEncode(string)"/> encodes: <c>&lt;&gt;&amp;"'</c>, U+00A0 to U+00FF and surrogates.</summary>
-    private static readonly SearchValues<char> HtmlSpecial = SearchValues.Create(HtmlSpecialCharacters());
+    /// <summary>The ASCII characters <see cref="System.Net.WebUtility.HtmlEncode(string)"/> encodes.</summary>
+    private static readonly SearchValues<char> AsciiToEncode = SearchValues.Create("\"&'<>");
 
     private char[] _buffer;
     private int _length;
@@ -64,64 +66,78 @@ public sealed class TemplateWriter : IDisposable
         }
 
         var span = text.AsSpan();
-        Span<char> entity = stackalloc char[12];
+        Span<char> entity = stackalloc char[MaxEntityLength];
         while (true)
         {
-            var i = span.IndexOfAny(HtmlSpecial);
+            var i = NextToEncode(span);
             if (i < 0)
             {
                 Put(span);
                 return;
             }
 
-            Put(span.Slice(0, i));
-            var c = span[i];
-            var consumed = 1;
-            switch (c)
+            var length = Entity(span, i, entity, out var consumed);
+            if (_indent.Length == 0)
             {
-                case '<':
-                    Put("&lt;".AsSpan());
-                    break;
-                case '>':
-                    Put("&gt;".AsSpan());
-                    break;
-                case '"':
-                    Put("&quot;".AsSpan());
-                    break;
-                case '\'':
-                    Put("&#39;".AsSpan());
-                    break;
-                case '&':
-                    Put("&amp;".AsSpan());
-                    break;
-                default:
-                    int codePoint;
-                    if (!char.IsSurrogate(c))
-                    {
-                        codePoint = c;
-                    }
-                    else if (char.IsHighSurrogate(c) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
-                    {
-                        codePoint = char.ConvertToUtf32(c, span[i + 1]);
-                        consumed = 2;
-                    }
-                    else
-                    {
-                        // A lone surrogate is written as U+FFFD, as WebUtility does.
-                        Put("\uFFFD".AsSpan());
-                        break;
-                    }
+                // The common case: copy the run and the entity straight into the buffer.
+                if (_length + i + length > _buffer.Length)
+                {
+                    Grow(i + length);
+                }
 
-                    entity[0] = '&';
-                    entity[1] = '#';
-                    codePoint.TryFormat(entity.Slice(2), out var n, default, CultureInfo.InvariantCulture);
-                    entity[2 + n] = ';';
-                    Put(entity.Slice(0, n + 3));
-                    break;
+                span.Slice(0, i).CopyTo(_buffer.AsSpan(_length));
+                entity.Slice(0, length).CopyTo(_buffer.AsSpan(_length + i));
+                _length += i + length;
+            }
+            else
+            {
+                Put(span.Slice(0, i));
+                Put(entity.Slice(0, length));
             }
 
             span = span.Slice(i + consumed);
         }
+    }
+
+    /// <summary>The entity for <c>text[at]</c> (a surrogate pair counts as one character), as WebUtility writes it.</summary>
+    private static int Entity(ReadOnlySpan<char> text, int at, Span<char> entity, out int consumed)
+    {
+        consumed = 1;
+        var c = text[at];
+        string? named = c switch
+        {
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            '&' => "&amp;",
+            _ => null,
+        };
+        if (named is not null)
+        {
+            named.AsSpan().CopyTo(entity);
+            return named.Length;
+        }
+
+        int codePoint = c;
+        if (char.IsSurrogate(c))
+        {
+            if (!char.IsHighSurrogate(c) || at + 1 >= text.Length || !char.IsLowSurrogate(text[at + 1]))
+            {
+                // A lone surrogate is written as U+FFFD, as WebUtility does.
+                entity[0] = '\uFFFD';
+                return 1;
+            }
+
+            codePoint = char.ConvertToUtf32(c, text[at + 1]);
+            consumed = 2;
+        }
+
+        entity[0] = '&';
+        entity[1] = '#';
+        codePoint.TryFormat(entity.Slice(2), out var n, default, CultureInfo.InvariantCulture);
+        entity[2 + n] = ';';
+        return n + 3;
     }
 
     /// <summary>Writes an <see cref="int"/> with the invariant culture.</summary>
@@ -320,20 +336,28 @@ public sealed class TemplateWriter : IDisposable
         }
     }
 
-    private static string HtmlSpecialCharacters()
+    /// <summary>
+    /// The index of the next character WebUtility encodes: <c>"&amp;'&lt;&gt;</c>, U+00A0 to U+00FF and surrogates.
+    /// ASCII text, the common case, is searched with one vectorized scan.
+    /// </summary>
+    private static int NextToEncode(ReadOnlySpan<char> text)
     {
-        var chars = new List<char> { '<', '>', '&', '"', '\'' };
-        for (var c = '\u00A0'; c <= '\u00FF'; c++)
+        var ascii = text.IndexOfAny(AsciiToEncode);
+        var end = ascii < 0 ? text.Length : ascii;
+        var high = text.Slice(0, end).IndexOfAnyInRange('\u00A0', '\uFFFF');
+        if (high >= 0)
         {
-            chars.Add(c);
+            for (var i = high; i < end; i++)
+            {
+                var c = text[i];
+                if (c <= '\u00FF' || char.IsSurrogate(c))
+                {
+                    return i;
+                }
+            }
         }
 
-        for (var c = '\uD800'; c <= '\uDFFF'; c++)
-        {
-            chars.Add(c);
-        }
-
-        return new string([.. chars]);
+        return ascii;
     }
 
     private void WriteFormattable<T>(T value)
