@@ -436,7 +436,7 @@ internal sealed partial class TemplateBinder
         }
 
         Report(DiagnosticDescriptors.UnknownTemplateMember, member.Span, member.Name, type.Display);
-        return new BoundExpression("null", BoundType.Null);
+        return new BoundExpression($"{Rendering}ScriptValue.MissingMember({Box(target)}, {Literal(path)}, {Location(member.Span)})", BoundType.Null);
     }
 
     /// <summary>Whether a builtin object's name is not taken by a model member or a template variable.</summary>
@@ -671,7 +671,9 @@ internal sealed partial class TemplateBinder
                 return new BoundExpression(negate ? "true" : "false", BoundType.Boolean, IsConstant: true);
             }
 
-            return new BoundExpression($"({Box(other)} is {(negate ? "not " : "")}null)", BoundType.Boolean);
+            return other.IsConstant
+                ? new BoundExpression($"{not}{Rendering}ScriptValue.AreEqual({Box(other)}, null)", BoundType.Boolean)
+                : new BoundExpression($"({Box(other)} is {(negate ? "not " : "")}null)", BoundType.Boolean);
         }
 
         var constant = left.IsConstant && right.IsConstant;
@@ -818,9 +820,9 @@ internal sealed partial class TemplateBinder
         {
             return $"{Rendering}ScriptValue.IsTruthy({value.Code})";
         }
-        else if (type.IsValueType && !type.Nullable)
+        else if ((type.IsValueType && !type.Nullable) || value.IsConstant)
         {
-            // 0, dates and other values are true in Scriban.
+            // 0, dates and other values are true in Scriban; a constant goes through a call so C# does not fold it.
             return $"{Rendering}ScriptValue.IsTruthy({Box(value)})";
         }
         else
@@ -838,7 +840,7 @@ internal sealed partial class TemplateBinder
     private static string BoxCode(string code, BoundType type) => type.Kind switch
     {
         BoundKind.Dynamic => code,
-        BoundKind.Null => "null",
+        BoundKind.Null when code == "null" => "null",
         _ => $"(object?){code}",
     };
 

@@ -361,6 +361,8 @@ internal sealed partial class TemplateBinder
         switch (type.Kind)
         {
             case BoundKind.Null:
+                // Nothing is written, but what the expression reads is still evaluated (a null target still fails).
+                return value.Code == "null" ? null : $"_ = {value.Code};";
             case BoundKind.Empty:
                 return null;
             case BoundKind.String:

@@ -394,6 +394,18 @@ public static class ScriptValue
         }
     }
 
+    /// <summary>
+    /// A member the compiler did not find (TM2002 lowered to a warning): <see langword="null"/>, as in Scriban, but a
+    /// <see langword="null"/> target still fails, as in Scriban.
+    /// </summary>
+    /// <param name="target">The value whose member is read.</param>
+    /// <param name="path">The member expression, for errors.</param>
+    /// <param name="location">Where the expression is, for errors.</param>
+    /// <returns><see langword="null"/>.</returns>
+    /// <exception cref="TemplateRuntimeException">The target is <see langword="null"/>.</exception>
+    public static object? MissingMember(object? target, string path, string location)
+        => target is null ? throw new TemplateRuntimeException(location, $"Cannot get the member {path} for a null object.") : null;
+
     /// <summary>Sets a member of an object literal.</summary>
     /// <param name="target">The object.</param>
     /// <param name="name">The member name.</param>
