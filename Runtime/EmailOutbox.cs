@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using TypedMail.Mime;
@@ -26,6 +28,12 @@ public static class DbContextEmailExtensions
 /// <summary>Options for one enqueued message.</summary>
 public sealed class EnqueueOptions
 {
+    /// <summary>The longest <see cref="IdempotencyKey"/>, in characters.</summary>
+    public const int MaxIdempotencyKeyLength = 200;
+
+    /// <summary>The longest <see cref="Transport"/> name, in characters.</summary>
+    public const int MaxTransportLength = 100;
+
     /// <summary>The sender; defaults to <see cref="TypedMailDbContextOptions.DefaultFrom"/>.</summary>
     public EmailAddress? From { get; init; }
 
@@ -41,11 +49,27 @@ public sealed class EnqueueOptions
     /// <summary>Blind-copy recipients.</summary>
     public IReadOnlyList<EmailAddress> Bcc { get; init; } = [];
 
+    /// <summary>
+    /// Attachments and inline parts. Identical content is stored once however many messages carry it. Their total size
+    /// is limited by <see cref="TypedMailDbContextOptions.MaxAttachmentBytes"/>.
+    /// </summary>
+    public IReadOnlyList<EmailAttachment> Attachments { get; init; } = [];
+
     /// <summary>Higher is sent first. Default 0.</summary>
     public int Priority { get; init; }
 
     /// <summary>Do not send before this time.</summary>
     public DateTimeOffset? NotBefore { get; init; }
+
+    /// <summary>
+    /// A key for this logical email, unique across the outbox (for example <c>order-42/confirmation</c>). While a message
+    /// with the key exists (until the retention purge removes it), enqueueing the key again does nothing: not in the same
+    /// context, not in a later transaction, not in a concurrent one. See docs/queue.md.
+    /// </summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>The name of the transport to send through, overriding the dispatcher's routing by email type.</summary>
+    public string? Transport { get; init; }
 }
 
 /// <summary>What <c>Enqueue</c> added to the change tracker.</summary>
@@ -70,8 +94,16 @@ public readonly struct EmailOutbox
     /// <param name="rendered">The rendered subject and bodies.</param>
     /// <param name="to">The first recipient.</param>
     /// <param name="options">Further options, or <see langword="null"/>.</param>
+    /// <returns>
+    /// The queued message's key and Message-ID. When <see cref="EnqueueOptions.IdempotencyKey"/> is set, both are derived
+    /// from the key, so a repeated enqueue returns the same values as the first one.
+    /// </returns>
     /// <exception cref="MessageFormatException">A header value is invalid, such as a subject with a line break.</exception>
     /// <exception cref="InvalidOperationException">No sender is given and no default is configured.</exception>
+    /// <exception cref="ArgumentException">
+    /// An option is invalid: an empty or too long idempotency key or transport name, or attachments larger than
+    /// <see cref="TypedMailDbContextOptions.MaxAttachmentBytes"/>. Nothing is tracked.
+    /// </exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public EnqueuedEmail EnqueueRendered(string emailType, RenderedEmail rendered, EmailAddress to, EnqueueOptions? options)
     {
@@ -83,54 +115,155 @@ public readonly struct EmailOutbox
             throw new InvalidOperationException("This EmailOutbox has no DbContext: get it with db.Emails().");
         }
 
-        var settings = Context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options;
-        var from = options?.From ?? settings?.DefaultFrom
+        var settings = Context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options ?? new TypedMailDbContextOptions();
+        var from = options?.From ?? settings.DefaultFrom
             ?? throw new InvalidOperationException(
                 $"No sender for {emailType}: pass EnqueueOptions.From, or set DefaultFrom with optionsBuilder.UseTypedMail(o => o.DefaultFrom = \"...\").");
         MimeWriter.RejectLineBreaks("Subject", rendered.Subject);
-
-        var clock = settings?.TimeProvider ?? TimeProvider.System;
-        var now = clock.GetUtcNow().UtcDateTime;
-        var id = Guid.CreateVersion7(clock.GetUtcNow());
-        var domain = settings?.MessageIdDomain ?? from.AsciiDomain;
-        var message = new OutboxMessage
+        var key = options?.IdempotencyKey;
+        if (key is not null && (string.IsNullOrWhiteSpace(key) || key.Length > EnqueueOptions.MaxIdempotencyKeyLength))
         {
-            Id = id,
-            MessageId = id.ToString("N") + "@" + domain,
-            EmailType = emailType,
-            State = OutboxMessageState.Queued,
-            Priority = options?.Priority ?? 0,
-            CreatedAt = now,
-            DueAt = options?.NotBefore?.UtcDateTime ?? now,
-            From = from.ToString(),
-            ReplyTo = options?.ReplyTo?.ToString(),
-            Subject = rendered.Subject,
-            HtmlBody = rendered.HtmlBody,
-            TextBody = rendered.TextBody,
-        };
-        AddRecipient(message, RecipientKind.To, to);
-        if (options is not null)
-        {
-            foreach (var a in options.AlsoTo)
-            {
-                AddRecipient(message, RecipientKind.To, a);
-            }
-
-            foreach (var a in options.Cc)
-            {
-                AddRecipient(message, RecipientKind.Cc, a);
-            }
-
-            foreach (var a in options.Bcc)
-            {
-                AddRecipient(message, RecipientKind.Bcc, a);
-            }
+            throw new ArgumentException(
+                $"EnqueueOptions.IdempotencyKey '{key}' must be 1 to {EnqueueOptions.MaxIdempotencyKeyLength} characters and not blank.", nameof(options));
         }
 
-        Context.Add(message);
-        return new EnqueuedEmail(message.Id, message.MessageId);
+        var transport = options?.Transport;
+        if (transport is not null && (string.IsNullOrWhiteSpace(transport) || transport.Length > EnqueueOptions.MaxTransportLength))
+        {
+            throw new ArgumentException(
+                $"EnqueueOptions.Transport '{transport}' must be 1 to {EnqueueOptions.MaxTransportLength} characters and not blank.", nameof(options));
+        }
+
+        var attachments = options?.Attachments ?? [];
+        CheckAttachmentSize(attachments, settings.MaxAttachmentBytes);
+
+        var clock = settings.TimeProvider;
+        var now = clock.GetUtcNow();
+        var id = key is null ? Guid.CreateVersion7(now) : IdFromIdempotencyKey(key);
+        var messageId = id.ToString("N") + "@" + (settings.MessageIdDomain ?? from.AsciiDomain);
+        var autoDetect = Context.ChangeTracker.AutoDetectChangesEnabled;
+        Context.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            if (key is not null && Context.Set<OutboxMessage>().Local.FindEntry(id) is { } tracked)
+            {
+                // The same logical email, already enqueued in this context: a no-op.
+                return new EnqueuedEmail(tracked.Entity.Id, tracked.Entity.MessageId);
+            }
+
+            var message = new OutboxMessage
+            {
+                Id = id,
+                MessageId = messageId,
+                IdempotencyKey = key,
+                EmailType = emailType,
+                Transport = transport,
+                State = OutboxMessageState.Queued,
+                Priority = options?.Priority ?? 0,
+                CreatedAt = now.UtcDateTime,
+                DueAt = options?.NotBefore?.UtcDateTime ?? now.UtcDateTime,
+                From = from.ToString(),
+                ReplyTo = options?.ReplyTo?.ToString(),
+                Subject = rendered.Subject,
+                HtmlBody = rendered.HtmlBody,
+                TextBody = rendered.TextBody,
+            };
+            AddRecipients(message, to, options);
+            AddAttachments(message, attachments, now.UtcDateTime);
+            Context.Add(message);
+            return new EnqueuedEmail(message.Id, message.MessageId);
+        }
+        finally
+        {
+            Context.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
     }
 
-    private static void AddRecipient(OutboxMessage message, RecipientKind kind, EmailAddress address)
-        => message.Recipients.Add(new OutboxRecipient { OutboxMessageId = message.Id, Kind = kind, Address = address.ToString() });
+    /// <summary>
+    /// The key of a message with an idempotency key: the first 16 bytes of SHA-256 over the key, marked as an RFC 9562
+    /// version 8 (custom) GUID, so every enqueue of the key, in any process, produces the same row key.
+    /// </summary>
+    internal static Guid IdFromIdempotencyKey(string key)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes("typedmail-idempotency:" + key), hash);
+        var bytes = hash[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    private static void CheckAttachmentSize(IReadOnlyList<EmailAttachment> attachments, long limit)
+    {
+        long total = 0;
+        foreach (var attachment in attachments)
+        {
+            ArgumentNullException.ThrowIfNull(attachment, nameof(EnqueueOptions.Attachments));
+            total += attachment.Content.Length;
+            if (total > limit)
+            {
+                throw new ArgumentException(
+                    $"EnqueueOptions.Attachments: '{attachment.FileName}' ({attachment.Content.Length:N0} bytes) brings the message's attachments to {total:N0} bytes, "
+                    + $"over the limit of {limit:N0} bytes (TypedMailDbContextOptions.MaxAttachmentBytes).",
+                    "options");
+            }
+        }
+    }
+
+    /// <summary>Adds each distinct addr-spec once (compared as <see cref="OutboxSuppression.Normalize"/> does), the first occurrence winning: To, then Cc, then Bcc.</summary>
+    private static void AddRecipients(OutboxMessage message, EmailAddress to, EnqueueOptions? options)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        Add(RecipientKind.To, to);
+        if (options is null)
+        {
+            return;
+        }
+
+        foreach (var a in options.AlsoTo)
+        {
+            Add(RecipientKind.To, a);
+        }
+
+        foreach (var a in options.Cc)
+        {
+            Add(RecipientKind.Cc, a);
+        }
+
+        foreach (var a in options.Bcc)
+        {
+            Add(RecipientKind.Bcc, a);
+        }
+
+        void Add(RecipientKind kind, EmailAddress address)
+        {
+            ArgumentNullException.ThrowIfNull(address);
+            if (seen.Add(OutboxSuppression.Normalize(address)))
+            {
+                message.Recipients.Add(new OutboxRecipient { OutboxMessageId = message.Id, Kind = kind, Address = address.ToString() });
+            }
+        }
+    }
+
+    private void AddAttachments(OutboxMessage message, IReadOnlyList<EmailAttachment> attachments, DateTime now)
+    {
+        var blobs = Context.Set<OutboxBlob>().Local;
+        for (var i = 0; i < attachments.Count; i++)
+        {
+            var attachment = attachments[i];
+            var sha = Convert.ToHexStringLower(SHA256.HashData(attachment.Content.Span));
+            var blob = blobs.FindEntry(sha)?.Entity
+                ?? new OutboxBlob { Sha256 = sha, Length = attachment.Content.Length, Content = attachment.Content.ToArray(), CreatedAt = now };
+            message.Attachments.Add(new OutboxAttachment
+            {
+                OutboxMessageId = message.Id,
+                Position = i,
+                FileName = attachment.FileName,
+                ContentType = attachment.ContentType,
+                ContentId = attachment.ContentId,
+                BlobSha256 = sha,
+                Blob = blob,
+            });
+        }
+    }
 }

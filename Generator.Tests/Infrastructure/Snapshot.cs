@@ -15,7 +15,8 @@ public static partial class Snapshot
     public static void Match(string actual, string name, [CallerFilePath] string callerFile = "", [CallerMemberName] string test = "")
     {
         var className = Path.GetFileNameWithoutExtension(callerFile);
-        var folder = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
+        // Not Path.GetDirectoryName(callerFile): CI builds map source paths to /_/ (deterministic builds).
+        var folder = Path.Combine(ProjectFolder(), "Snapshots");
         var baseName = $"{className}.{test}.{name}";
         var verified = Path.Combine(folder, baseName + ".verified.txt");
         var received = Path.Combine(folder, baseName + ".received.txt");
@@ -44,6 +45,19 @@ public static partial class Snapshot
         }
 
         File.Delete(received);
+    }
+
+    private static string ProjectFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "TypedMail.sln")))
+            {
+                return Path.Combine(dir.FullName, "Generator.Tests");
+            }
+        }
+
+        throw new InvalidOperationException("TypedMail.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static string Normalize(string text)

@@ -1,45 +1,29 @@
-using System;
 using System.IO;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using TypedMail.Outbox;
 
 namespace TypedMail.Runtime.Tests.Infrastructure;
 
-/// <summary>A shop database in a fresh SQLite file, and a pickup folder beside it.</summary>
-public sealed class SqliteShop : IDbContextFactory<ShopContext>, IDisposable
+/// <summary>A shop database in a fresh SQLite file (WAL, so several connections and processes can share it), and a pickup folder beside it.</summary>
+public sealed class SqliteShop : ShopDatabase
 {
     public SqliteShop()
     {
-        Folder = Path.Combine(Path.GetTempPath(), "typedmail-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Folder);
-        PickupFolder = Path.Combine(Folder, "pickup");
+        ConnectionString = $"Data Source={Path.Combine(Folder, "shop.db")};Pooling=False;Default Timeout=60";
+        CreateSchema();
         using var db = CreateDbContext();
-        db.Database.EnsureCreated();
+        db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
     }
 
-    public string Folder { get; }
+    public override string Provider => "sqlite";
 
-    public string PickupFolder { get; }
+    public override string ConnectionString { get; }
 
-    public string ConnectionString => $"Data Source={Path.Combine(Folder, "shop.db")};Pooling=False";
+    public override DbContextOptionsBuilder UseProvider(DbContextOptionsBuilder builder) => builder.UseSqlite(ConnectionString);
 
-    public ShopContext CreateDbContext()
+    public override void Dispose()
     {
-        var options = new DbContextOptionsBuilder<ShopContext>()
-            .UseSqlite(ConnectionString)
-            .UseTypedMail(o => o.DefaultFrom = "Shop <shop@example.com>")
-            .Options;
-        return new ShopContext(options);
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        SqliteConnection.ClearAllPools();
+        base.Dispose();
     }
 }

@@ -1,17 +1,24 @@
 using System;
+using System.Collections.Generic;
 
 namespace TypedMail.Dispatch;
 
-/// <summary>How a dispatcher claims, sends and retries.</summary>
+/// <summary>How a dispatcher claims, sends, retries and waits.</summary>
 public sealed class DispatcherOptions
 {
     /// <summary>Messages claimed and handed to the transport at once. Default 50.</summary>
     public int BatchSize { get; set; } = 50;
 
-    /// <summary>How long a claim holds before another dispatcher may take the message. Default 5 minutes.</summary>
+    /// <summary>
+    /// How long a claim holds before another dispatcher may take the message. Must be longer than
+    /// <see cref="SendTimeout"/>: a dispatcher never starts a send that could outlive its lease. Default 5 minutes.
+    /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Attempts before a message that keeps failing for now is given up as failed. Default 8.</summary>
+    /// <summary>The longest one call to a transport may take; then its messages count as failed for now. Default 2 minutes.</summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Attempts before a message that keeps failing for now is given up (dead). Default 8.</summary>
     public int MaxAttempts { get; set; } = 8;
 
     /// <summary>The delay before the first retry; each later retry doubles it, with jitter. Default 30 seconds.</summary>
@@ -20,6 +27,38 @@ public sealed class DispatcherOptions
     /// <summary>The longest delay between retries. Default 1 hour.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How often <c>RunAsync</c> looks for due mail when nothing wakes it: the fallback for wake-ups that were missed,
+    /// and the precision of scheduled sends and retries. Default 5 seconds.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After a transport was down (no connection, timeout, 421), how long it is tried last. Default 30 seconds.</summary>
+    public TimeSpan TransportDownCooldown { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Wake-ups from other processes, such as PostgreSQL <c>LISTEN</c>; started and stopped by <c>RunAsync</c>.</summary>
+    public IList<IOutboxWakeSource> WakeSources { get; } = [];
+
     /// <summary>This dispatcher's id in the lease column. Defaults to the machine name, process id and a random suffix.</summary>
     public string DispatcherId { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
+    internal void Validate()
+    {
+        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");
+        Check(MaxAttempts >= 1, nameof(MaxAttempts), MaxAttempts, "must be at least 1");
+        Check(SendTimeout > TimeSpan.Zero, nameof(SendTimeout), SendTimeout, "must be positive");
+        Check(LeaseDuration > SendTimeout, nameof(LeaseDuration), LeaseDuration, $"must be longer than SendTimeout ({SendTimeout})");
+        Check(RetryBaseDelay >= TimeSpan.Zero, nameof(RetryBaseDelay), RetryBaseDelay, "must not be negative");
+        Check(RetryMaxDelay >= RetryBaseDelay, nameof(RetryMaxDelay), RetryMaxDelay, $"must be at least RetryBaseDelay ({RetryBaseDelay})");
+        Check(PollInterval > TimeSpan.Zero, nameof(PollInterval), PollInterval, "must be positive");
+        Check(!string.IsNullOrWhiteSpace(DispatcherId) && DispatcherId.Length <= 200, nameof(DispatcherId), DispatcherId, "must be 1 to 200 characters");
+    }
+
+    private static void Check(bool ok, string name, object value, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException("options", value, $"DispatcherOptions.{name} {rule}; it is {value}.");
+        }
+    }
 }

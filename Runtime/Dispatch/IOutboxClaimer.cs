@@ -3,23 +3,30 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using TypedMail.Outbox;
 
 namespace TypedMail.Dispatch;
 
 /// <summary>
-/// Claims due messages for one dispatcher, atomically, so no two dispatchers hold the same message.
+/// Claims due messages for one dispatcher, atomically, so no two dispatchers hold the same message at once.
 /// One small class per database provider holds the SQL.
 /// </summary>
 public interface IOutboxClaimer
 {
-    /// <summary>Marks up to <paramref name="max"/> due or lease-expired messages as sending under <paramref name="owner"/> and returns their keys.</summary>
+    /// <summary>
+    /// Marks up to <paramref name="max"/> messages that are due (queued or deferred, <c>due_at</c> reached) or whose lease
+    /// expired as <see cref="OutboxMessageState.Sending"/> under <paramref name="owner"/> and <paramref name="leaseToken"/>,
+    /// highest priority first, then oldest due, and returns their keys.
+    /// </summary>
     /// <param name="context">A context whose model includes the outbox.</param>
     /// <param name="owner">The claiming dispatcher's id.</param>
+    /// <param name="leaseToken">A new token for this claim; results are recorded only while it is still the message's token.</param>
     /// <param name="max">The most messages to claim.</param>
     /// <param name="now">The current time (UTC).</param>
     /// <param name="leaseUntil">When the claim lapses (UTC).</param>
     /// <param name="cancellationToken">Cancels the claim.</param>
-    Task<IReadOnlyList<Guid>> ClaimAsync(DbContext context, string owner, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
+    /// <exception cref="System.Data.Common.DbException">The database failed the statement.</exception>
+    Task<IReadOnlyList<Guid>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
 }
 
 /// <summary>Picks the claimer for a context's database provider.</summary>
@@ -33,9 +40,9 @@ public static class OutboxClaimers
         ArgumentNullException.ThrowIfNull(context);
         return context.Database.ProviderName switch
         {
-            "Microsoft.EntityFrameworkCore.Sqlite" => new SqliteOutboxClaimer(),
-            var name => throw new NotSupportedException(
-                $"TypedMail has no outbox claimer for the database provider '{name}'. Supported: Microsoft.EntityFrameworkCore.Sqlite."),
+            DatabaseProviders.Sqlite => SqliteOutboxClaimer.Instance,
+            DatabaseProviders.PostgreSql => PostgreSqlOutboxClaimer.Instance,
+            var name => throw DatabaseProviders.Unsupported(name),
         };
     }
 }

@@ -13,16 +13,19 @@ namespace TypedMail.Dispatch;
 /// </summary>
 public sealed class SqliteOutboxClaimer : IOutboxClaimer
 {
+    /// <summary>The shared instance; the claimer has no state.</summary>
+    public static readonly SqliteOutboxClaimer Instance = new();
+
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<Guid>> ClaimAsync(DbContext context, string owner, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Guid>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         return await context.Database.SqlQuery<Guid>($"""
             UPDATE typedmail_messages
-            SET state = 1, lease_owner = {owner}, lease_expires_at = {leaseUntil}
+            SET state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
             WHERE id IN (
                 SELECT id FROM typedmail_messages
-                WHERE (state IN (0, 3) AND due_at <= {now}) OR (state = 1 AND lease_expires_at < {now})
+                WHERE state IN (0, 1, 3) AND ((state <> 1 AND due_at <= {now}) OR (state = 1 AND lease_expires_at < {now}))
                 ORDER BY priority DESC, due_at
                 LIMIT {max})
             RETURNING id AS "Value"

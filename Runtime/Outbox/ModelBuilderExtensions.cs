@@ -26,17 +26,28 @@ public static class ModelBuilderExtensions
             e.HasKey(m => m.Id);
             e.Property(m => m.MessageId).HasMaxLength(255).IsRequired();
             e.HasIndex(m => m.MessageId).IsUnique();
+            e.Property(m => m.IdempotencyKey).HasMaxLength(200);
+            e.HasIndex(m => m.IdempotencyKey).IsUnique();
             e.Property(m => m.EmailType).HasMaxLength(255).IsRequired();
+            e.Property(m => m.Transport).HasMaxLength(100);
             e.Property(m => m.From).HasMaxLength(1000).IsRequired();
             e.Property(m => m.ReplyTo).HasMaxLength(1000);
             e.Property(m => m.Subject).IsRequired();
             e.Property(m => m.LeaseOwner).HasMaxLength(200);
+            e.Property(m => m.LeaseToken).IsConcurrencyToken();
             e.Property(m => m.CreatedAt).HasConversion(utc);
             e.Property(m => m.DueAt).HasConversion(utc);
             e.Property(m => m.LeaseExpiresAt).HasConversion(utcNullable);
             e.Property(m => m.SentAt).HasConversion(utcNullable);
-            e.HasIndex(m => new { m.State, m.DueAt });
+            e.Property(m => m.FailedAt).HasConversion(utcNullable);
+
+            // The claim scans only unfinished rows, in send order; a partial index keeps it small however many sent rows remain.
+            e.HasIndex(m => new { m.Priority, m.DueAt }, "ix_typedmail_messages_claim")
+                .IsDescending(true, false)
+                .HasFilter("state IN (0, 1, 3)");
+            e.HasIndex(m => new { m.State, m.SentAt });
             e.HasMany(m => m.Recipients).WithOne().HasForeignKey(r => r.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(m => m.Attachments).WithOne().HasForeignKey(a => a.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Attempts).WithOne().HasForeignKey(a => a.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -45,6 +56,8 @@ public static class ModelBuilderExtensions
             e.ToTable(OutboxTables.Recipients);
             e.HasKey(r => r.Id);
             e.Property(r => r.Address).HasMaxLength(1000).IsRequired();
+            e.Property(r => r.EnhancedStatus).HasMaxLength(20);
+            e.HasIndex(r => r.OutboxMessageId);
         });
 
         modelBuilder.Entity<OutboxAttempt>(e =>
@@ -53,10 +66,46 @@ public static class ModelBuilderExtensions
             e.HasKey(a => a.Id);
             e.Property(a => a.StartedAt).HasConversion(utc);
             e.Property(a => a.Transport).HasMaxLength(100).IsRequired();
+            e.Property(a => a.Dispatcher).HasMaxLength(200).IsRequired();
             e.Property(a => a.EnhancedStatus).HasMaxLength(20);
+            e.HasIndex(a => a.OutboxMessageId);
+            e.HasIndex(a => a.StartedAt);
         });
 
-        foreach (var type in new[] { typeof(OutboxMessage), typeof(OutboxRecipient), typeof(OutboxAttempt) })
+        modelBuilder.Entity<OutboxBlob>(e =>
+        {
+            e.ToTable(OutboxTables.Blobs);
+            e.HasKey(b => b.Sha256);
+            e.Property(b => b.Sha256).HasMaxLength(64).IsFixedLength();
+            e.Property(b => b.Content).IsRequired();
+            e.Property(b => b.CreatedAt).HasConversion(utc);
+        });
+
+        modelBuilder.Entity<OutboxAttachment>(e =>
+        {
+            e.ToTable(OutboxTables.Attachments);
+            e.HasKey(a => a.Id);
+            e.Property(a => a.FileName).HasMaxLength(1000).IsRequired();
+            e.Property(a => a.ContentType).HasMaxLength(255).IsRequired();
+            e.Property(a => a.ContentId).HasMaxLength(255);
+            e.Property(a => a.BlobSha256).HasMaxLength(64).IsFixedLength().IsRequired();
+            e.HasIndex(a => a.OutboxMessageId);
+            e.HasIndex(a => a.BlobSha256);
+
+            // A blob outlives any one message; the retention purge deletes blobs no attachment links to.
+            e.HasOne(a => a.Blob).WithMany().HasForeignKey(a => a.BlobSha256).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<OutboxSuppression>(e =>
+        {
+            e.ToTable(OutboxTables.Suppressions);
+            e.HasKey(s => s.Address);
+            e.Property(s => s.Address).HasMaxLength(1000);
+            e.Property(s => s.Reason).HasMaxLength(1000);
+            e.Property(s => s.CreatedAt).HasConversion(utc);
+        });
+
+        foreach (var type in new[] { typeof(OutboxMessage), typeof(OutboxRecipient), typeof(OutboxAttempt), typeof(OutboxBlob), typeof(OutboxAttachment), typeof(OutboxSuppression) })
         {
             foreach (var property in modelBuilder.Model.FindEntityType(type)!.GetProperties())
             {
@@ -91,9 +140,18 @@ public static class OutboxTables
     /// <summary>Queued messages.</summary>
     public const string Messages = "typedmail_messages";
 
-    /// <summary>Recipients of queued messages.</summary>
+    /// <summary>Recipients of queued messages, with per-recipient state.</summary>
     public const string Recipients = "typedmail_recipients";
 
     /// <summary>The attempt log.</summary>
     public const string Attempts = "typedmail_attempts";
+
+    /// <summary>Attachment content, keyed by SHA-256.</summary>
+    public const string Blobs = "typedmail_blobs";
+
+    /// <summary>Attachments of messages: name, type and a link to a blob.</summary>
+    public const string Attachments = "typedmail_attachments";
+
+    /// <summary>The suppression list.</summary>
+    public const string Suppressions = "typedmail_suppressions";
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using TypedMail.Transports;
 
 namespace TypedMail.Outbox;
@@ -35,7 +36,14 @@ internal static class OutboxMapping
             MessageId = row.MessageId,
             HtmlBody = row.HtmlBody,
             TextBody = row.TextBody,
+            Attachments = row.Attachments.OrderBy(a => a.Position).Select(ToAttachment).ToList(),
         };
         return new OutgoingEmail(row.Id, message, envelope);
+    }
+
+    private static EmailAttachment ToAttachment(OutboxAttachment link)
+    {
+        var blob = link.Blob ?? throw new InvalidOperationException($"Attachment '{link.FileName}' of an outbox message was loaded without its blob {link.BlobSha256}.");
+        return new EmailAttachment(link.FileName, link.ContentType, blob.Content, link.ContentId);
     }
 }

@@ -17,12 +17,22 @@ public sealed class TypedMailDbContextOptions
 
     /// <summary>The clock used for <c>Date</c> and scheduling. Tests replace it.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// The most attachment bytes one message may carry (the sum of its attachments). <c>Enqueue</c> throws an
+    /// <see cref="ArgumentException"/> naming the file over the limit, before anything is tracked. Default 25 MiB.
+    /// </summary>
+    public long MaxAttachmentBytes { get; set; } = 25 * 1024 * 1024;
 }
 
 /// <summary>Configures TypedMail on a <see cref="DbContextOptionsBuilder"/>.</summary>
 public static class DbContextOptionsBuilderExtensions
 {
-    /// <summary>Sets the defaults that <c>Enqueue</c> uses for this context, such as the sender.</summary>
+    /// <summary>
+    /// Sets the defaults that <c>Enqueue</c> uses for this context, such as the sender, and adds TypedMail's
+    /// interceptor: it makes idempotency keys and attachment storage work across transactions, and wakes dispatchers
+    /// right after a transaction that enqueued mail commits (locally, and on PostgreSQL through <c>NOTIFY</c>).
+    /// </summary>
     /// <param name="builder">The options builder from <c>OnConfiguring</c> or <c>AddDbContext</c>.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The same builder.</returns>
@@ -30,9 +40,15 @@ public static class DbContextOptionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        var extension = builder.Options.FindExtension<TypedMailOptionsExtension>() ?? new TypedMailOptionsExtension();
+        var existing = builder.Options.FindExtension<TypedMailOptionsExtension>();
+        var extension = existing ?? new TypedMailOptionsExtension();
         configure(extension.Options);
         ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(extension);
+        if (existing is null)
+        {
+            builder.AddInterceptors(OutboxInterceptor.Instance);
+        }
+
         return builder;
     }
 

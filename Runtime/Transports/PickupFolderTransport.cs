@@ -30,12 +30,12 @@ public sealed class PickupFolderTransport : IEmailTransport
     public string Folder => _folder;
 
     /// <summary>The file a message is written to: its Message-ID's left part, so a retry overwrites rather than duplicates.</summary>
-    /// <param name="message">The message.</param>
-    public string PathFor(EmailMessage message)
+    /// <param name="messageId">The message's Message-ID, without angle brackets.</param>
+    public string PathFor(string messageId)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        var at = message.MessageId.IndexOf('@');
-        var name = at > 0 ? message.MessageId[..at] : message.MessageId;
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        var at = messageId.IndexOf('@');
+        var name = at > 0 ? messageId[..at] : messageId;
         foreach (var c in Path.GetInvalidFileNameChars())
         {
             name = name.Replace(c, '_');
@@ -54,7 +54,7 @@ public sealed class PickupFolderTransport : IEmailTransport
         {
             cancellationToken.ThrowIfCancellationRequested();
             var email = batch[i];
-            var path = PathFor(email.Message);
+            var path = PathFor(email.Message.MessageId);
             var temp = path + ".tmp";
             try
             {

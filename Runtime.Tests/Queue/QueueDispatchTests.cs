@@ -1,0 +1,397 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.EntityFrameworkCore;
+using TypedMail.Dispatch;
+using TypedMail.Outbox;
+using TypedMail.Runtime.Tests.Emails;
+using TypedMail.Runtime.Tests.Infrastructure;
+using TypedMail.Transports;
+
+namespace TypedMail.Runtime.Tests.Queue;
+
+public sealed class QueueDispatchTestsSqlite() : QueueDispatchTests(new SqliteShop());
+
+[Collection(PostgresCollection.Name)]
+public sealed class QueueDispatchTestsPostgres(PostgresCluster cluster) : QueueDispatchTests(new PostgresShop(cluster));
+
+/// <summary>Claiming, leases, retries, per-recipient outcomes, suppression, routing, throttling, purge, shutdown.</summary>
+public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    protected ShopDatabase Shop { get; } = shop;
+
+    protected ManualClock Clock { get; } = new(Start);
+
+    public void Dispose() => Shop.Dispose();
+
+    private async Task<Guid> EnqueueAsync(string number, string to = "ada@example.com", EnqueueOptions? options = null)
+    {
+        await using var db = Shop.CreateDbContext(o => o.TimeProvider = Clock);
+        var id = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", number, 1m), to: to, options).Id;
+        await db.SaveChangesAsync();
+        return id;
+    }
+
+    private OutboxDispatcher<ShopContext> Dispatcher(IEmailTransport transport, DispatcherOptions? options = null)
+        => new(Shop, transport, options ?? new DispatcherOptions { RetryBaseDelay = TimeSpan.FromMinutes(1), RetryMaxDelay = TimeSpan.FromMinutes(30) }, timeProvider: Clock);
+
+    private async Task<OutboxMessage> LoadAsync(Guid id)
+    {
+        await using var db = Shop.CreateDbContext();
+        return await db.Set<OutboxMessage>().Include(m => m.Recipients).Include(m => m.Attempts).AsSplitQuery().SingleAsync(m => m.Id == id);
+    }
+
+    [Fact]
+    public async Task Claims_highest_priority_first_and_holds_scheduled_mail_until_due()
+    {
+        var low = await EnqueueAsync("low");
+        var high = await EnqueueAsync("high", options: new EnqueueOptions { Priority = 10 });
+        var later = await EnqueueAsync("later", options: new EnqueueOptions { NotBefore = Start.AddHours(1), Priority = 99 });
+        var transport = new ScriptedTransport();
+
+        var summary = await Dispatcher(transport, new DispatcherOptions { BatchSize = 1 }).DispatchDueAsync();
+        Assert.Equal(2, summary.Sent);
+        Assert.Equal([high, low], transport.Sent.Select(e => e.OutboxId));
+        Assert.Equal(OutboxMessageState.Queued, (await LoadAsync(later)).State);
+
+        Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1, (await Dispatcher(transport).DispatchDueAsync()).Sent);
+        Assert.Equal(later, transport.Sent.Last().OutboxId);
+    }
+
+    [Fact]
+    public async Task Transient_failure_defers_with_backoff_and_logs_the_attempt_then_succeeds()
+    {
+        var id = await EnqueueAsync("T-1");
+        var transport = new ScriptedTransport("relay") { Answer = e => SendResult.FailedForAll(e, DeliveryStatus.TransientFailure, new TransportReply(451, "4.3.0", "try later")) };
+        var options = new DispatcherOptions { RetryBaseDelay = TimeSpan.FromMinutes(1), RetryMaxDelay = TimeSpan.FromMinutes(30), DispatcherId = "d-1" };
+        Assert.Equal(1, (await Dispatcher(transport, options).DispatchBatchAsync()).Deferred);
+
+        var row = await LoadAsync(id);
+        Assert.Equal(OutboxMessageState.Deferred, row.State);
+        Assert.InRange(row.DueAt, Start.UtcDateTime.AddSeconds(30), Start.UtcDateTime.AddSeconds(60));
+        Assert.Equal("451 4.3.0 try later", row.LastError);
+        Assert.Null(row.LeaseOwner);
+        var attempt = Assert.Single(row.Attempts);
+        Assert.Equal((1, "relay", "d-1", AttemptOutcome.TransientFailure, 451, "4.3.0", "try later"),
+            (attempt.Number, attempt.Transport, attempt.Dispatcher, attempt.Outcome, attempt.ReplyCode, attempt.EnhancedStatus, attempt.ReplyText));
+        Assert.Equal(Start.UtcDateTime, attempt.StartedAt);
+        Assert.True(attempt.DurationMs >= 0);
+
+        // Not due yet: nothing is claimed. The second delay doubles.
+        Assert.Equal(0, (await Dispatcher(transport, options).DispatchBatchAsync()).Claimed);
+        Clock.Now = row.DueAt;
+        await Dispatcher(transport, options).DispatchBatchAsync();
+        var second = await LoadAsync(id);
+        Assert.InRange(second.DueAt, row.DueAt.AddSeconds(60), row.DueAt.AddSeconds(120));
+
+        Clock.Now = second.DueAt;
+        transport.Answer = e => SendResult.AcceptedForAll(e, ScriptedTransport.Ok);
+        Assert.Equal(1, (await Dispatcher(transport, options).DispatchBatchAsync()).Sent);
+        var sent = await LoadAsync(id);
+        Assert.Equal(OutboxMessageState.Sent, sent.State);
+        Assert.Equal(3, sent.AttemptCount);
+        Assert.Null(sent.LastError);
+        Assert.Equal(Start.UtcDateTime, sent.CreatedAt);
+        Assert.Equal(3, transport.Sent.Select(e => e.Message.MessageId).Distinct().Count() + 2);
+    }
+
+    [Fact]
+    public async Task Message_is_dead_after_max_attempts_with_its_last_error()
+    {
+        var id = await EnqueueAsync("M-1");
+        var transport = new ScriptedTransport { Answer = e => SendResult.FailedForAll(e, DeliveryStatus.TransientFailure, null, "connection refused") };
+        var options = new DispatcherOptions { MaxAttempts = 3, RetryBaseDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero };
+        for (var i = 0; i < 5; i++)
+        {
+            await Dispatcher(transport, options).DispatchBatchAsync();
+        }
+
+        var row = await LoadAsync(id);
+        Assert.Equal(OutboxMessageState.Failed, row.State);
+        Assert.Equal(3, row.AttemptCount);
+        Assert.Equal(3, transport.Sent.Count);
+        Assert.Equal(Start.UtcDateTime, row.FailedAt);
+        Assert.Contains("connection refused", row.LastError);
+        Assert.All(row.Attempts, a => Assert.Equal("connection refused", a.Error));
+        Assert.Equal(RecipientState.Rejected, Assert.Single(row.Recipients).State);
+    }
+
+    [Fact]
+    public async Task Permanent_rejection_stops_at_once()
+    {
+        var id = await EnqueueAsync("P-1");
+        var transport = new ScriptedTransport { Answer = e => SendResult.FailedForAll(e, DeliveryStatus.PermanentFailure, new TransportReply(554, "5.7.1", "rejected")) };
+        Assert.Equal(1, (await Dispatcher(transport).DispatchBatchAsync()).Failed);
+        Assert.Equal(0, (await Dispatcher(transport).DispatchBatchAsync()).Claimed);
+        var row = await LoadAsync(id);
+        Assert.Equal(OutboxMessageState.Failed, row.State);
+        Assert.Equal(AttemptOutcome.PermanentFailure, Assert.Single(row.Attempts).Outcome);
+        var recipient = Assert.Single(row.Recipients);
+        Assert.Equal((RecipientState.Rejected, 554, "5.7.1"), (recipient.State, recipient.ReplyCode, recipient.EnhancedStatus));
+        Assert.Contains("554", row.LastError);
+    }
+
+    [Fact]
+    public async Task One_bad_recipient_never_causes_a_resend_to_the_good_ones()
+    {
+        var id = await EnqueueAsync("R-1", "good@example.com", new EnqueueOptions { Cc = ["later@example.com"], Bcc = ["gone@example.com"] });
+        var transport = new ScriptedTransport
+        {
+            Answer = ScriptedTransport.PerRecipient(new Dictionary<string, TransportReply>
+            {
+                ["later@example.com"] = new(452, "4.2.2", "mailbox full"),
+                ["gone@example.com"] = new(550, "5.1.1", "no such user"),
+            }),
+        };
+        var options = new DispatcherOptions { RetryBaseDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero };
+        Assert.Equal(1, (await Dispatcher(transport, options).DispatchBatchAsync()).Deferred);
+        var row = await LoadAsync(id);
+        Assert.Equal(OutboxMessageState.Deferred, row.State);
+        Assert.Equal(AttemptOutcome.PartiallyAccepted, Assert.Single(row.Attempts).Outcome);
+        var states = row.Recipients.ToDictionary(r => r.Address, r => (r.State, r.ReplyCode));
+        Assert.Equal((RecipientState.Accepted, (int?)250), states["good@example.com"]);
+        Assert.Equal((RecipientState.Pending, (int?)452), states["later@example.com"]);
+        Assert.Equal((RecipientState.Rejected, (int?)550), states["gone@example.com"]);
+
+        transport.Answer = e => SendResult.AcceptedForAll(e, ScriptedTransport.Ok);
+        Assert.Equal(1, (await Dispatcher(transport, options).DispatchBatchAsync()).Sent);
+        Assert.Equal(["later@example.com"], transport.Sent.Last().Recipients.Select(r => r.Address));
+        var sent = await LoadAsync(id);
+        Assert.Equal(OutboxMessageState.Sent, sent.State);
+        Assert.Contains("gone@example.com: Rejected 550", sent.LastError);
+    }
+
+    [Fact]
+    public async Task Suppressed_recipients_are_recorded_and_never_sent_to()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            await OutboxMaintenance.SuppressAsync(db, "Blocked <BLOCKED@example.com>", "hard bounce");
+            await OutboxMaintenance.SuppressAsync(db, "gone@example.com", null);
+        }
+
+        var partly = await EnqueueAsync("S-1", "ok@example.com", new EnqueueOptions { Cc = ["blocked@example.com"] });
+        var wholly = await EnqueueAsync("S-2", "gone@example.com");
+        var transport = new ScriptedTransport();
+        var summary = await Dispatcher(transport).DispatchDueAsync();
+        Assert.Equal((1, 1), (summary.Sent, summary.Failed));
+        Assert.Equal(["ok@example.com"], Assert.Single(transport.Sent).Recipients.Select(r => r.Address));
+
+        var p = await LoadAsync(partly);
+        var blocked = p.Recipients.Single(r => r.Address == "blocked@example.com");
+        Assert.Equal((RecipientState.Suppressed, "suppressed: hard bounce"), (blocked.State, blocked.ReplyText));
+        Assert.Equal(OutboxMessageState.Sent, p.State);
+        var w = await LoadAsync(wholly);
+        Assert.Equal(OutboxMessageState.Failed, w.State);
+        Assert.Empty(w.Attempts);
+        Assert.Contains("Suppressed", w.LastError);
+
+        await using (var db = Shop.CreateDbContext())
+        {
+            Assert.True(await OutboxMaintenance.UnsuppressAsync(db, "gone@example.com"));
+            Assert.True(await OutboxMaintenance.RequeueAsync(db, wholly));
+            Assert.False(await OutboxMaintenance.RequeueAsync(db, partly));
+        }
+
+        Assert.Equal(OutboxMessageState.Queued, (await LoadAsync(wholly)).State);
+    }
+
+    [Fact]
+    public async Task Expired_lease_is_reclaimed_and_a_live_one_is_not()
+    {
+        var id = await EnqueueAsync("L-1");
+        await using (var db = Shop.CreateDbContext())
+        {
+            var claimed = await OutboxClaimers.For(db).ClaimAsync(db, "crashed", Guid.NewGuid(), 10, Start.UtcDateTime, Start.UtcDateTime.AddMinutes(5), default);
+            Assert.Equal([id], claimed);
+        }
+
+        var transport = new ScriptedTransport();
+        Assert.Equal(0, (await Dispatcher(transport).DispatchBatchAsync()).Claimed);
+        Clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await Dispatcher(transport).DispatchBatchAsync()).Sent);
+        Assert.Equal(OutboxMessageState.Sent, (await LoadAsync(id)).State);
+    }
+
+    [Fact]
+    public async Task A_dispatcher_whose_lease_was_taken_over_does_not_overwrite_the_new_owner()
+    {
+        var id = await EnqueueAsync("O-1");
+        var inFlight = new TaskCompletionSource();
+        var proceed = new TaskCompletionSource();
+        var slow = new ScriptedTransport("slow")
+        {
+            BeforeSend = async _ => { inFlight.SetResult(); await proceed.Task; },
+            Answer = e => SendResult.FailedForAll(e, DeliveryStatus.PermanentFailure, new TransportReply(550, "5.0.0", "stale view")),
+        };
+        var first = Dispatcher(slow, new DispatcherOptions { DispatcherId = "first" }).DispatchBatchAsync();
+        await inFlight.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Meanwhile the lease expires and another dispatcher claims and sends the message.
+        await using (var db = Shop.CreateDbContext())
+        {
+            await db.Set<OutboxMessage>().Where(m => m.Id == id).ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseExpiresAt, Start.UtcDateTime.AddSeconds(-1)));
+        }
+
+        var second = new ScriptedTransport("fast");
+        Assert.Equal(1, (await Dispatcher(second, new DispatcherOptions { DispatcherId = "second" }).DispatchBatchAsync()).Sent);
+        proceed.SetResult();
+        var summary = await first.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, summary.LeaseLost);
+
+        var row = await LoadAsync(id);
+        Assert.Equal(OutboxMessageState.Sent, row.State);
+        Assert.Equal(["fast"], row.Attempts.Select(a => a.Transport));
+        Assert.Equal(RecipientState.Accepted, Assert.Single(row.Recipients).State);
+    }
+
+    [Fact]
+    public async Task Concurrent_dispatchers_send_each_message_exactly_once()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            for (var i = 0; i < 120; i++)
+            {
+                db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "C-" + i, 1m), to: $"c{i}@example.com");
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var transport = new ScriptedTransport { BeforeSend = _ => Task.Delay(5) };
+        var dispatchers = Enumerable.Range(0, 4).Select(i => Dispatcher(transport, new DispatcherOptions { BatchSize = 7, DispatcherId = "d" + i }));
+        var summaries = await Task.WhenAll(dispatchers.Select(d => Task.Run(() => d.DispatchDueAsync())));
+        Assert.Equal(120, summaries.Sum(s => s.Sent));
+        Assert.Equal(120, transport.Sent.Select(e => e.OutboxId).Distinct().Count());
+        Assert.Equal(120, transport.Sent.Count);
+    }
+
+    [Fact]
+    public async Task Routes_by_email_type_and_by_the_message_transport_and_fails_over_only_when_a_transport_is_down()
+    {
+        var byType = await EnqueueAsync("RT-1");
+        var chosen = await EnqueueAsync("RT-2", options: new EnqueueOptions { Transport = "bulk" });
+        var primary = new ScriptedTransport("primary");
+        var bulk = new ScriptedTransport("bulk");
+        var routes = new TransportRoutes().Add(primary).Add(bulk)
+            .RouteEmailType(typeof(OrderConfirmationEmail).FullName!, "bulk", "primary");
+        await new OutboxDispatcher<ShopContext>(Shop, routes, timeProvider: Clock).DispatchDueAsync();
+        Assert.Equal(new[] { byType, chosen }.Order(), bulk.Sent.Select(e => e.OutboxId).Order());
+        Assert.Empty(primary.Sent);
+
+        // Down (no connection): the next transport of the route takes over in the same pass.
+        var down = await EnqueueAsync("RT-3");
+        var rejecting = await EnqueueAsync("RT-4", to: "nobody@example.com");
+        var a = new ScriptedTransport("a")
+        {
+            Answer = e => e.Recipients[0].Address == "nobody@example.com"
+                ? SendResult.FailedForAll(e, DeliveryStatus.PermanentFailure, new TransportReply(550, "5.1.1", "no such user"))
+                : SendResult.FailedForAll(e, DeliveryStatus.TransientFailure, null, "connection refused"),
+        };
+        var b = new ScriptedTransport("b");
+        var summary = await new OutboxDispatcher<ShopContext>(Shop, new TransportRoutes().Add(a).Add(b), timeProvider: Clock).DispatchDueAsync();
+        Assert.Equal((1, 1), (summary.Sent, summary.Failed));
+        Assert.Equal([down], b.Sent.Select(e => e.OutboxId));
+        Assert.Equal(["a", "b"], (await LoadAsync(down)).Attempts.OrderBy(x => x.Number).Select(x => x.Transport));
+        Assert.Equal(["a"], (await LoadAsync(rejecting)).Attempts.Select(x => x.Transport));
+    }
+
+    [Fact]
+    public void Routes_reject_unknown_and_duplicate_transport_names()
+    {
+        var routes = new TransportRoutes().Add(new ScriptedTransport("a"));
+        Assert.Contains("'a' is already added", Assert.Throws<ArgumentException>(() => routes.Add(new ScriptedTransport("a"))).Message);
+        Assert.Contains("names transport 'zz'", Assert.Throws<ArgumentException>(() => routes.RouteEmailType("X", "a", "zz")).Message);
+        Assert.Contains("-1", Assert.Throws<ArgumentException>(() => routes.Add(new ScriptedTransport("b"), maxMessagesPerSecond: -1)).Message);
+        Assert.Contains("LeaseDuration", Assert.Throws<ArgumentOutOfRangeException>(() => Dispatcher(new ScriptedTransport(), new DispatcherOptions { SendTimeout = TimeSpan.FromMinutes(10) })).Message);
+    }
+
+    [Fact]
+    public async Task Throttle_spaces_sends_to_the_configured_rate()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            for (var i = 0; i < 9; i++)
+            {
+                db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "TH-" + i, 1m), to: $"t{i}@example.com");
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var transport = new ScriptedTransport("limited");
+        var routes = new TransportRoutes().Add(transport, maxMessagesPerSecond: 3);
+        Assert.Equal(9, (await new OutboxDispatcher<ShopContext>(Shop, routes).DispatchDueAsync()).Sent);
+        var batches = transport.Batches.ToArray();
+        Assert.Equal([3, 3, 3], batches.Select(b => b.Count));
+        for (var i = 1; i < batches.Length; i++)
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(batches[i - 1].Timestamp, batches[i].Timestamp) >= TimeSpan.FromMilliseconds(950), "groups closer than one second apart");
+        }
+    }
+
+    [Fact]
+    public async Task Stopping_mid_batch_finishes_the_send_in_flight_and_releases_the_rest()
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await EnqueueAsync("SD-" + i, options: new EnqueueOptions { Priority = 10 - i }));
+        }
+
+        using var stop = new CancellationTokenSource();
+        var transport = new ScriptedTransport("one-at-a-time") { BeforeSend = async _ => { await stop.CancelAsync(); await Task.Delay(200); } };
+        var routes = new TransportRoutes().Add(transport, maxMessagesPerSecond: 1);
+        var summary = await new OutboxDispatcher<ShopContext>(Shop, routes, timeProvider: Clock).DispatchBatchAsync(stop.Token);
+        Assert.Equal((3, 1, 2), (summary.Claimed, summary.Sent, summary.Released));
+
+        Assert.Equal(OutboxMessageState.Sent, (await LoadAsync(ids[0])).State);
+        foreach (var id in ids.Skip(1))
+        {
+            var row = await LoadAsync(id);
+            Assert.Equal((OutboxMessageState.Queued, (string?)null, (DateTime?)null, 0), (row.State, row.LeaseOwner, row.LeaseExpiresAt, row.AttemptCount));
+        }
+
+        // Released mail is claimable at once.
+        Assert.Equal(2, (await Dispatcher(new ScriptedTransport()).DispatchDueAsync()).Sent);
+    }
+
+    [Fact]
+    public async Task Purge_deletes_old_finished_mail_its_log_and_orphaned_blobs_only()
+    {
+        var shared = new EmailAttachment("shared.pdf", "application/pdf", new byte[] { 1, 2, 3 });
+        var own = new EmailAttachment("own.pdf", "application/pdf", new byte[] { 4, 5, 6 });
+        var old = await EnqueueAsync("PU-1", options: new EnqueueOptions { Attachments = [shared, own], IdempotencyKey = "pu-1" });
+        var dead = await EnqueueAsync("PU-2", to: "nobody@example.com");
+        await Dispatcher(new ScriptedTransport
+        {
+            Answer = e => e.Recipients[0].Address == "nobody@example.com"
+                ? SendResult.FailedForAll(e, DeliveryStatus.PermanentFailure, new TransportReply(550, null, "no"))
+                : SendResult.AcceptedForAll(e, ScriptedTransport.Ok),
+        }).DispatchDueAsync();
+        Clock.Advance(TimeSpan.FromDays(40));
+        var recent = await EnqueueAsync("PU-3", options: new EnqueueOptions { Attachments = [shared] });
+        var queued = await EnqueueAsync("PU-4", options: new EnqueueOptions { NotBefore = Start.AddDays(100) });
+        await Dispatcher(new ScriptedTransport()).DispatchDueAsync();
+
+        await using (var db = Shop.CreateDbContext())
+        {
+            var result = await OutboxMaintenance.PurgeAsync(db, Start.AddDays(30));
+            Assert.Equal(new PurgeResult(1, 1, 1), result);
+            Assert.Equal(new[] { dead, recent, queued }.Order(), (await db.Set<OutboxMessage>().Select(m => m.Id).ToListAsync()).Order());
+            Assert.Empty(await db.Set<OutboxAttempt>().Where(a => a.OutboxMessageId == dead).ToListAsync());
+            Assert.Equal([shared.Content.ToArray()], await db.Set<OutboxBlob>().Select(b => b.Content).ToListAsync());
+            Assert.Equal(0, await db.Set<OutboxRecipient>().CountAsync(r => r.OutboxMessageId == old));
+            Assert.Equal(1, (await OutboxMaintenance.PurgeAsync(db, Start.AddDays(30), includeFailed: true)).Messages);
+        }
+
+        // The purged message's idempotency key is free again.
+        await EnqueueAsync("PU-1", options: new EnqueueOptions { IdempotencyKey = "pu-1" });
+        Assert.Equal(OutboxMessageState.Queued, (await LoadAsync(old)).State);
+    }
+}

@@ -1,0 +1,213 @@
+using System;
+using System.Linq;
+using System.Text;
+using System.Threading.Tasks;
+using Microsoft.EntityFrameworkCore;
+using TypedMail.Dispatch;
+using TypedMail.Outbox;
+using TypedMail.Runtime.Tests.Emails;
+using TypedMail.Runtime.Tests.Infrastructure;
+
+namespace TypedMail.Runtime.Tests.Queue;
+
+public sealed class QueueEnqueueTestsSqlite() : QueueEnqueueTests(new SqliteShop());
+
+[Collection(PostgresCollection.Name)]
+public sealed class QueueEnqueueTestsPostgres(PostgresCluster cluster) : QueueEnqueueTests(new PostgresShop(cluster));
+
+/// <summary>Enqueue: idempotency keys, content-addressed attachments, recipient de-duplication, limits.</summary>
+public abstract class QueueEnqueueTests(ShopDatabase shop) : IDisposable
+{
+    protected ShopDatabase Shop { get; } = shop;
+
+    public void Dispose() => Shop.Dispose();
+
+    private static OrderConfirmationEmail Order(string number) => new("Ada", number, 10m);
+
+    [Fact]
+    public async Task Same_idempotency_key_twice_in_one_context_adds_one_message()
+    {
+        await using var db = Shop.CreateDbContext();
+        var first = db.Emails().Enqueue(Order("A-1"), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = "order-A-1" });
+        var second = db.Emails().Enqueue(Order("A-1"), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = "order-A-1" });
+        Assert.Equal(first, second);
+        Assert.Single(db.ChangeTracker.Entries<OutboxMessage>());
+        await db.SaveChangesAsync();
+
+        await using var check = Shop.CreateDbContext();
+        var row = await check.Set<OutboxMessage>().SingleAsync();
+        Assert.Equal(first.Id, row.Id);
+        Assert.Equal("order-A-1", row.IdempotencyKey);
+    }
+
+    [Fact]
+    public async Task Same_idempotency_key_in_a_later_transaction_is_a_no_op_and_the_business_data_commits()
+    {
+        EnqueuedEmail first;
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Orders.Add(new Order { Number = "B-1" });
+            first = db.Emails().Enqueue(Order("B-1"), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = "order-B-1" });
+            await db.SaveChangesAsync();
+        }
+
+        EnqueuedEmail again;
+        await using (var db = Shop.CreateDbContext())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Orders.Add(new Order { Number = "B-1 retry" });
+            again = db.Emails().Enqueue(Order("B-1"), to: "other@example.com", new EnqueueOptions { IdempotencyKey = "order-B-1" });
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
+            Assert.Empty(db.ChangeTracker.Entries<OutboxMessage>());
+            Assert.Empty(db.ChangeTracker.Entries<OutboxRecipient>());
+        }
+
+        Assert.Equal(first, again);
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(2, await check.Orders.CountAsync());
+        var row = await check.Set<OutboxMessage>().Include(m => m.Recipients).SingleAsync();
+        Assert.Equal("ada@example.com", Assert.Single(row.Recipients).Address);
+    }
+
+    [Fact]
+    public async Task Same_idempotency_key_in_concurrent_transactions_writes_one_message_and_both_commit()
+    {
+        await using var db1 = Shop.CreateDbContext();
+        await using var tx1 = await db1.Database.BeginTransactionAsync();
+        db1.Orders.Add(new Order { Number = "C-1" });
+        db1.Emails().Enqueue(Order("C-1"), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = "order-C-1" });
+        await db1.SaveChangesAsync();
+
+        // The second transaction waits for the first (PostgreSQL: the key's advisory lock; SQLite: the write lock).
+        var second = Task.Run(async () =>
+        {
+            await using var db2 = Shop.CreateDbContext();
+            await using var tx2 = await db2.Database.BeginTransactionAsync();
+            db2.Orders.Add(new Order { Number = "C-2" });
+            db2.Emails().Enqueue(Order("C-1"), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = "order-C-1" });
+            await db2.SaveChangesAsync();
+            await tx2.CommitAsync();
+        });
+        await Task.Delay(300);
+        Assert.False(second.IsCompleted);
+        await tx1.CommitAsync();
+        await second.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(2, await check.Orders.CountAsync());
+        Assert.Equal(1, await check.Set<OutboxMessage>().CountAsync());
+        Assert.Equal(1, await check.Set<OutboxRecipient>().CountAsync());
+    }
+
+    [Fact]
+    public async Task Idempotency_key_of_a_rolled_back_transaction_can_be_enqueued_again()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Emails().Enqueue(Order("D-1"), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = "order-D-1" });
+            await db.SaveChangesAsync();
+            await tx.RollbackAsync();
+        }
+
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Emails().Enqueue(Order("D-1"), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = "order-D-1" });
+            await db.SaveChangesAsync();
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal("order-D-1", (await check.Set<OutboxMessage>().SingleAsync()).IdempotencyKey);
+    }
+
+    [Fact]
+    public async Task Identical_attachment_content_is_stored_once_across_messages_and_transactions()
+    {
+        var pdf = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("%PDF-1.7 invoice ", 500)));
+        var other = Encoding.ASCII.GetBytes("terms and conditions");
+        await using (var db = Shop.CreateDbContext())
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                db.Emails().Enqueue(Order("E-" + i), to: $"c{i}@example.com", new EnqueueOptions
+                {
+                    Attachments = [new EmailAttachment("invoice.pdf", "application/pdf", pdf), new EmailAttachment("terms.txt", "text/plain", other)],
+                });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        await using (var db = Shop.CreateDbContext())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Emails().Enqueue(Order("E-9"), to: "c9@example.com", new EnqueueOptions { Attachments = [new EmailAttachment("copy.pdf", "application/pdf", pdf)] });
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
+        }
+
+        await using (var check = Shop.CreateDbContext())
+        {
+            Assert.Equal(2, await check.Set<OutboxBlob>().CountAsync());
+            Assert.Equal(7, await check.Set<OutboxAttachment>().CountAsync());
+            var blob = await check.Set<OutboxBlob>().SingleAsync(b => b.Length == pdf.Length);
+            Assert.Equal(pdf, blob.Content);
+        }
+
+        var transport = new ScriptedTransport();
+        Assert.Equal(4, (await new OutboxDispatcher<ShopContext>(Shop, transport).DispatchDueAsync()).Sent);
+        var sent = transport.Sent.Single(e => e.Recipients[0].Address == "c1@example.com").Message;
+        Assert.Equal(["invoice.pdf", "terms.txt"], sent.Attachments.Select(a => a.FileName));
+        Assert.Equal(pdf, sent.Attachments[0].Content.ToArray());
+        Assert.Equal("application/pdf", sent.Attachments[0].ContentType);
+    }
+
+    [Fact]
+    public async Task Attachments_over_the_size_limit_fail_at_enqueue_naming_the_file_and_nothing_is_tracked()
+    {
+        await using var db = Shop.CreateDbContext(o => o.MaxAttachmentBytes = 1000);
+        var ex = Assert.Throws<ArgumentException>(() => db.Emails().Enqueue(Order("F-1"), to: "ada@example.com", new EnqueueOptions
+        {
+            Attachments = [new EmailAttachment("a.bin", "application/octet-stream", new byte[600]), new EmailAttachment("big.bin", "application/octet-stream", new byte[600])],
+        }));
+        Assert.Contains("'big.bin'", ex.Message);
+        Assert.Contains("1,200", ex.Message);
+        Assert.Contains("MaxAttachmentBytes", ex.Message);
+        Assert.Empty(db.ChangeTracker.Entries());
+    }
+
+    [Fact]
+    public async Task Recipients_are_de_duplicated_case_insensitively_first_occurrence_wins()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Emails().Enqueue(Order("G-1"), to: "Ada <ADA@Example.com>", new EnqueueOptions
+            {
+                AlsoTo = ["ada@example.com", "bob@example.com"],
+                Cc = ["Bob B <bob@EXAMPLE.com>", "cy@example.com"],
+                Bcc = ["ada@example.com", "cy@example.com", "di@example.com"],
+            });
+            await db.SaveChangesAsync();
+        }
+
+        await using var check = Shop.CreateDbContext();
+        var recipients = await check.Set<OutboxRecipient>().OrderBy(r => r.Id).Select(r => new { r.Kind, r.Address }).ToListAsync();
+        Assert.Equal(
+            [(RecipientKind.To, "Ada <ADA@Example.com>"), (RecipientKind.To, "bob@example.com"), (RecipientKind.Cc, "cy@example.com"), (RecipientKind.Bcc, "di@example.com")],
+            recipients.Select(r => (r.Kind, r.Address)));
+    }
+
+    [Theory]
+    [InlineData("   ")]
+    [InlineData(null)]
+    public async Task Invalid_idempotency_key_is_rejected_naming_the_option(string? key)
+    {
+        key ??= new string('k', EnqueueOptions.MaxIdempotencyKeyLength + 1);
+        await using var db = Shop.CreateDbContext();
+        var ex = Assert.Throws<ArgumentException>(() => db.Emails().Enqueue(Order("H-1"), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = key }));
+        Assert.Contains("EnqueueOptions.IdempotencyKey", ex.Message);
+        Assert.Contains(key, ex.Message);
+        Assert.Empty(db.ChangeTracker.Entries());
+    }
+}

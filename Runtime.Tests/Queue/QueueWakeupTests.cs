@@ -1,0 +1,190 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using TypedMail.Dispatch;
+using TypedMail.Outbox;
+using TypedMail.PostgreSql;
+using TypedMail.Runtime.Tests.Emails;
+using TypedMail.Runtime.Tests.Infrastructure;
+
+namespace TypedMail.Runtime.Tests.Queue;
+
+/// <summary>A context type of its own, so commits made by other tests running in parallel never wake these tests' dispatchers.</summary>
+public sealed class WakeProbeContext(DbContextOptions<WakeProbeContext> options) : DbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddTypedMailOutbox();
+}
+
+/// <summary>Another context type: a dispatcher for it is woken only by PostgreSQL notifications, like one on another machine.</summary>
+public sealed class RemoteProbeContext(DbContextOptions<RemoteProbeContext> options) : DbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddTypedMailOutbox();
+}
+
+public sealed class QueueWakeupTestsSqlite() : QueueWakeupTests(new SqliteShop());
+
+[Collection(PostgresCollection.Name)]
+public sealed class QueueWakeupTestsPostgres(PostgresCluster cluster) : QueueWakeupTests(new PostgresShop(cluster))
+{
+    [Fact]
+    public async Task Commit_notifies_other_machines_and_rollback_does_not()
+    {
+        await using var listener = new NpgsqlConnection(Shop.ConnectionString);
+        await listener.OpenAsync();
+        var notifications = 0;
+        listener.Notification += (_, e) => Interlocked.Increment(ref notifications);
+        await using (var listen = new NpgsqlCommand("LISTEN " + PostgreSqlNotificationWakeSource.Channel, listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await using (var db = CreateProbe())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "N-1", 1m), to: "ada@example.com");
+            await db.SaveChangesAsync();
+            Assert.False(await listener.WaitAsync(300));
+            await tx.RollbackAsync();
+        }
+
+        Assert.False(await listener.WaitAsync(300));
+        await using (var db = CreateProbe())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "N-2", 1m), to: "ada@example.com");
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
+        }
+
+        Assert.True(await listener.WaitAsync(10_000));
+        Assert.Equal(1, notifications);
+    }
+
+    [Fact]
+    public async Task Listen_wakes_a_dispatcher_that_no_local_commit_wakes()
+    {
+        var transport = new ScriptedTransport();
+        var sent = new TaskCompletionSource();
+        transport.BeforeSend = _ => { sent.TrySetResult(); return Task.CompletedTask; };
+        var source = new PostgreSqlNotificationWakeSource(Shop.ConnectionString);
+        var listening = new TaskCompletionSource();
+        source.Listening += (_, _) => listening.TrySetResult();
+        var options = new DispatcherOptions { PollInterval = TimeSpan.FromMinutes(10) };
+        options.WakeSources.Add(source);
+        var remote = new OutboxDispatcher<RemoteProbeContext>(new Factory<RemoteProbeContext>(Shop, o => new RemoteProbeContext(o)), transport, options);
+        using var stop = new CancellationTokenSource();
+        var run = remote.RunAsync(stop.Token);
+        await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(200);
+
+        await using (var db = CreateProbe())
+        {
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "N-3", 1m), to: "ada@example.com");
+            await db.SaveChangesAsync();
+        }
+
+        await sent.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Single(transport.Sent);
+    }
+}
+
+/// <summary>The commit interceptor wakes local dispatchers right after the enqueueing transaction commits, never before, never on rollback.</summary>
+public abstract class QueueWakeupTests(ShopDatabase shop) : IDisposable
+{
+    protected ShopDatabase Shop { get; } = shop;
+
+    public void Dispose() => Shop.Dispose();
+
+    protected WakeProbeContext CreateProbe() => new Factory<WakeProbeContext>(Shop, o => new WakeProbeContext(o)).CreateDbContext();
+
+    [Fact]
+    public async Task Wakes_after_commit_only()
+    {
+        var signal = new WakeSignal();
+        using var registration = OutboxWakeups.Register(typeof(WakeProbeContext), signal);
+        async Task<bool> Woken() => await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None);
+
+        await using (var db = CreateProbe())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "W-1", 1m), to: "ada@example.com");
+            await db.SaveChangesAsync();
+            Assert.False(await Woken());
+            await tx.RollbackAsync();
+            Assert.False(await Woken());
+        }
+
+        await using (var db = CreateProbe())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "W-2", 1m), to: "ada@example.com");
+            await db.SaveChangesAsync();
+            Assert.False(await Woken());
+            await tx.CommitAsync();
+            Assert.True(await Woken());
+        }
+
+        await using (var db = CreateProbe())
+        {
+            // SaveChanges without a transaction of the caller's commits by itself.
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "W-3", 1m), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = "w-3" });
+            await db.SaveChangesAsync();
+            Assert.True(await Woken());
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "W-4", 1m), to: "ada@example.com");
+            db.SaveChanges();
+            Assert.True(await Woken());
+
+            // No mail in this SaveChanges: no wake-up.
+            await db.Set<OutboxMessage>().ExecuteUpdateAsync(s => s.SetProperty(m => m.Priority, 1));
+            var row = await db.Set<OutboxMessage>().FirstAsync();
+            row.Priority = 2;
+            await db.SaveChangesAsync();
+            Assert.False(await Woken());
+        }
+    }
+
+    [Fact]
+    public async Task Running_dispatcher_sends_committed_mail_without_waiting_for_its_poll()
+    {
+        var transport = new ScriptedTransport();
+        var sent = new TaskCompletionSource();
+        transport.BeforeSend = _ => { sent.TrySetResult(); return Task.CompletedTask; };
+        var dispatcher = new OutboxDispatcher<WakeProbeContext>(
+            new Factory<WakeProbeContext>(Shop, o => new WakeProbeContext(o)), transport, new DispatcherOptions { PollInterval = TimeSpan.FromMinutes(10) });
+        using var stop = new CancellationTokenSource();
+        var run = dispatcher.RunAsync(stop.Token);
+        await Task.Delay(500);
+        Assert.False(sent.Task.IsCompleted);
+
+        await using (var db = CreateProbe())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "RW-1", 1m), to: "ada@example.com");
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
+        }
+
+        await sent.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        await using var check = CreateProbe();
+        Assert.Equal(OutboxMessageState.Sent, (await check.Set<OutboxMessage>().SingleAsync()).State);
+    }
+}
+
+/// <summary>Creates contexts of another type on a shop database.</summary>
+public sealed class Factory<TContext>(ShopDatabase shop, Func<DbContextOptions<TContext>, TContext> create) : IDbContextFactory<TContext>
+    where TContext : DbContext
+{
+    public TContext CreateDbContext()
+    {
+        var builder = new DbContextOptionsBuilder<TContext>();
+        shop.UseProvider(builder);
+        builder.UseTypedMail(o => o.DefaultFrom = "Shop <shop@example.com>");
+        return create(builder.Options);
+    }
+}

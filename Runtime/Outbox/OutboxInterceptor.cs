@@ -1,0 +1,338 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Transactions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace TypedMail.Outbox;
+
+/// <summary>
+/// Registered by <c>UseTypedMail</c>. Around a <c>SaveChanges</c> that adds outbox rows it:
+/// <list type="number">
+/// <item>drops keyed messages whose idempotency key is already in the database, and reuses stored attachment blobs
+/// (under a per-key lock on PostgreSQL, inside the caller's transaction, or one it opens around <c>SaveChanges</c>);</item>
+/// <item>on PostgreSQL, sends <c>NOTIFY</c> in the same transaction, so dispatchers elsewhere wake when it commits;</item>
+/// <item>wakes the local dispatchers right after the commit: at once when <c>SaveChanges</c> ran without a caller's
+/// transaction, at the caller's commit otherwise, never on rollback.</item>
+/// </list>
+/// </summary>
+internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactionInterceptor
+{
+    public static readonly OutboxInterceptor Instance = new();
+
+    // Advisory lock class ids ('TMm', 'TMb'): keep TypedMail's locks apart from the application's own.
+    private const int MessageLockClass = 0x544D6D;
+    private const int BlobLockClass = 0x544D62;
+
+    private readonly ConditionalWeakTable<DbContext, SaveState> _saves = [];
+    private readonly ConditionalWeakTable<DbTransaction, Type> _pendingWakeups = [];
+
+    private OutboxInterceptor()
+    {
+    }
+
+    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        BeforeSaveAsync(eventData.Context!, async: false, CancellationToken.None).GetAwaiter().GetResult();
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        await BeforeSaveAsync(eventData.Context!, async: true, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        AfterSaveAsync(eventData.Context!, async: false, CancellationToken.None).GetAwaiter().GetResult();
+        return result;
+    }
+
+    public async ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        await AfterSaveAsync(eventData.Context!, async: true, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public void SaveChangesFailed(DbContextErrorEventData eventData) => AbandonSave(eventData.Context!);
+
+    public Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        AbandonSave(eventData.Context!);
+        return Task.CompletedTask;
+    }
+
+    public void SaveChangesCanceled(DbContextEventData eventData) => AbandonSave(eventData.Context!);
+
+    public Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default)
+    {
+        AbandonSave(eventData.Context!);
+        return Task.CompletedTask;
+    }
+
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
+    {
+        if (_pendingWakeups.TryGetValue(transaction, out var contextType))
+        {
+            _pendingWakeups.Remove(transaction);
+            OutboxWakeups.Pulse(contextType);
+        }
+    }
+
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        TransactionCommitted(transaction, eventData);
+        return Task.CompletedTask;
+    }
+
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => _pendingWakeups.Remove(transaction);
+
+    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        _pendingWakeups.Remove(transaction);
+        return Task.CompletedTask;
+    }
+
+    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => _pendingWakeups.Remove(transaction);
+
+    public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        _pendingWakeups.Remove(transaction);
+        return Task.CompletedTask;
+    }
+
+    private async Task BeforeSaveAsync(DbContext context, bool async, CancellationToken cancellationToken)
+    {
+        var state = _saves.GetOrCreateValue(context);
+        state.MailAdded = false;
+        state.OwnTransaction = null;
+        List<EntityEntry>? keyed = null;
+        List<EntityEntry>? blobs = null;
+        var tracker = context.ChangeTracker;
+        var autoDetect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            // Enqueue adds outbox rows with DbContext.Add, so they are tracked as Added without DetectChanges.
+            foreach (var entry in tracker.Entries())
+            {
+                if (entry.State != EntityState.Added)
+                {
+                    continue;
+                }
+
+                if (entry.Entity is OutboxMessage message)
+                {
+                    state.MailAdded = true;
+                    if (message.IdempotencyKey is not null)
+                    {
+                        (keyed ??= []).Add(entry);
+                    }
+                }
+                else if (entry.Entity is OutboxBlob)
+                {
+                    (blobs ??= []).Add(entry);
+                }
+            }
+
+            if (keyed is null && blobs is null)
+            {
+                return;
+            }
+
+            if (context.Database.CurrentTransaction is null && Transaction.Current is null)
+            {
+                state.OwnTransaction = async
+                    ? await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false)
+                    : context.Database.BeginTransaction();
+            }
+
+            if (keyed is not null)
+            {
+                await DropExistingMessagesAsync(context, keyed, async, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (blobs is not null)
+            {
+                await ReuseExistingBlobsAsync(context, blobs, async, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            AbandonSave(context);
+            throw;
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    /// <summary>Detaches every keyed message (with its recipients and attachments) whose row already exists.</summary>
+    private static async Task DropExistingMessagesAsync(DbContext context, List<EntityEntry> keyed, bool async, CancellationToken cancellationToken)
+    {
+        var ids = keyed.Select(e => ((OutboxMessage)e.Entity).Id).ToList();
+        await LockAsync(context, MessageLockClass, ids.Select(id => BinaryPrimitives.ReadInt32BigEndian(id.ToByteArray(bigEndian: true))), async, cancellationToken).ConfigureAwait(false);
+        var query = context.Set<OutboxMessage>().AsNoTracking().Where(m => ids.Contains(m.Id)).Select(m => m.Id);
+        var existing = (async ? await query.ToListAsync(cancellationToken).ConfigureAwait(false) : query.ToList()).ToHashSet();
+        foreach (var entry in keyed)
+        {
+            var message = (OutboxMessage)entry.Entity;
+            if (!existing.Contains(message.Id))
+            {
+                continue;
+            }
+
+            // Detaching a dependent removes it from the navigation: iterate over copies.
+            foreach (var recipient in message.Recipients.ToList())
+            {
+                context.Entry(recipient).State = EntityState.Detached;
+            }
+
+            foreach (var attachment in message.Attachments.ToList())
+            {
+                context.Entry(attachment).State = EntityState.Detached;
+            }
+
+            entry.State = EntityState.Detached;
+        }
+    }
+
+    /// <summary>Marks every new blob whose content is already stored as unchanged, so only its links are written.</summary>
+    private static async Task ReuseExistingBlobsAsync(DbContext context, List<EntityEntry> blobs, bool async, CancellationToken cancellationToken)
+    {
+        var keys = blobs.Select(e => ((OutboxBlob)e.Entity).Sha256).ToList();
+        await LockAsync(context, BlobLockClass, keys.Select(k => int.Parse(k.AsSpan(0, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture)), async, cancellationToken).ConfigureAwait(false);
+        var query = context.Set<OutboxBlob>().AsNoTracking().Where(b => keys.Contains(b.Sha256)).Select(b => b.Sha256);
+        var existing = (async ? await query.ToListAsync(cancellationToken).ConfigureAwait(false) : query.ToList()).ToHashSet(StringComparer.Ordinal);
+        foreach (var entry in blobs)
+        {
+            if (existing.Contains(((OutboxBlob)entry.Entity).Sha256))
+            {
+                entry.State = EntityState.Unchanged;
+            }
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL: takes transaction-scoped advisory locks, in a fixed order, so two transactions inserting the same key
+    /// run one after the other and the second sees the first's committed row. SQLite needs none: EF Core's transactions
+    /// there begin IMMEDIATE, which already serializes writers.
+    /// </summary>
+    private static async Task LockAsync(DbContext context, int lockClass, IEnumerable<int> keys, bool async, CancellationToken cancellationToken)
+    {
+        if (!DatabaseProviders.IsPostgreSql(context))
+        {
+            return;
+        }
+
+        var sql = new StringBuilder();
+        foreach (var key in keys.Distinct().Order())
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({lockClass}, {key});");
+        }
+
+        if (async)
+        {
+            await context.Database.ExecuteSqlRawAsync(sql.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            context.Database.ExecuteSqlRaw(sql.ToString());
+        }
+    }
+
+    private async Task AfterSaveAsync(DbContext context, bool async, CancellationToken cancellationToken)
+    {
+        if (!_saves.TryGetValue(context, out var state) || !state.MailAdded)
+        {
+            return;
+        }
+
+        state.MailAdded = false;
+        var own = state.OwnTransaction;
+        state.OwnTransaction = null;
+        try
+        {
+            if (DatabaseProviders.IsPostgreSql(context))
+            {
+                // Inside a transaction, NOTIFY is delivered when it commits and dropped if it rolls back; outside one,
+                // SaveChanges has already committed.
+                const string notify = "SELECT pg_notify('" + DatabaseProviders.NotificationChannel + "', '')";
+                if (async)
+                {
+                    await context.Database.ExecuteSqlRawAsync(notify, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    context.Database.ExecuteSqlRaw(notify);
+                }
+            }
+
+            if (own is not null)
+            {
+                if (async)
+                {
+                    await own.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    own.Commit();
+                }
+            }
+        }
+        finally
+        {
+            own?.Dispose();
+        }
+
+        var contextType = context.GetType();
+        if (context.Database.CurrentTransaction is { } transaction)
+        {
+            _pendingWakeups.AddOrUpdate(transaction.GetDbTransaction(), contextType);
+        }
+        else if (Transaction.Current is { } ambient)
+        {
+            ambient.TransactionCompleted += (_, e) =>
+            {
+                if (e.Transaction?.TransactionInformation.Status == TransactionStatus.Committed)
+                {
+                    OutboxWakeups.Pulse(contextType);
+                }
+            };
+        }
+        else
+        {
+            OutboxWakeups.Pulse(contextType);
+        }
+    }
+
+    private void AbandonSave(DbContext context)
+    {
+        if (_saves.TryGetValue(context, out var state))
+        {
+            state.MailAdded = false;
+            var own = state.OwnTransaction;
+            state.OwnTransaction = null;
+            own?.Dispose();
+        }
+    }
+
+    private sealed class SaveState
+    {
+        public bool MailAdded { get; set; }
+
+        public IDbContextTransaction? OwnTransaction { get; set; }
+    }
+}

@@ -1,0 +1,135 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.EntityFrameworkCore;
+
+namespace TypedMail.Outbox;
+
+/// <summary>What <see cref="OutboxMaintenance.PurgeAsync"/> deleted.</summary>
+/// <param name="Messages">Finished messages deleted (with their recipients, attachment links and attempts).</param>
+/// <param name="Attempts">Further attempt-log rows deleted, of finished messages that were kept.</param>
+/// <param name="Blobs">Attachment contents deleted because no message links to them any more.</param>
+public readonly record struct PurgeResult(int Messages, int Attempts, int Blobs);
+
+/// <summary>Operations on the outbox outside dispatching: retention, the suppression list, and requeueing dead mail.</summary>
+public static class OutboxMaintenance
+{
+    private const int ChunkSize = 5_000;
+
+    /// <summary>
+    /// The retention purge: deletes sent messages finished before <paramref name="olderThan"/> (and failed ones too when
+    /// <paramref name="includeFailed"/>), the attempt-log rows older than that of finished messages that are kept, and
+    /// attachment blobs nothing links to. Queued, sending and deferred mail is never touched. Works in chunks, each its
+    /// own statement, so a large purge does not hold one long transaction. A purged message's idempotency key may be
+    /// used again.
+    /// </summary>
+    /// <param name="context">A context whose model includes the outbox.</param>
+    /// <param name="olderThan">The cut-off time.</param>
+    /// <param name="includeFailed">Also delete failed (dead) messages.</param>
+    /// <param name="cancellationToken">Stops between chunks; what was deleted stays deleted.</param>
+    /// <returns>How many rows of each kind were deleted.</returns>
+    /// <exception cref="System.Data.Common.DbException">The database failed.</exception>
+    public static async Task<PurgeResult> PurgeAsync(DbContext context, DateTimeOffset olderThan, bool includeFailed = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cutoff = olderThan.UtcDateTime;
+        var messages = context.Set<OutboxMessage>();
+        var purgeable = messages.Where(m => (m.State == OutboxMessageState.Sent && m.SentAt < cutoff)
+            || (includeFailed && m.State == OutboxMessageState.Failed && m.FailedAt < cutoff));
+        var deletedMessages = await DeleteInChunksAsync(
+            () => messages.Where(m => purgeable.Select(p => p.Id).Take(ChunkSize).Contains(m.Id)).ExecuteDeleteAsync(cancellationToken)).ConfigureAwait(false);
+
+        var attempts = context.Set<OutboxAttempt>();
+        var oldAttempts = attempts.Where(a => a.StartedAt < cutoff
+            && messages.Any(m => m.Id == a.OutboxMessageId && (m.State == OutboxMessageState.Sent || m.State == OutboxMessageState.Failed)));
+        var deletedAttempts = await DeleteInChunksAsync(
+            () => attempts.Where(a => oldAttempts.Select(o => o.Id).Take(ChunkSize).Contains(a.Id)).ExecuteDeleteAsync(cancellationToken)).ConfigureAwait(false);
+
+        // A blob enqueued a moment ago may not have its link committed yet: only blobs older than the cut-off go.
+        var blobs = context.Set<OutboxBlob>();
+        var links = context.Set<OutboxAttachment>();
+        var orphans = blobs.Where(b => b.CreatedAt < cutoff && !links.Any(l => l.BlobSha256 == b.Sha256));
+        var deletedBlobs = await DeleteInChunksAsync(
+            () => blobs.Where(b => orphans.Select(o => o.Sha256).Take(ChunkSize).Contains(b.Sha256)).ExecuteDeleteAsync(cancellationToken)).ConfigureAwait(false);
+        return new PurgeResult(deletedMessages, deletedAttempts, deletedBlobs);
+    }
+
+    /// <summary>Adds an address to the suppression list, or updates its reason. Pending recipients with it are suppressed at their next dispatch.</summary>
+    /// <param name="context">A context whose model includes the outbox.</param>
+    /// <param name="address">The address; the display name is ignored.</param>
+    /// <param name="reason">Why, such as <c>hard bounce</c>.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="System.Data.Common.DbException">The database failed.</exception>
+    public static async Task SuppressAsync(DbContext context, EmailAddress address, string? reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(address);
+        var key = OutboxSuppression.Normalize(address);
+        var row = await context.Set<OutboxSuppression>().FindAsync([key], cancellationToken).ConfigureAwait(false);
+        if (row is null)
+        {
+            context.Add(new OutboxSuppression { Address = key, Reason = reason, CreatedAt = DateTime.UtcNow });
+        }
+        else
+        {
+            row.Reason = reason;
+        }
+
+        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes an address from the suppression list.</summary>
+    /// <param name="context">A context whose model includes the outbox.</param>
+    /// <param name="address">The address.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns><see langword="true"/> if it was on the list.</returns>
+    /// <exception cref="System.Data.Common.DbException">The database failed.</exception>
+    public static async Task<bool> UnsuppressAsync(DbContext context, EmailAddress address, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(address);
+        var key = OutboxSuppression.Normalize(address);
+        return await context.Set<OutboxSuppression>().Where(s => s.Address == key).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>
+    /// Puts a failed or deferred message back in the queue, due now, with a fresh attempt budget. Recipients that were
+    /// given up after temporary failures become pending again; those rejected with a 5xx reply, accepted or suppressed
+    /// stay as they are. Sent, queued and sending messages are left alone.
+    /// </summary>
+    /// <param name="context">A context whose model includes the outbox.</param>
+    /// <param name="id">The message's key.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns><see langword="true"/> if the message was requeued.</returns>
+    /// <exception cref="System.Data.Common.DbException">The database failed.</exception>
+    public static async Task<bool> RequeueAsync(DbContext context, Guid id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        await context.Set<OutboxRecipient>()
+            .Where(r => r.OutboxMessageId == id && r.State == RecipientState.Rejected && (r.ReplyCode == null || r.ReplyCode < 500)
+                && context.Set<OutboxMessage>().Any(m => m.Id == id && m.State == OutboxMessageState.Failed))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.State, RecipientState.Pending), cancellationToken).ConfigureAwait(false);
+        var requeued = await context.Set<OutboxMessage>()
+            .Where(m => m.Id == id && (m.State == OutboxMessageState.Failed || m.State == OutboxMessageState.Deferred))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.State, OutboxMessageState.Queued)
+                .SetProperty(m => m.DueAt, DateTime.UtcNow)
+                .SetProperty(m => m.AttemptCount, 0)
+                .SetProperty(m => m.FailedAt, (DateTime?)null), cancellationToken).ConfigureAwait(false);
+        return requeued > 0;
+    }
+
+    private static async Task<int> DeleteInChunksAsync(Func<Task<int>> deleteChunk)
+    {
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await deleteChunk().ConfigureAwait(false);
+            total += deleted;
+        }
+        while (deleted >= ChunkSize);
+        return total;
+    }
+}
