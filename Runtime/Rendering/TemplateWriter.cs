@@ -66,37 +66,106 @@ public sealed class TemplateWriter : IDisposable
         }
 
         var span = text.AsSpan();
-        Span<char> entity = stackalloc char[MaxEntityLength];
-        while (true)
+        var first = NextToEncode(span);
+        if (first < 0)
         {
-            var i = NextToEncode(span);
-            if (i < 0)
-            {
-                Put(span);
-                return;
-            }
-
-            var length = Entity(span, i, entity, out var consumed);
-            if (_indent.Length == 0)
-            {
-                // The common case: copy the run and the entity straight into the buffer.
-                if (_length + i + length > _buffer.Length)
-                {
-                    Grow(i + length);
-                }
-
-                span.Slice(0, i).CopyTo(_buffer.AsSpan(_length));
-                entity.Slice(0, length).CopyTo(_buffer.AsSpan(_length + i));
-                _length += i + length;
-            }
-            else
-            {
-                Put(span.Slice(0, i));
-                Put(entity.Slice(0, length));
-            }
-
-            span = span.Slice(i + consumed);
+            // Most values need no encoding: one vectorized scan, one copy.
+            Put(span);
+            return;
         }
+
+        if (_indent.Length > 0)
+        {
+            WriteHtmlIndented(span, first);
+            return;
+        }
+
+        // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2).
+        if (_length + first + ((span.Length - first) * 6) > _buffer.Length)
+        {
+            Grow(first + ((span.Length - first) * 6));
+        }
+
+        var buffer = _buffer;
+        span.Slice(0, first).CopyTo(buffer.AsSpan(_length));
+        var pos = _length + first;
+        for (var i = first; i < span.Length; i++)
+        {
+            var c = span[i];
+            switch (c)
+            {
+                case '<':
+                    buffer[pos++] = '&';
+                    buffer[pos++] = 'l';
+                    buffer[pos++] = 't';
+                    buffer[pos++] = ';';
+                    continue;
+                case '>':
+                    buffer[pos++] = '&';
+                    buffer[pos++] = 'g';
+                    buffer[pos++] = 't';
+                    buffer[pos++] = ';';
+                    continue;
+                case '&':
+                    buffer[pos++] = '&';
+                    buffer[pos++] = 'a';
+                    buffer[pos++] = 'm';
+                    buffer[pos++] = 'p';
+                    buffer[pos++] = ';';
+                    continue;
+                case '"':
+                    buffer[pos++] = '&';
+                    buffer[pos++] = 'q';
+                    buffer[pos++] = 'u';
+                    buffer[pos++] = 'o';
+                    buffer[pos++] = 't';
+                    buffer[pos++] = ';';
+                    continue;
+                case '\'':
+                    buffer[pos++] = '&';
+                    buffer[pos++] = '#';
+                    buffer[pos++] = '3';
+                    buffer[pos++] = '9';
+                    buffer[pos++] = ';';
+                    continue;
+            }
+
+            if (c < '\u00A0' || (c > '\u00FF' && !char.IsSurrogate(c)))
+            {
+                buffer[pos++] = c;
+                continue;
+            }
+
+            var length = Entity(span, i, buffer.AsSpan(pos), out var consumed);
+            pos += length;
+            i += consumed - 1;
+        }
+
+        _length = pos;
+    }
+
+    /// <summary>HTML encoding through the auto-indentation (a value written inside an indented block).</summary>
+    private void WriteHtmlIndented(ReadOnlySpan<char> span, int first)
+    {
+        Span<char> entity = stackalloc char[MaxEntityLength];
+        Put(span.Slice(0, first));
+        var run = first;
+        for (var i = first; i < span.Length; i++)
+        {
+            var c = span[i];
+            if (c < '\u00A0' ? c is not ('<' or '>' or '&' or '"' or '\'') : c > '\u00FF' && !char.IsSurrogate(c))
+            {
+                continue;
+            }
+
+            Put(span.Slice(run, i - run));
+            var length = Entity(span, i, entity, out var consumed);
+            Put(entity.Slice(0, length));
+            i += consumed - 1;
+            run = i + 1;
+        }
+
+        Put(span.Slice(run));
     }
 
     /// <summary>The entity for <c>text[at]</c> (a surrogate pair counts as one character), as WebUtility writes it.</summary>
