@@ -112,6 +112,13 @@ public sealed partial class EmailGenerator
         private static void EmitTemplate(SourceWriter w, EmailSpec email, BoundTemplateSpec template)
         {
             var body = template.Body;
+            if (body.ConstantText is null)
+            {
+                w.WriteLine($"/// <summary>The output length of the longest {template.Kind.ToString().ToLowerInvariant()} rendered so far (at first, an estimate): the next render's buffer size.</summary>");
+                w.WriteLine($"private static int {template.Kind}Capacity = {body.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)};");
+                w.WriteLine();
+            }
+
             w.WriteLine("// " + System.IO.Path.GetFileName(template.Path));
             w.WriteLine($"public static string {template.Kind}({email.FullyQualifiedName} model)");
             w.OpenBrace();
@@ -122,7 +129,7 @@ public sealed partial class EmailGenerator
                 return;
             }
 
-            w.WriteLine($"using var output = new global::TypedMail.Rendering.TemplateWriter({body.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)});");
+            w.WriteLine($"using var output = new global::TypedMail.Rendering.TemplateWriter({template.Kind}Capacity);");
             foreach (var declaration in body.Declarations)
             {
                 w.WriteLine(declaration);
@@ -133,7 +140,7 @@ public sealed partial class EmailGenerator
                 EmitStatement(w, statement);
             }
 
-            w.WriteLine("return output.ToString();");
+            w.WriteLine($"return output.ToString(ref {template.Kind}Capacity);");
             w.CloseBrace();
         }
 

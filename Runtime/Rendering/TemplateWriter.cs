@@ -92,53 +92,40 @@ public sealed class TemplateWriter : IDisposable
         for (var i = first; i < span.Length; i++)
         {
             var c = span[i];
-            switch (c)
+            if (c > '>')
             {
-                case '<':
-                    buffer[pos++] = '&';
-                    buffer[pos++] = 'l';
-                    buffer[pos++] = 't';
-                    buffer[pos++] = ';';
-                    continue;
-                case '>':
-                    buffer[pos++] = '&';
-                    buffer[pos++] = 'g';
-                    buffer[pos++] = 't';
-                    buffer[pos++] = ';';
-                    continue;
-                case '&':
-                    buffer[pos++] = '&';
-                    buffer[pos++] = 'a';
-                    buffer[pos++] = 'm';
-                    buffer[pos++] = 'p';
-                    buffer[pos++] = ';';
-                    continue;
-                case '"':
-                    buffer[pos++] = '&';
-                    buffer[pos++] = 'q';
-                    buffer[pos++] = 'u';
-                    buffer[pos++] = 'o';
-                    buffer[pos++] = 't';
-                    buffer[pos++] = ';';
-                    continue;
-                case '\'':
-                    buffer[pos++] = '&';
-                    buffer[pos++] = '#';
-                    buffer[pos++] = '3';
-                    buffer[pos++] = '9';
-                    buffer[pos++] = ';';
-                    continue;
-            }
+                // Letters and most punctuation: copied, except U+00A0 to U+00FF and surrogates.
+                if (c < '\u00A0' || (c > '\u00FF' && !char.IsSurrogate(c)))
+                {
+                    buffer[pos++] = c;
+                }
+                else
+                {
+                    pos += Entity(span, i, buffer.AsSpan(pos), out var consumed);
+                    i += consumed - 1;
+                }
 
-            if (c < '\u00A0' || (c > '\u00FF' && !char.IsSurrogate(c)))
-            {
-                buffer[pos++] = c;
                 continue;
             }
 
-            var length = Entity(span, i, buffer.AsSpan(pos), out var consumed);
-            pos += length;
-            i += consumed - 1;
+            var entity = c switch
+            {
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '&' => "&amp;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                _ => null,
+            };
+            if (entity is null)
+            {
+                buffer[pos++] = c;
+            }
+            else
+            {
+                entity.CopyTo(buffer.AsSpan(pos));
+                pos += entity.Length;
+            }
         }
 
         _length = pos;
@@ -392,6 +379,19 @@ public sealed class TemplateWriter : IDisposable
     /// <summary>The output so far.</summary>
     /// <returns>The rendered text.</returns>
     public override string ToString() => new(_buffer, 0, _length);
+
+    /// <summary>The output so far; raises <paramref name="capacity"/> to its length, so the next render starts with a buffer large enough.</summary>
+    /// <param name="capacity">The template's capacity hint, kept by the generated renderer.</param>
+    /// <returns>The rendered text.</returns>
+    public string ToString(ref int capacity)
+    {
+        if (_length > capacity)
+        {
+            capacity = _length;
+        }
+
+        return ToString();
+    }
 
     /// <summary>Returns the buffer to the pool.</summary>
     public void Dispose()
