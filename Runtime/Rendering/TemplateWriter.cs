@@ -3,6 +3,8 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace TypedMail.Rendering;
 
@@ -86,18 +88,21 @@ public sealed class TemplateWriter : IDisposable
             Grow(first + ((span.Length - first) * 6));
         }
 
+        // The capacity check above covers the worst case, so the loop indexes without bounds checks.
         var buffer = _buffer;
         span.Slice(0, first).CopyTo(buffer.AsSpan(_length));
         var pos = _length + first;
+        ref var source = ref MemoryMarshal.GetReference(span);
+        ref var target = ref MemoryMarshal.GetArrayDataReference(buffer);
         for (var i = first; i < span.Length; i++)
         {
-            var c = span[i];
+            var c = Unsafe.Add(ref source, i);
             if (c > '>')
             {
-                // Letters and most punctuation: copied, except U+00A0 to U+00FF and surrogates.
+                // Letters and most punctuation are copied; U+00A0 to U+00FF and surrogates become numeric entities.
                 if (c < '\u00A0' || (c > '\u00FF' && !char.IsSurrogate(c)))
                 {
-                    buffer[pos++] = c;
+                    Unsafe.Add(ref target, pos++) = c;
                 }
                 else
                 {
@@ -108,27 +113,43 @@ public sealed class TemplateWriter : IDisposable
                 continue;
             }
 
-            var entity = c switch
+            switch (c)
             {
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '&' => "&amp;",
-                '"' => "&quot;",
-                '\'' => "&#39;",
-                _ => null,
-            };
-            if (entity is null)
-            {
-                buffer[pos++] = c;
-            }
-            else
-            {
-                entity.CopyTo(buffer.AsSpan(pos));
-                pos += entity.Length;
+                case '<':
+                    Put4(ref target, ref pos, '&', 'l', 't', ';');
+                    break;
+                case '>':
+                    Put4(ref target, ref pos, '&', 'g', 't', ';');
+                    break;
+                case '&':
+                    Put4(ref target, ref pos, '&', 'a', 'm', 'p');
+                    Unsafe.Add(ref target, pos++) = ';';
+                    break;
+                case '"':
+                    Put4(ref target, ref pos, '&', 'q', 'u', 'o');
+                    Unsafe.Add(ref target, pos++) = 't';
+                    Unsafe.Add(ref target, pos++) = ';';
+                    break;
+                case '\'':
+                    Put4(ref target, ref pos, '&', '#', '3', '9');
+                    Unsafe.Add(ref target, pos++) = ';';
+                    break;
+                default:
+                    Unsafe.Add(ref target, pos++) = c;
+                    break;
             }
         }
 
         _length = pos;
+    }
+
+    private static void Put4(ref char target, ref int pos, char a, char b, char c, char d)
+    {
+        Unsafe.Add(ref target, pos) = a;
+        Unsafe.Add(ref target, pos + 1) = b;
+        Unsafe.Add(ref target, pos + 2) = c;
+        Unsafe.Add(ref target, pos + 3) = d;
+        pos += 4;
     }
 
     /// <summary>HTML encoding through the auto-indentation (a value written inside an indented block).</summary>
