@@ -116,9 +116,26 @@ public sealed class PackageConsumerTests : IDisposable
             }
             """);
 
-        var (buildExit, buildOutput) = DotNet.Run(app, "build", "-c", "Release");
+        // The analyzers ship in the package: a send inside a transaction is a TM3001 warning in the consumer's build.
+        File.WriteAllText(Path.Combine(app, "Legacy.cs"), """
+            using System.Net.Mail;
+            using System.Transactions;
+
+            public static class Legacy
+            {
+                public static void PlaceOrder(SmtpClient smtp)
+                {
+                    using var scope = new TransactionScope();
+                    smtp.Send("shop@example.com", "ada@example.com", "Order", "Thanks");
+                    scope.Complete();
+                }
+            }
+            """);
+
+        var (buildExit, buildOutput) = DotNet.Run(app, "build", "-c", "Release", "--no-incremental");
         Assert.True(buildExit == 0, buildOutput);
-        Assert.Contains("0 Warning(s)", buildOutput);
+        Assert.Contains("Legacy.cs(9,9): warning TM3001", buildOutput);
+        Assert.Contains("1 Warning(s)", buildOutput);
 
         var output = Path.Combine(_work, "out");
         Directory.CreateDirectory(output);

@@ -19,14 +19,15 @@ public sealed record EmailAddress
     {
         ArgumentNullException.ThrowIfNull(address);
         var (local, domain, asciiDomain) = SplitAddress(address.Trim(), address);
-        if (displayName is not null && (displayName.Contains('\r') || displayName.Contains('\n')))
+        if (displayName is not null)
         {
-            throw new InvalidEmailAddressException(address, "the display name contains a line break");
+            ValidateDisplayName(address, displayName);
         }
 
         LocalPart = local;
         Domain = domain;
         AsciiDomain = asciiDomain;
+        AsciiAddress = local + "@" + asciiDomain;
         DisplayName = string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim();
     }
 
@@ -45,8 +46,11 @@ public sealed record EmailAddress
     /// <summary>The addr-spec, <c>local@domain</c>, with the domain as written.</summary>
     public string Address => LocalPart + "@" + Domain;
 
-    /// <summary>The addr-spec with the domain in ASCII form: what goes into SMTP <c>RCPT TO</c> when the server lacks SMTPUTF8.</summary>
-    public string AsciiAddress => LocalPart + "@" + AsciiDomain;
+    /// <summary>The addr-spec with the domain in ASCII form: what goes into SMTP <c>MAIL FROM</c>/<c>RCPT TO</c> and the headers.</summary>
+    public string AsciiAddress { get; }
+
+    /// <summary>Whether the local part is non-ASCII (RFC 6531/6532), so sending needs a server with SMTPUTF8.</summary>
+    internal bool RequiresSmtpUtf8 => !System.Text.Ascii.IsValid(LocalPart);
 
     /// <summary>Parses <c>ada@example.com</c> or <c>Ada Lovelace &lt;ada@example.com&gt;</c>.</summary>
     /// <param name="value">The text to parse.</param>
@@ -113,7 +117,7 @@ public sealed record EmailAddress
             displayName = text[..open].Trim();
             if (displayName.Length >= 2 && displayName[0] == '"' && displayName[^1] == '"')
             {
-                displayName = displayName[1..^1].Replace("\\\"", "\"").Replace("\\\\", "\\");
+                displayName = Unquote(displayName[1..^1]);
             }
 
             addrSpec = text[(open + 1)..^1].Trim();
@@ -134,6 +138,57 @@ public sealed record EmailAddress
             error = ex.Reason;
             return false;
         }
+    }
+
+    private static string Unquote(string quoted)
+    {
+        var sb = new System.Text.StringBuilder(quoted.Length);
+        for (var i = 0; i < quoted.Length; i++)
+        {
+            sb.Append(quoted[i] == '\\' && i + 1 < quoted.Length ? quoted[++i] : quoted[i]);
+        }
+
+        return sb.ToString();
+    }
+
+    private static void ValidateDisplayName(string address, string displayName)
+    {
+        for (var i = 0; i < displayName.Length; i++)
+        {
+            var c = displayName[i];
+            if (c is '\r' or '\n')
+            {
+                throw new InvalidEmailAddressException(address, "the display name contains a line break");
+            }
+
+            if (c is < (char)0x20 or (char)0x7F)
+            {
+                throw new InvalidEmailAddressException(address, $"the display name contains the control character U+{(int)c:X4}");
+            }
+
+        }
+
+        if (HasUnpairedSurrogate(displayName))
+        {
+            throw new InvalidEmailAddressException(address, "the display name contains an unpaired surrogate");
+        }
+    }
+
+    private static bool HasUnpairedSurrogate(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(value[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static (string Local, string Domain, string AsciiDomain) SplitAddress(string addrSpec, string original)
@@ -204,10 +259,15 @@ public sealed record EmailAddress
             return false;
         }
 
+        if (HasUnpairedSurrogate(local))
+        {
+            return false;
+        }
+
         foreach (var c in local)
         {
             // atext (RFC 5322 3.2.3), plus any non-ASCII character (RFC 6532 UTF8-non-ascii).
-            var ok = c > 0x7F
+            var ok = c > 0x9F
                 || char.IsAsciiLetterOrDigit(c)
                 || "!#$%&'*+-/=?^_`{|}~.".Contains(c);
             if (!ok)

@@ -43,16 +43,28 @@ public sealed class EmailMessage
     /// <summary>The plain-text body, or <see langword="null"/>.</summary>
     public string? TextBody { get; init; }
 
-    /// <summary>Attachments and inline parts. Not yet written by the MIME writer.</summary>
+    /// <summary>
+    /// Attachments, and inline parts (those with a <see cref="EmailAttachment.ContentId"/>) that the HTML body
+    /// shows with <c>cid:</c>. Inline parts go with the HTML in <c>multipart/related</c>; without an HTML body they
+    /// are attached like the others.
+    /// </summary>
     public IReadOnlyList<EmailAttachment> Attachments { get; init; } = [];
 
-    /// <summary>Extra header fields, in order. Names and values are validated when written.</summary>
+    /// <summary>
+    /// Extra header fields, in order. Names and values are validated when written: a value with CR or LF, or a
+    /// field the message writes itself (<c>From</c>, <c>Subject</c>, <c>Content-*</c>...), is a <see cref="MessageFormatException"/>.
+    /// Printable ASCII values are written as they are; others become encoded-words.
+    /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
-    /// <summary>Writes the message in wire form (CRLF line endings, 7-bit clean unless a header needs SMTPUTF8).</summary>
+    /// <summary>
+    /// Writes the message in wire form (RFC 5322/MIME, CRLF line endings, 7-bit clean unless an address has a
+    /// non-ASCII local part), a piece at a time. The same message always gives the same bytes.
+    /// </summary>
     /// <param name="destination">Where the message is written.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    /// <exception cref="MessageFormatException">A header or body cannot be written as a valid message.</exception>
+    /// <exception cref="MessageFormatException">A header or body cannot be written as a valid message; nothing was written.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="IOException">Writing to <paramref name="destination"/> failed.</exception>
     public Task WriteToAsync(Stream destination, CancellationToken cancellationToken = default)
         => MimeWriter.WriteAsync(this, destination, cancellationToken);

@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using TypedMail.Analyzers;
+using TypedMail.Generator.Tests.Analyzers.Infrastructure;
+
+namespace TypedMail.Generator.Tests.Analyzers;
+
+/// <summary>
+/// The compiler loads TypedMail.Analyzers.dll without Microsoft.CodeAnalysis.Workspaces (only the IDE has it, for
+/// the code fixes in the same assembly). Load it the way csc does, through <see cref="AnalyzerFileReference"/>,
+/// in a load context where Workspaces cannot be found, and run what it gives.
+/// </summary>
+public sealed class AnalyzerPackagingTests
+{
+    [Fact]
+    public async Task Analyzers_load_and_run_without_Workspaces()
+    {
+        var loader = new CompilerOnlyLoader();
+        var reference = new AnalyzerFileReference(typeof(SmtpSendInsideTransactionAnalyzer).Assembly.Location, loader);
+        var failures = new List<string>();
+        reference.AnalyzerLoadFailed += (_, e) => failures.Add(e.Message + " " + e.Exception);
+
+        var analyzers = reference.GetAnalyzers(LanguageNames.CSharp);
+        Assert.Empty(failures);
+        Assert.Equal(["EnqueueWithoutSaveChangesAnalyzer", "SmtpSendInsideTransactionAnalyzer"], analyzers.Select(a => a.GetType().Name).Order(StringComparer.Ordinal));
+        Assert.All(analyzers, a => Assert.Same(loader.Context, AssemblyLoadContext.GetLoadContext(a.GetType().Assembly)));
+
+        var (code, expected) = Markup.Parse("""
+            using System.Net.Mail;
+            using Shop;
+            using TypedMail;
+
+            class C
+            {
+                void Place(ShopDb db, SmtpClient smtp, MailMessage mail)
+                {
+                    using var tx = db.Database.BeginTransaction();
+                    [|smtp.Send(mail)|];
+                    tx.Commit();
+                    using var other = new ShopDb();
+                    [|other.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
+                }
+            }
+            """);
+        var diagnostics = new List<Diagnostic>();
+        foreach (var analyzer in analyzers)
+        {
+            diagnostics.AddRange(await AnalyzerVerifier.AnalyzeAsync(AnalyzerVerifier.Compilation(code), analyzer));
+        }
+
+        Assert.Equal(expected, diagnostics.Select(d => d.Location.SourceSpan).OrderBy(s => s.Start));
+        Assert.Empty(loader.Context.Refused);
+
+        // The context really lacks Workspaces: the code fixes, which need it, do not load there.
+        var assembly = analyzers[0].GetType().Assembly;
+        Assert.ThrowsAny<Exception>(() => assembly.GetType(typeof(TypedMail.Analyzers.CodeFixes.SmtpSendInsideTransactionCodeFixProvider).FullName!, throwOnError: true));
+        Assert.Contains("Microsoft.CodeAnalysis.Workspaces", loader.Context.Refused);
+    }
+
+    /// <summary>
+    /// Shares the compiler's own assemblies (Microsoft.CodeAnalysis, .CSharp) and the framework with the test, and
+    /// refuses Workspaces and MEF, as a command-line build would.
+    /// </summary>
+    private sealed class CompilerOnlyLoader : IAnalyzerAssemblyLoader
+    {
+        public AnalyzerContext Context { get; } = new();
+
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public Assembly LoadFromPath(string fullPath) => Context.LoadFromAssemblyPath(fullPath);
+
+        public sealed class AnalyzerContext() : AssemblyLoadContext("compiler-only", isCollectible: true)
+        {
+            public List<string> Refused { get; } = [];
+
+            protected override Assembly? Load(AssemblyName name)
+            {
+                if (name.Name is "Microsoft.CodeAnalysis" or "Microsoft.CodeAnalysis.CSharp")
+                {
+                    return null;
+                }
+
+                if (name.Name!.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) || name.Name.StartsWith("System.Composition", StringComparison.Ordinal))
+                {
+                    Refused.Add(name.Name);
+                    throw new FileNotFoundException($"{name.Name} is not available to the compiler.");
+                }
+
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using TypedMail.Runtime.Tests.Infrastructure;
+using TypedMail.Smtp;
+using TypedMail.Transports;
+using static TypedMail.Runtime.Tests.Smtp.SmtpScript;
+
+namespace TypedMail.Runtime.Tests.Smtp;
+
+/// <summary>Against Infrastructure/smtp_test_server.py (aiosmtpd): chosen rejections, and implicit TLS.</summary>
+public sealed class SmtpTestServerTests : IClassFixture<SmtpTestServerTests.Server>
+{
+    private readonly Server _server;
+
+    public SmtpTestServerTests(Server server) => _server = server;
+
+    public sealed class Server : IDisposable
+    {
+        public TestSmtpServer Plain { get; } = new();
+
+        public void Dispose() => Plain.Dispose();
+    }
+
+    private SmtpTransport Transport() => new(SmtpSinkTests.For(_server.Plain, poolSize: 2));
+
+    [Fact]
+    public async Task Each_recipient_gets_the_servers_verdict_with_its_enhanced_status()
+    {
+        await using var transport = Transport();
+        var result = Assert.Single(await transport.SendAsync([Email(1, "reject5.a@example.com", "reject4.b@example.com", "ok@example.com")], CancellationToken.None));
+        Assert.Equal(DeliveryStatus.Accepted, result.Status);
+        Assert.Equal(
+            [
+                (DeliveryStatus.PermanentFailure, 550, "5.1.1"),
+                (DeliveryStatus.TransientFailure, 451, "4.2.1"),
+                (DeliveryStatus.Accepted, 250, "2.0.0"),
+            ],
+            result.Recipients.Select(r => (r.Status, r.Reply!.Code, r.Reply.EnhancedStatus)));
+    }
+
+    [Fact]
+    public async Task Rejections_of_the_sender_of_every_recipient_and_of_the_content_are_reported_and_the_connection_goes_on()
+    {
+        await using var transport = Transport();
+        var sender = Email(1);
+        sender = new OutgoingEmail(sender.OutboxId, new EmailMessage
+        {
+            From = new EmailAddress("reject-sender@example.com"),
+            To = sender.Message.To,
+            Subject = "s",
+            Date = sender.Message.Date,
+            MessageId = "s1@example.com",
+            TextBody = "x",
+        }, sender.Recipients);
+        var results = await transport.SendAsync(
+            [sender, Email(2, "reject5@example.com", "reject4@example.com"), WithHeader(Email(3), "554"), WithHeader(Email(4), "451"), Email(5)],
+            CancellationToken.None);
+
+        Assert.Equal((DeliveryStatus.PermanentFailure, 553, "5.7.1"), (results[0].Status, results[0].Reply!.Code, results[0].Reply!.EnhancedStatus));
+        Assert.Equal(DeliveryStatus.TransientFailure, results[1].Status);
+        Assert.Equal((DeliveryStatus.PermanentFailure, 554, "5.6.0"), (results[2].Status, results[2].Reply!.Code, results[2].Reply!.EnhancedStatus));
+        Assert.Equal((DeliveryStatus.TransientFailure, 451, "4.3.0"), (results[3].Status, results[3].Reply!.Code, results[3].Reply!.EnhancedStatus));
+        Assert.Equal(DeliveryStatus.Accepted, results[4].Status);
+
+        static OutgoingEmail WithHeader(OutgoingEmail email, string code) => new(email.OutboxId, new EmailMessage
+        {
+            From = email.Message.From,
+            To = email.Message.To,
+            Subject = email.Message.Subject,
+            Date = email.Message.Date,
+            MessageId = email.Message.MessageId,
+            TextBody = email.Message.TextBody,
+            Headers = [new("X-Test-Reject", code)],
+        }, email.Recipients);
+    }
+
+    [Fact]
+    public async Task Implicit_tls_delivers_the_exact_bytes()
+    {
+        using var certificate = new TestCertificate();
+        using var server = new TestSmtpServer(certificate);
+        var email = Email(1);
+        await using (var transport = new SmtpTransport(new SmtpOptions
+        {
+            Host = "localhost",
+            Port = server.Port,
+            TlsMode = SmtpTlsMode.Implicit,
+            ServerCertificateValidation = certificate.Trust,
+        }))
+        {
+            Assert.Equal(DeliveryStatus.Accepted, Assert.Single(await transport.SendAsync([email], CancellationToken.None)).Status);
+        }
+
+        var saved = Assert.Single(Directory.GetFiles(server.MailFolder, "*.eml"));
+        Assert.Equal(WireForm(email), Encoding.UTF8.GetString(await File.ReadAllBytesAsync(saved)));
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using System.Net.Security;
+
+namespace TypedMail.Smtp;
+
+/// <summary>
+/// Where and how <see cref="SmtpTransport"/> connects. Plain settable properties, so they bind from configuration.
+/// <see cref="Validate"/> checks them and names the setting that is wrong; the password never appears in a
+/// message, a log line or <see cref="ToString"/>.
+/// </summary>
+public sealed class SmtpOptions
+{
+    /// <summary>The server's host name or IP address. Required.</summary>
+    public string Host { get; set; } = "";
+
+    /// <summary>The server port; when <see langword="null"/>, 465 for <see cref="SmtpTlsMode.Implicit"/>, 587 for STARTTLS modes and 25 for <see cref="SmtpTlsMode.None"/>.</summary>
+    public int? Port { get; set; }
+
+    /// <summary>How the connection is encrypted. Default <see cref="SmtpTlsMode.StartTls"/> (required).</summary>
+    public SmtpTlsMode TlsMode { get; set; } = SmtpTlsMode.StartTls;
+
+    /// <summary>
+    /// Checks the server's certificate instead of the system's validation (which is used when this is
+    /// <see langword="null"/>, the default): for a private CA or a test certificate. Return <see langword="true"/>
+    /// only for a certificate you trust.
+    /// </summary>
+    public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
+
+    /// <summary>The user for AUTH PLAIN or LOGIN (RFC 4954), or <see langword="null"/> to send without authenticating.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>The password for <see cref="UserName"/>.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Allows sending credentials over a connection without TLS (only for a trusted local relay). Default <see langword="false"/>.</summary>
+    public bool AllowAuthenticationWithoutTls { get; set; }
+
+    /// <summary>The name this client gives in EHLO; when <see langword="null"/>, the address literal of the local end, such as <c>[10.0.0.5]</c>.</summary>
+    public string? ClientName { get; set; }
+
+    /// <summary>How long connecting, TLS, the greeting, EHLO and AUTH may take together. Default 30 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long any one write or reply may take once connected. Default 2 minutes.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How many connections send in parallel. Default 4.</summary>
+    public int PoolSize { get; set; } = 4;
+
+    /// <summary>How long an unused connection is kept open for the next batch. Default 30 seconds.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The port actually used: <see cref="Port"/>, or the default for <see cref="TlsMode"/>.</summary>
+    public int EffectivePort => Port ?? TlsMode switch
+    {
+        SmtpTlsMode.Implicit => 465,
+        SmtpTlsMode.None => 25,
+        _ => 587,
+    };
+
+    /// <summary>Checks every setting.</summary>
+    /// <exception cref="ArgumentException">A setting is missing or out of range; the message names it and its value.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Host) || Host.AsSpan().IndexOfAny(" \r\n\t") >= 0)
+        {
+            throw Invalid(nameof(Host), $"'{Host}'", "must be a host name or IP address");
+        }
+
+        if (Port is < 1 or > 65535)
+        {
+            throw Invalid(nameof(Port), Port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 1 and 65535");
+        }
+
+        if (!Enum.IsDefined(TlsMode))
+        {
+            throw Invalid(nameof(TlsMode), TlsMode.ToString(), "must be None, StartTls, StartTlsWhenAvailable or Implicit");
+        }
+
+        if (UserName is not null && (UserName.Length == 0 || UserName.Contains('\0')))
+        {
+            throw Invalid(nameof(UserName), $"'{UserName}'", "must be non-empty and without NUL characters");
+        }
+
+        if ((UserName is null) != (Password is null))
+        {
+            // The password is never echoed: only whether it is set.
+            throw Invalid(UserName is null ? nameof(UserName) : nameof(Password), "missing", "UserName and Password must be set together");
+        }
+
+        if (Password is not null && Password.Contains('\0'))
+        {
+            throw Invalid(nameof(Password), "(not shown)", "must not contain NUL characters");
+        }
+
+        if (ClientName is not null && (ClientName.Length == 0 || ClientName.AsSpan().ContainsAnyExceptInRange('!', '~')))
+        {
+            throw Invalid(nameof(ClientName), $"'{ClientName}'", "must be a domain name or address literal in printable ASCII");
+        }
+
+        CheckPositive(nameof(ConnectTimeout), ConnectTimeout);
+        CheckPositive(nameof(CommandTimeout), CommandTimeout);
+        CheckPositive(nameof(IdleTimeout), IdleTimeout);
+        if (PoolSize is < 1 or > 1000)
+        {
+            throw Invalid(nameof(PoolSize), PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 1 and 1000");
+        }
+    }
+
+    /// <summary>The settings without the password, for logs.</summary>
+    public override string ToString()
+        => $"{Host}:{EffectivePort} TLS={TlsMode} user={UserName ?? "(none)"} pool={PoolSize}";
+
+    private static void CheckPositive(string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue)
+        {
+            throw Invalid(name, value.ToString(), "must be positive and at most 24 days");
+        }
+    }
+
+    private static ArgumentException Invalid(string setting, string value, string rule)
+        => new($"SmtpOptions.{setting} {rule} (was {value}).", setting);
+}

@@ -1,0 +1,28 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using TypedMail.Benchmarks.Smtp;
+
+// Throughput of TypedMail's SMTP transport against postfix's smtp-sink on loopback, with
+// System.Net.Mail.SmtpClient and postfix's own C load generator smtp-source measured in the same run.
+// Run: dotnet run -c Release --project benchmarks/SmtpBenchmarks -- --filter '*'
+// Each benchmark starts its own smtp-sink (postfix must be installed: see shared/smtp-test-servers.md).
+var config = ManualConfig.CreateEmpty()
+    .AddJob(Job.Default
+        .WithStrategy(RunStrategy.Monitoring)
+        .WithWarmupCount(1)
+        .WithIterationCount(5)
+        .WithToolchain(InProcessEmitToolchain.Instance))
+    .AddDiagnoser(MemoryDiagnoser.Default)
+    .AddColumnProvider(DefaultColumnProviders.Instance)
+    .AddColumn(new ThroughputColumn(), CategoriesColumn.Default)
+    .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
+    .AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub)
+    .WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared))
+    .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory);
+
+BenchmarkSwitcher.FromAssembly(typeof(SmtpThroughput).Assembly).Run(args, config);
