@@ -150,6 +150,32 @@ public sealed class TemplateRenderingTests
     public void Template_variables_of_changing_types_follow_scriban_at_run_time()
         => Assert.Equal("16 2.4 2 x3", Render("{{ x = 12; x += 4; x }} {{ x = 12; x /= 5; x }} {{ x = 12; x //= 5; x }} {{ x = \"x\"; x + 3 }}"));
 
+    [Fact]
+    public void Dictionaries_nullable_numbers_arrays_and_enums_compile_clean_and_render()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using TypedMail;
+
+            namespace Shop;
+
+            public enum Plan { Basic, Premium }
+
+            [Email]
+            public partial record Notice(IReadOnlyDictionary<string, string> Utm, int? Count, Plan Plan, string[] Tags)
+            {
+                public static Notice Sample() => new(new Dictionary<string, string> { ["Source"] = "mail" }, null, Plan.Premium, ["a", "b", "c"]);
+            }
+            """;
+        var result = GeneratorHarness.Run(source, ("Mail/Notice.subject.scriban", "Notice"), ("Mail/Notice.text.scriban",
+            "{{ utm.Source }}|{{ utm[\"Source\"] }}|{{ count ?? 0 }}|{{ count == null }}|{{ plan }}|{{ plan == 1 }}|{{ tags[-1] }}|{{ tags.size }}|{{ for t in tags reversed }}{{ t }}{{ end }}|{{ for p in utm }}{{ p.key }}={{ p.value }}{{ end }}"));
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationProblems);
+        var type = result.Load().GetType("Shop.Notice")!;
+        var rendered = (RenderedEmail)type.GetMethod("Render")!.Invoke(type.GetMethod("Sample")!.Invoke(null, null), null)!;
+        Assert.Equal("mail|mail|0|true|Premium|true|c|3|cba|Source=mail", rendered.TextBody);
+    }
+
     private static (string, string)[] Templates(string text, string kind = "text", params (string, string)[] extra)
         => [("Mail/Receipt.subject.scriban", "Receipt"), ($"Mail/Receipt.{kind}.scriban", text), .. extra];
 
