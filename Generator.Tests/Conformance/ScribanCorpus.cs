@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
+using TypedMail.Generator.Tests.Infrastructure;
 
 namespace TypedMail.Generator.Tests.Conformance;
 
@@ -21,25 +22,15 @@ public sealed record ConformanceCase(int Number, string Input, string Tier, stri
 /// </summary>
 public static class ScribanCorpus
 {
+    /// <summary><c>&lt;repo&gt;/../shared/conformance/scriban</c>; fails loudly when it is missing.</summary>
     public static string Folder
     {
         get
         {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "TypedMail.sln")))
-                {
-                    var folder = Path.Combine(dir.FullName, "..", "shared", "conformance", "scriban");
-                    if (!Directory.Exists(folder))
-                    {
-                        throw new DirectoryNotFoundException($"The Scriban conformance corpus is missing: expected it at {Path.GetFullPath(folder)} (shared/ beside the repository).");
-                    }
-
-                    return Path.GetFullPath(folder);
-                }
-            }
-
-            throw new DirectoryNotFoundException("TypedMail.sln not found above " + AppContext.BaseDirectory);
+            var folder = Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "conformance", "scriban"));
+            return Directory.Exists(folder)
+                ? folder
+                : throw new DirectoryNotFoundException($"The Scriban conformance corpus is missing: expected it at {folder} (shared/ beside the repository).");
         }
     }
 
