@@ -151,7 +151,7 @@ public sealed class PackageConsumerTests : IDisposable
         File.WriteAllText(Path.Combine(app, "Mail", "WelcomeEmail.text.scriban"), "Hi {{ first_name }},\n{{ product_nmae }}\n");
         var (brokenExit, brokenOutput) = DotNet.Run(app, "build", "-c", "Release");
         Assert.NotEqual(0, brokenExit);
-        Assert.Contains(Path.Combine("Mail", "WelcomeEmail.text.scriban") + "(2,1", brokenOutput);
+        Assert.Contains(Path.Combine("Mail", "WelcomeEmail.text.scriban") + "(2,4", brokenOutput);
         Assert.Contains("product_nmae", brokenOutput);
     }
 }
