@@ -4,7 +4,7 @@ using TypedMail.Generator.Tests.Infrastructure;
 
 namespace TypedMail.Generator.Tests;
 
-/// <summary>One test per generator diagnostic ID: the ID, where it points and what it says.</summary>
+/// <summary>One test per TM1xxx diagnostic ID (attribute and file misuse): the ID, where it points and what it says. TM2xxx: <see cref="TemplateDiagnosticTests"/>.</summary>
 public sealed class DiagnosticTests
 {
     private static readonly (string, string)[] Templates =
@@ -68,30 +68,6 @@ public sealed class DiagnosticTests
         Assert.Empty(result.CompilationProblems);
     }
 
-    [Fact]
-    public void TM2001_template_syntax_error_points_into_the_template_file()
-    {
-        var d = Single("using TypedMail; [Email] public partial record Welcome(string Name);",
-            [("Mail/Welcome.subject.scriban", "Hi"), ("Mail/Welcome.text.scriban", "line one\nHello {{ name")]);
-        Assert.Equal("TM2001", d.Id);
-        var span = d.Location.GetLineSpan();
-        Assert.Equal("Mail/Welcome.text.scriban", span.Path);
-        Assert.Equal(1, span.StartLinePosition.Line);
-        Assert.Equal(6, span.StartLinePosition.Character);
-    }
-
-    [Fact]
-    public void TM2002_unknown_member_points_at_the_expression()
-    {
-        var d = Single("using TypedMail; [Email] public partial record Welcome(string Name);",
-            [("Mail/Welcome.subject.scriban", "Hi"), ("Mail/Welcome.text.scriban", "Hello\n  {{ nmae }}")]);
-        Assert.Equal("TM2002", d.Id);
-        Assert.Equal("'nmae' is not a member of 'Welcome'", d.GetMessage());
-        var span = d.Location.GetLineSpan();
-        Assert.Equal("Mail/Welcome.text.scriban", span.Path);
-        Assert.Equal((1, 2), (span.StartLinePosition.Line, span.StartLinePosition.Character));
-    }
-
     private static Diagnostic Single(string source, (string, string)[] templates) => Assert.Single(GeneratorHarness.Run(source, templates).GeneratorDiagnostics);
 
     private static void AssertSource(Diagnostic d, string source, string text)
@@ -100,6 +76,4 @@ public sealed class DiagnosticTests
         Assert.Equal("Source0.cs", span.Path);
         Assert.Equal(text, source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length));
     }
-
-
 }

@@ -30,7 +30,7 @@ public sealed class EmailGeneratorTests
     {
         var result = GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
         Assert.Empty(result.GeneratorDiagnostics);
-        var (hint, source) = Assert.Single(result.Sources);
+        var (hint, source) = Assert.Single(result.Sources, s => s.Key != "TypedMail.EmailCatalog.g.cs");
         Assert.Equal("Shop.Mail.WelcomeEmail.Email.g.cs", hint);
         Snapshot.Match(source, hint);
     }
@@ -104,4 +104,104 @@ public sealed class EmailGeneratorTests
             }
         }
     }
+
+    private const string TwoEmailsSource = """
+        using System.Collections.Generic;
+        using TypedMail;
+
+        namespace Shop.Mail;
+
+        public sealed record Line(string Name, int Quantity, decimal Price);
+
+        [Email]
+        public partial record WelcomeEmail(string FirstName, string ProductName, int Seats, bool Trial);
+
+        [Email]
+        public partial record OrderEmail(string CustomerName, IReadOnlyList<Line> Lines, decimal Total, string? Coupon);
+        """;
+
+    private static readonly (string, string)[] TwoEmailsTemplates =
+    [
+        .. WelcomeTemplates,
+        ("Mail/OrderEmail.subject.scriban", "Order for {{ customer_name }}"),
+        ("Mail/OrderEmail.html.scriban", """
+            <h1>Thanks, {{ customer_name }}</h1>
+            <table>
+              {{~ for line in lines ~}}
+              <tr class="{{ for.even ? "even" : "odd" }}"><td>{{ line.name | string.capitalize }}</td><td>{{ line.quantity }}</td><td>{{ line.price * line.quantity | math.format "0.00" }}</td></tr>
+              {{~ end ~}}
+            </table>
+            {{ if coupon }}<p>Coupon: {{ coupon }}</p>{{ else }}<p>No coupon</p>{{ end }}
+            <p>Total: {{ total }}</p>
+            {{ include "footer" }}
+            """),
+        ("Mail/OrderEmail.text.scriban", "{{ customer_name }}: {{ lines.size }} lines, {{ total }}\n{{ include \"footer\" }}"),
+        ("Mail/Default.layout.scriban", "<html><body>\n  {{ content }}\n</body></html>"),
+        ("Mail/footer.scriban", "The Shop team\n"),
+    ];
+
+    [Fact]
+    public void Generated_source_of_loops_conditions_partials_and_layout_matches_snapshot()
+    {
+        var result = GeneratorHarness.Run(TwoEmailsSource, TwoEmailsTemplates);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationProblems);
+        Snapshot.Match(result.Sources["Shop.Mail.OrderEmail.Email.g.cs"], "Shop.Mail.OrderEmail.Email.g.cs");
+    }
+
+    [Fact]
+    public void Editing_one_template_leaves_other_emails_unchanged()
+    {
+        var result = GeneratorHarness.Run(TwoEmailsSource, TwoEmailsTemplates);
+        var driver = result.Driver.ReplaceAdditionalText(
+            result.Templates.Single(t => t.Path == "Mail/WelcomeEmail.html.scriban"),
+            new InMemoryAdditionalText("Mail/WelcomeEmail.html.scriban", "<p>Hello {{ first_name }}</p>"));
+        var run = driver.RunGenerators(result.Input).GetRunResult().Results.Single();
+
+        var files = run.TrackedSteps[TrackingNames.TemplateFiles].Select(s => (((Model.TemplateFileSpec)s.Outputs[0].Value).Path, s.Outputs[0].Reason)).ToList();
+        Assert.Equal(IncrementalStepRunReason.Modified, files.Single(f => f.Path == "Mail/WelcomeEmail.html.scriban").Reason);
+        Assert.All(files.Where(f => f.Path != "Mail/WelcomeEmail.html.scriban"), f => Assert.True(f.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{f.Path}: {f.Reason}"));
+
+        var models = ModelReasons(run);
+        Assert.Equal(IncrementalStepRunReason.Modified, models["WelcomeEmail"]);
+        Assert.True(models["OrderEmail"] is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"OrderEmail: {models["OrderEmail"]}");
+    }
+
+    [Fact]
+    public void Editing_a_partial_recompiles_only_the_emails_that_include_it()
+    {
+        var result = GeneratorHarness.Run(TwoEmailsSource, TwoEmailsTemplates);
+        var driver = result.Driver.ReplaceAdditionalText(
+            result.Templates.Single(t => t.Path == "Mail/footer.scriban"),
+            new InMemoryAdditionalText("Mail/footer.scriban", "The Shop team, with love\n"));
+        var run = driver.RunGenerators(result.Input).GetRunResult().Results.Single();
+        var models = ModelReasons(run);
+        Assert.Equal(IncrementalStepRunReason.Modified, models["OrderEmail"]);
+        Assert.True(models["WelcomeEmail"] is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"WelcomeEmail: {models["WelcomeEmail"]}");
+    }
+
+    [Fact]
+    public void Unrelated_edit_leaves_every_step_of_several_emails_cached()
+    {
+        var result = GeneratorHarness.Run(TwoEmailsSource, TwoEmailsTemplates);
+        var next = result.Input.AddSyntaxTrees(CSharpSyntaxTree.ParseText("struct Unrelated { }", new CSharpParseOptions(LanguageVersion.Latest)));
+        var run = result.Driver.RunGenerators(next).GetRunResult().Results.Single();
+        foreach (var step in new[] { TrackingNames.EmailTypes, TrackingNames.TemplateFiles, TrackingNames.BoundEmails, TrackingNames.EmailModels })
+        {
+            Assert.All(run.TrackedSteps[step].SelectMany(s => s.Outputs), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
+        }
+
+        foreach (var (name, steps) in run.TrackedSteps.Where(s => typeof(TrackingNames).GetField(s.Key) is not null))
+        {
+            foreach (var output in steps.SelectMany(s => s.Outputs))
+            {
+                ForbiddenTypeWalker.AssertClean(output.Value, name);
+            }
+        }
+    }
+
+    private static Dictionary<string, IncrementalStepRunReason> ModelReasons(GeneratorRunResult run)
+        => run.TrackedSteps[TrackingNames.EmailModels]
+            .SelectMany(s => s.Outputs)
+            .ToDictionary(o => ((Model.EmailModel)o.Value).Email.TypeName, o => o.Reason);
 }

@@ -10,9 +10,13 @@ namespace TypedMail.Generator;
 
 public sealed partial class EmailGenerator
 {
-    /// <summary>Matches an email with its template files and binds each template to the email's members.</summary>
+    /// <summary>Matches an email with its template files (its own, its layout, the partials) and compiles each template against the email's types.</summary>
     internal static class Binder
     {
+        private const string DefaultLayout = "Default";
+
+        private static readonly string[] BuiltinObjects = ["array", "date", "html", "include", "math", "object", "string"];
+
         public static EmailBindResult Bind(EmailParseResult parsed, ImmutableArray<TemplateFileSpec> files, CancellationToken cancellationToken)
         {
             if (parsed.Spec is not { } email)
@@ -20,26 +24,38 @@ public sealed partial class EmailGenerator
                 return new EmailBindResult(null, parsed.Diagnostics);
             }
 
-            var diagnostics = new List<DiagnosticInfo>();
+            var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
             var mine = new Dictionary<TemplateKind, TemplateFileSpec>();
+            var partials = new Dictionary<string, TemplateFileSpec>(StringComparer.Ordinal);
+            var layouts = new Dictionary<string, TemplateFileSpec>(StringComparer.Ordinal);
             foreach (var file in files)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!string.Equals(file.BaseName, email.TemplateBaseName, StringComparison.Ordinal))
+                switch (file.Kind)
                 {
-                    continue;
-                }
+                    case TemplateKind.Partial:
+                        AddUnique(partials, file.BaseName, file, email, diagnostics);
+                        break;
+                    case TemplateKind.Layout:
+                        AddUnique(layouts, file.BaseName, file, email, diagnostics);
+                        break;
+                    default:
+                        if (!string.Equals(file.BaseName, email.TemplateBaseName, StringComparison.Ordinal))
+                        {
+                            continue;
+                        }
 
-                if (mine.TryGetValue(file.Kind, out var existing))
-                {
-                    var (first, second) = string.CompareOrdinal(existing.Path, file.Path) <= 0 ? (existing, file) : (file, existing);
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.DuplicateTemplate, email.Location, FileNameOf(file), first.Path, second.Path));
-                    mine[file.Kind] = first;
-                    continue;
-                }
+                        if (mine.TryGetValue(file.Kind, out var existing))
+                        {
+                            var (first, second) = string.CompareOrdinal(existing.Path, file.Path) <= 0 ? (existing, file) : (file, existing);
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateTemplate, email.Location, file.FileName, first.Path, second.Path));
+                            mine[file.Kind] = first;
+                            continue;
+                        }
 
-                mine[file.Kind] = file;
+                        mine[file.Kind] = file;
+                        break;
+                }
             }
 
             if (!mine.ContainsKey(TemplateKind.Subject))
@@ -52,19 +68,67 @@ public sealed partial class EmailGenerator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BodyTemplateNotFound, email.Location, email.TypeName, email.TemplateBaseName));
             }
 
-            var bound = new List<BoundTemplateSpec>();
-            foreach (var kind in new[] { TemplateKind.Subject, TemplateKind.Html, TemplateKind.Text })
+            TemplateFileSpec? layout = null;
+            if (email.Layout is { Length: > 0 } layoutName)
             {
-                if (mine.TryGetValue(kind, out var file) && TemplateBinder.Bind(file, email, diagnostics) is { } body)
+                if (!layouts.TryGetValue(layoutName, out layout))
                 {
-                    bound.Add(new BoundTemplateSpec(kind, file.Path, body));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutNotFound, email.Location, email.TypeName, layoutName));
+                }
+            }
+            else if (email.Layout is null)
+            {
+                layouts.TryGetValue(DefaultLayout, out layout);
+            }
+
+            foreach (var member in email.Root.Members)
+            {
+                if (Array.IndexOf(BuiltinObjects, member.TemplateName) >= 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberShadowsBuiltin, email.Location, member.Name, member.TemplateName));
                 }
             }
 
-            var model = diagnostics.Count == 0 ? new EmailModel(email, bound.ToEquatableArray()) : null;
+            var bound = new List<BoundTemplateSpec>();
+            var failed = false;
+            foreach (var kind in new[] { TemplateKind.Subject, TemplateKind.Html, TemplateKind.Text })
+            {
+                if (mine.TryGetValue(kind, out var file))
+                {
+                    var body = TemplateBinder.Bind(file, kind == TemplateKind.Html ? layout : null, email, partials, diagnostics);
+                    if (body is null)
+                    {
+                        failed = true;
+                    }
+                    else
+                    {
+                        bound.Add(new BoundTemplateSpec(kind, file.Path, body));
+                    }
+                }
+            }
+
+            // Unknown names (TM2002) still compile (to null, as in Scriban) so a project can lower that diagnostic's severity.
+            var blocking = failed;
+            foreach (var d in diagnostics)
+            {
+                blocking |= d.Descriptor.Id.StartsWith("TM1", StringComparison.Ordinal) && d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error;
+            }
+
+            var model = blocking ? null : new EmailModel(email, bound.ToEquatableArray());
             return new EmailBindResult(model, diagnostics.ToEquatableArray());
         }
 
-        private static string FileNameOf(TemplateFileSpec file) => System.IO.Path.GetFileName(file.Path);
+        private static void AddUnique(Dictionary<string, TemplateFileSpec> byName, string name, TemplateFileSpec file, EmailSpec email, List<DiagnosticInfo> diagnostics)
+        {
+            if (byName.TryGetValue(name, out var existing))
+            {
+                var (first, second) = string.CompareOrdinal(existing.Path, file.Path) <= 0 ? (existing, file) : (file, existing);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateTemplate, email.Location, file.FileName, first.Path, second.Path));
+                byName[name] = first;
+                return;
+            }
+
+            byName[name] = file;
+        }
     }
 }

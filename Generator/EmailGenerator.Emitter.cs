@@ -103,40 +103,81 @@ public sealed partial class EmailGenerator
                 }
 
                 first = false;
-                w.WriteLine("// " + System.IO.Path.GetFileName(template.Path));
-                w.WriteLine($"public static string {template.Kind}({email.FullyQualifiedName} model)");
-                w.OpenBrace();
-                w.WriteLine("var output = new global::System.Text.StringBuilder();");
-                foreach (var node in template.Body.Nodes)
-                {
-                    switch (node)
-                    {
-                        case BoundText text:
-                            w.WriteLine($"output.Append({Literal(text.Text)});");
-                            break;
-                        case BoundProperty property:
-                            w.WriteComment(property.Source);
-                            w.WriteLine($"output.Append({Escape(template.Kind, ValueExpression(property.Property))});");
-                            break;
-                    }
-                }
-
-                w.WriteLine("return output.ToString();");
-                w.CloseBrace();
+                EmitTemplate(w, email, template);
             }
 
             w.CloseBrace();
         }
 
-        private static string ValueExpression(PropertySpec property) => property.Kind switch
+        private static void EmitTemplate(SourceWriter w, EmailSpec email, BoundTemplateSpec template)
         {
-            ValueKind.String => "model." + property.Name,
-            ValueKind.Boolean => $"(model.{property.Name} ? \"true\" : \"false\")",
-            _ => $"global::System.FormattableString.Invariant($\"{{model.{property.Name}}}\")",
-        };
+            var body = template.Body;
+            if (body.ConstantText is null)
+            {
+                w.WriteLine($"/// <summary>The output length of the longest {template.Kind.ToString().ToLowerInvariant()} rendered so far (at first, an estimate): the next render's buffer size.</summary>");
+                w.WriteLine($"private static int {template.Kind}Capacity = {body.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)};");
+                w.WriteLine();
+            }
 
-        private static string Escape(TemplateKind kind, string expression)
-            => kind == TemplateKind.Html ? $"global::System.Net.WebUtility.HtmlEncode({expression})" : expression;
+            w.WriteLine("// " + System.IO.Path.GetFileName(template.Path));
+            w.WriteLine($"public static string {template.Kind}({email.FullyQualifiedName} model)");
+            w.OpenBrace();
+            if (body.ConstantText is { } text)
+            {
+                w.WriteLine($"return {Literal(text)};");
+                w.CloseBrace();
+                return;
+            }
+
+            w.WriteLine($"using var output = new global::TypedMail.Rendering.TemplateWriter({template.Kind}Capacity);");
+            foreach (var declaration in body.Declarations)
+            {
+                w.WriteLine(declaration);
+            }
+
+            foreach (var statement in body.Statements)
+            {
+                EmitStatement(w, statement);
+            }
+
+            w.WriteLine($"return output.ToString(ref {template.Kind}Capacity);");
+            w.CloseBrace();
+        }
+
+        private static void EmitStatement(SourceWriter w, BoundStatement statement)
+        {
+            switch (statement)
+            {
+                case BoundLine line:
+                    w.WriteLine(line.Code);
+                    break;
+                case BoundComment comment:
+                    w.WriteComment(comment.Text);
+                    break;
+                case BoundBlock block:
+                    if (block.Header is not null)
+                    {
+                        w.WriteLine(block.Header);
+                    }
+
+                    if (block.Braces)
+                    {
+                        w.OpenBrace();
+                    }
+
+                    foreach (var inner in block.Statements)
+                    {
+                        EmitStatement(w, inner);
+                    }
+
+                    if (block.Braces)
+                    {
+                        w.CloseBrace();
+                    }
+
+                    break;
+            }
+        }
 
         private static bool Has(EmailModel model, TemplateKind kind)
         {

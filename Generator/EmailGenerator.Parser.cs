@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TypedMail.Generator.Helpers;
 using TypedMail.Generator.Model;
 using TypedMail.Generator.Templates;
+using TypeKind = TypedMail.Generator.Model.TypeKind;
 
 namespace TypedMail.Generator;
 
@@ -17,6 +18,12 @@ public sealed partial class EmailGenerator
     internal static class Parser
     {
         private const string TemplateExtension = ".scriban";
+
+        /// <summary>How deep the type graph follows members from the email record (cycles are shared, not followed).</summary>
+        private const int MaxTypeDepth = 8;
+
+        private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
+            SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
 
         public static bool IsCandidate(SyntaxNode node, CancellationToken cancellationToken)
             => node is TypeDeclarationSyntax;
@@ -43,6 +50,7 @@ public sealed partial class EmailGenerator
             }
 
             var templateBaseName = type.Name;
+            string? layout = null;
             foreach (var attribute in context.Attributes)
             {
                 foreach (var argument in attribute.NamedArguments)
@@ -51,28 +59,16 @@ public sealed partial class EmailGenerator
                     {
                         templateBaseName = name;
                     }
-                }
-            }
-
-            var properties = new List<PropertySpec>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
-            {
-                foreach (var member in current.GetMembers())
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (member is IPropertySymbol { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public, GetMethod: not null } property
-                        && seen.Add(property.Name))
+                    else if (argument.Key == "Layout" && argument.Value.Value is string layoutName)
                     {
-                        properties.Add(new PropertySpec(
-                            property.Name,
-                            Naming.ToSnakeCase(property.Name),
-                            property.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
-                                SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier)),
-                            KindOf(property.Type)));
+                        layout = layoutName;
                     }
                 }
             }
+
+            var diagnostics = new List<DiagnosticInfo>();
+            var types = new TypeGraph(diagnostics, location, cancellationToken);
+            types.Add(type, 0);
 
             var ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
             var spec = new EmailSpec(
@@ -82,9 +78,71 @@ public sealed partial class EmailGenerator
                 type.DeclaredAccessibility == Accessibility.Public,
                 type.IsValueType,
                 templateBaseName,
-                properties.ToEquatableArray(),
+                layout,
+                types.Specs.ToEquatableArray(),
                 location);
-            return new EmailParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+            return new EmailParseResult(spec, diagnostics.ToEquatableArray());
+        }
+
+        private const string EmailSampleAttributeName = "TypedMail.EmailSampleAttribute";
+
+        /// <summary>The preview catalog's view of an [Email] record: its name and its [EmailSample] members.</summary>
+        public static CatalogEntryResult ParseCatalogEntry(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (Parse(context, cancellationToken).Spec is not { } email)
+            {
+                return new CatalogEntryResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            var type = (INamedTypeSymbol)context.TargetSymbol;
+            var samples = new List<SampleSpec>();
+            var diagnostics = new List<DiagnosticInfo>();
+            foreach (var member in type.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (member.IsImplicitlyDeclared || !HasAttribute(member, EmailSampleAttributeName))
+                {
+                    continue;
+                }
+
+                var (returnType, isMethod, shapeOk) = member switch
+                {
+                    IPropertySymbol p => (p.Type, false, p.GetMethod is not null && !p.IsIndexer),
+                    IMethodSymbol m => (m.ReturnType, true, m.MethodKind == MethodKind.Ordinary && m.Parameters.Length == 0 && !m.IsGenericMethod),
+                    _ => ((ITypeSymbol?)null, false, false),
+                };
+                var problem = !member.IsStatic ? "not static"
+                    : !shapeOk ? "not a property or a parameterless, non-generic method"
+                    : member.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal ? "not visible to generated code (make it public or internal)"
+                    : !SymbolEqualityComparer.Default.Equals(returnType, type) ? $"returning '{returnType?.ToDisplayString() ?? "nothing"}'"
+                    : null;
+                if (problem is null)
+                {
+                    samples.Add(new SampleSpec(member.Name, isMethod));
+                }
+                else
+                {
+                    var location = member.Locations.Length > 0 ? LocationInfo.From(member.Locations[0]) : email.Location;
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEmailSample, location, type.Name + "." + member.Name, problem, type.Name));
+                }
+            }
+
+            return new CatalogEntryResult(
+                new CatalogEntrySpec(email.EmailTypeName, email.FullyQualifiedName, samples.ToEquatableArray()),
+                diagnostics.ToEquatableArray());
+        }
+
+        private static bool HasAttribute(ISymbol symbol, string attributeName)
+        {
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ToDisplayString() == attributeName)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         public static bool IsTemplateFile(AdditionalText file)
@@ -94,22 +152,15 @@ public sealed partial class EmailGenerator
         {
             var name = Path.GetFileName(file.Path);
             name = name.Substring(0, name.Length - TemplateExtension.Length);
-            TemplateKind kind;
-            if (name.EndsWith(".subject", StringComparison.OrdinalIgnoreCase))
+            var kind = TemplateKind.Partial;
+            foreach (var (suffix, k) in new[] { (".subject", TemplateKind.Subject), (".html", TemplateKind.Html), (".text", TemplateKind.Text), (".layout", TemplateKind.Layout) })
             {
-                kind = TemplateKind.Subject;
-            }
-            else if (name.EndsWith(".html", StringComparison.OrdinalIgnoreCase))
-            {
-                kind = TemplateKind.Html;
-            }
-            else if (name.EndsWith(".text", StringComparison.OrdinalIgnoreCase))
-            {
-                kind = TemplateKind.Text;
-            }
-            else
-            {
-                return null;
+                if (name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && name.Length > suffix.Length)
+                {
+                    kind = k;
+                    name = name.Substring(0, name.Length - suffix.Length);
+                    break;
+                }
             }
 
             var text = file.GetText(cancellationToken);
@@ -118,34 +169,225 @@ public sealed partial class EmailGenerator
                 return null;
             }
 
-            var baseName = name.Substring(0, name.LastIndexOf('.'));
-            return new TemplateFileSpec(file.Path, baseName, kind, TemplateParser.Parse(text, cancellationToken));
-        }
-
-        private static ValueKind KindOf(ITypeSymbol type)
-        {
-            if (type.SpecialType == SpecialType.System_String)
-            {
-                return ValueKind.String;
-            }
-
-            if (type.SpecialType == SpecialType.System_Boolean)
-            {
-                return ValueKind.Boolean;
-            }
-
-            foreach (var i in type.AllInterfaces)
-            {
-                if (i.ToDisplayString() == "System.IFormattable")
-                {
-                    return ValueKind.Formattable;
-                }
-            }
-
-            return ValueKind.Other;
+            return new TemplateFileSpec(file.Path, name, kind, TemplateParser.Parse(text, kind == TemplateKind.Subject, cancellationToken));
         }
 
         private static EmailParseResult Fail(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
             => new(null, new[] { DiagnosticInfo.Create(descriptor, location, arguments) }.ToEquatableArray());
+
+        /// <summary>The types templates can reach from an email record, turned into plain <see cref="TypeSpec"/>s.</summary>
+        private sealed class TypeGraph(List<DiagnosticInfo> diagnostics, LocationInfo? location, CancellationToken cancellationToken)
+        {
+            private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+
+            public List<TypeSpec> Specs { get; } = [];
+
+            /// <summary>Adds a type (and, within the depth limit, the types of its members); returns its id.</summary>
+            public string Add(ITypeSymbol type, int depth)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+                {
+                    type = nullable.TypeArguments[0];
+                }
+
+                type = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
+                var id = type.ToDisplayString(TypeFormat);
+                if (_index.ContainsKey(id))
+                {
+                    return id;
+                }
+
+                var kind = KindOf(type, out var element, out var shape);
+                var position = Specs.Count;
+                _index[id] = position;
+                Specs.Add(new TypeSpec(id, kind, type.Name, id, type.IsValueType, null, shape, EquatableArray<MemberSpec>.Empty));
+
+                string? elementId = null;
+                if (element is not null)
+                {
+                    elementId = Add(element, depth + 1);
+                }
+
+                var members = new List<MemberSpec>();
+                if (kind == TypeKind.Object && depth <= MaxTypeDepth)
+                {
+                    var seen = new HashSet<string>(StringComparer.Ordinal);
+                    var renamed = new Dictionary<string, string>(StringComparer.Ordinal);
+                    for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+                    {
+                        foreach (var member in current.GetMembers())
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            ITypeSymbol? memberType = member switch
+                            {
+                                IPropertySymbol { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public, GetMethod: not null } p => p.Type,
+                                IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } f => f.Type,
+                                _ => null,
+                            };
+                            if (memberType is null || !seen.Add(member.Name))
+                            {
+                                continue;
+                            }
+
+                            var templateName = Naming.ToSnakeCase(member.Name);
+                            if (renamed.TryGetValue(templateName, out var other))
+                            {
+                                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberNameCollision, location, other, member.Name, type.Name, templateName));
+                                continue;
+                            }
+
+                            renamed[templateName] = member.Name;
+                            var isNullable = memberType.NullableAnnotation == NullableAnnotation.Annotated
+                                || memberType is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
+                            members.Add(new MemberSpec(member.Name, templateName, Add(memberType, depth + 1), isNullable));
+                        }
+                    }
+                }
+
+                Specs[position] = Specs[position] with { ElementId = elementId, Members = members.ToEquatableArray() };
+                return id;
+            }
+
+            private static TypeKind KindOf(ITypeSymbol type, out ITypeSymbol? element, out ListShape shape)
+            {
+                element = null;
+                shape = ListShape.None;
+                switch (type.SpecialType)
+                {
+                    case SpecialType.System_String: return TypeKind.String;
+                    case SpecialType.System_Boolean: return TypeKind.Boolean;
+                    case SpecialType.System_Char: return TypeKind.Char;
+                    case SpecialType.System_SByte:
+                    case SpecialType.System_Byte:
+                    case SpecialType.System_Int16:
+                    case SpecialType.System_UInt16:
+                    case SpecialType.System_Int32: return TypeKind.Int32;
+                    case SpecialType.System_UInt32: return TypeKind.UInt32;
+                    case SpecialType.System_Int64: return TypeKind.Int64;
+                    case SpecialType.System_UInt64: return TypeKind.UInt64;
+                    case SpecialType.System_Single: return TypeKind.Single;
+                    case SpecialType.System_Double: return TypeKind.Double;
+                    case SpecialType.System_Decimal: return TypeKind.Decimal;
+                    case SpecialType.System_DateTime: return TypeKind.DateTime;
+                    case SpecialType.System_Object: return TypeKind.Other;
+                }
+
+                if (type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Enum)
+                {
+                    return TypeKind.Enum;
+                }
+
+                var name = type.ToDisplayString();
+                switch (name)
+                {
+                    case "System.DateTimeOffset": return TypeKind.DateTimeOffset;
+                    case "System.TimeSpan": return TypeKind.TimeSpan;
+                    case "System.Numerics.BigInteger": return TypeKind.BigInteger;
+                }
+
+                if (type is IArrayTypeSymbol { Rank: 1 } array)
+                {
+                    element = array.ElementType;
+                    shape = ListShape.Array;
+                    return TypeKind.List;
+                }
+
+                ITypeSymbol? enumerable = null;
+                ITypeSymbol? readOnlyList = null;
+                foreach (var candidate in AllInterfacesAndSelf(type))
+                {
+                    switch (candidate.OriginalDefinition.ToDisplayString())
+                    {
+                        case "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>" when candidate.TypeArguments[0].SpecialType == SpecialType.System_String:
+                            element = candidate.TypeArguments[1];
+                            return TypeKind.Dictionary;
+                        case "System.Collections.Generic.IReadOnlyList<T>":
+                            readOnlyList = candidate.TypeArguments[0];
+                            break;
+                        case "System.Collections.Generic.IEnumerable<T>":
+                            enumerable = candidate.TypeArguments[0];
+                            break;
+                    }
+                }
+
+                if (readOnlyList is not null && HasCountAndIndexer(type))
+                {
+                    element = readOnlyList;
+                    shape = ListShape.Indexed;
+                    return TypeKind.List;
+                }
+
+                if (enumerable is not null)
+                {
+                    element = enumerable;
+                    shape = ListShape.Enumerable;
+                    return TypeKind.List;
+                }
+
+                foreach (var i in type.AllInterfaces)
+                {
+                    if (i.ToDisplayString() == "System.IFormattable")
+                    {
+                        return TypeKind.Formattable;
+                    }
+                }
+
+                return type.TypeKind is Microsoft.CodeAnalysis.TypeKind.Class or Microsoft.CodeAnalysis.TypeKind.Struct && !type.IsAnonymousType
+                    ? TypeKind.Object
+                    : TypeKind.Other;
+            }
+
+            private static IEnumerable<INamedTypeSymbol> AllInterfacesAndSelf(ITypeSymbol type)
+            {
+                if (type is INamedTypeSymbol { TypeKind: Microsoft.CodeAnalysis.TypeKind.Interface } self)
+                {
+                    yield return self;
+                }
+
+                foreach (var i in type.AllInterfaces)
+                {
+                    yield return i;
+                }
+            }
+
+            /// <summary>Whether <c>list.Count</c> and <c>list[i]</c> compile on the type itself (not only through an explicit interface).</summary>
+            private static bool HasCountAndIndexer(ITypeSymbol type)
+            {
+                bool count = false, indexer = false;
+                foreach (var t in Hierarchy(type))
+                {
+                    foreach (var member in t.GetMembers())
+                    {
+                        if (member is IPropertySymbol { DeclaredAccessibility: Accessibility.Public, IsStatic: false } p)
+                        {
+                            count |= p.Name == "Count" && !p.IsIndexer;
+                            indexer |= p.IsIndexer && p.Parameters.Length == 1 && p.Parameters[0].Type.SpecialType == SpecialType.System_Int32;
+                        }
+                    }
+                }
+
+                return count && indexer;
+            }
+
+            private static IEnumerable<ITypeSymbol> Hierarchy(ITypeSymbol type)
+            {
+                if (type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Interface)
+                {
+                    yield return type;
+                    foreach (var i in type.AllInterfaces)
+                    {
+                        yield return i;
+                    }
+
+                    yield break;
+                }
+
+                for (var current = type; current is not null; current = current.BaseType)
+                {
+                    yield return current;
+                }
+            }
+        }
     }
 }

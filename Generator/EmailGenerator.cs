@@ -53,5 +53,8 @@ public sealed partial class EmailGenerator : IIncrementalGenerator
                     spc.ReportDiagnostic(diagnostic.ToDiagnostic());
                 }
             });
+
+        // 5. The catalog of every email type and its sample data, for previews (EmailGenerator.Catalog.cs).
+        InitializeCatalog(context);
     }
 }

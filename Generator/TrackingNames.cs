@@ -14,4 +14,10 @@ public static class TrackingNames
 
     /// <summary>The models handed to the emitter.</summary>
     public const string EmailModels = nameof(EmailModels);
+
+    /// <summary>[Email] records as the preview catalog sees them, with their [EmailSample] members.</summary>
+    public const string CatalogEntries = nameof(CatalogEntries);
+
+    /// <summary>Every catalog entry of the compilation, sorted: the input of the catalog source.</summary>
+    public const string Catalog = nameof(Catalog);
 }

@@ -10,6 +10,7 @@ namespace TypedMail.Runtime.Tests;
 /// Packs the TypedMail package and uses it from a new project through a local folder feed, as a user would:
 /// the generator compiles the consumer's templates, the analyzers run in its build, and the app sends mail.
 /// </summary>
+[Collection(DotNetBuildCollection.Name)]
 public sealed class PackageConsumerTests : IDisposable
 {
     private readonly string _work = Path.Combine(Path.GetTempPath(), "typedmail-package-" + Guid.NewGuid().ToString("N"));
@@ -150,7 +151,7 @@ public sealed class PackageConsumerTests : IDisposable
         File.WriteAllText(Path.Combine(app, "Mail", "WelcomeEmail.text.scriban"), "Hi {{ first_name }},\n{{ product_nmae }}\n");
         var (brokenExit, brokenOutput) = DotNet.Run(app, "build", "-c", "Release");
         Assert.NotEqual(0, brokenExit);
-        Assert.Contains(Path.Combine("Mail", "WelcomeEmail.text.scriban") + "(2,1", brokenOutput);
+        Assert.Contains(Path.Combine("Mail", "WelcomeEmail.text.scriban") + "(2,4", brokenOutput);
         Assert.Contains("product_nmae", brokenOutput);
     }
 }

@@ -5,6 +5,7 @@ using TypedMail.Runtime.Tests.Infrastructure;
 namespace TypedMail.Runtime.Tests;
 
 /// <summary>The README's quick start, run as the README runs it.</summary>
+[Collection(DotNetBuildCollection.Name)]
 public sealed class QuickStartSampleTests : IDisposable
 {
     private readonly string _output = Path.Combine(Path.GetTempPath(), "typedmail-quickstart-" + Guid.NewGuid().ToString("N"));

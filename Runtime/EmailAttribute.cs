@@ -20,4 +20,10 @@ public sealed class EmailAttribute : Attribute
     /// <c>WelcomeEmail.subject.scriban</c>, <c>WelcomeEmail.html.scriban</c> and <c>WelcomeEmail.text.scriban</c>.
     /// </summary>
     public string? Template { get; set; }
+
+    /// <summary>
+    /// The layout that wraps the HTML body: <c>{Layout}.layout.scriban</c>, which writes the body with <c>{{ content }}</c>.
+    /// When not set, <c>Default.layout.scriban</c> is used if the project has one; an empty string means no layout.
+    /// </summary>
+    public string? Layout { get; set; }
 }

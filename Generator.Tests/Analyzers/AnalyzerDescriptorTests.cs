@@ -7,6 +7,8 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TypedMail.Analyzers;
 
+using TypedMail.Generator.Tests.Infrastructure;
+
 namespace TypedMail.Generator.Tests.Analyzers;
 
 /// <summary>
@@ -35,7 +37,7 @@ public sealed class AnalyzerDescriptorTests
     {
         var descriptor = Descriptors().Single(d => d.Id == id);
         Assert.Equal(HelpBase + id.ToLowerInvariant(), descriptor.HelpLinkUri);
-        var headings = File.ReadAllLines(Path.Combine(RepoRoot(), "docs", "diagnostics.md")).Where(l => l.StartsWith("## ", StringComparison.Ordinal));
+        var headings = File.ReadAllLines(Path.Combine(RepoPaths.Root, "docs", "diagnostics.md")).Where(l => l.StartsWith("## ", StringComparison.Ordinal));
         Assert.Contains("## " + id, headings);
     }
 
@@ -45,7 +47,7 @@ public sealed class AnalyzerDescriptorTests
     {
         var descriptor = Descriptors().Single(d => d.Id == id);
         var rows = new[] { "AnalyzerReleases.Shipped.md", "AnalyzerReleases.Unshipped.md" }
-            .SelectMany(f => File.ReadAllLines(Path.Combine(RepoRoot(), "Analyzers", f)))
+            .SelectMany(f => File.ReadAllLines(Path.Combine(RepoPaths.Root, "Analyzers", f)))
             .Select(l => l.Split('|').Select(c => c.Trim()).ToArray())
             .Where(c => c.Length >= 3 && c[0] == id)
             .ToList();
@@ -68,7 +70,7 @@ public sealed class AnalyzerDescriptorTests
     [Fact]
     public void Every_TM3_docs_heading_belongs_to_a_descriptor()
     {
-        var documented = File.ReadAllLines(Path.Combine(RepoRoot(), "docs", "diagnostics.md"))
+        var documented = File.ReadAllLines(Path.Combine(RepoPaths.Root, "docs", "diagnostics.md"))
             .Select(l => Regex.Match(l, "^## (TM3[0-9]{3})$"))
             .Where(m => m.Success)
             .Select(m => m.Groups[1].Value);
@@ -81,18 +83,4 @@ public sealed class AnalyzerDescriptorTests
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!);
 
     private static IEnumerable<DiagnosticDescriptor> Descriptors() => Analyzers().SelectMany(a => a.SupportedDiagnostics);
-
-    /// <summary>The folder holding TypedMail.sln (not found from the source path: CI maps source paths to /_/).</summary>
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "TypedMail.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("TypedMail.sln not found above " + AppContext.BaseDirectory);
-    }
 }

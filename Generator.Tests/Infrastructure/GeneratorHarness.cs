@@ -18,6 +18,10 @@ public static class GeneratorHarness
             TestReferences.All,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
+    /// <summary>TM2002 lowered to a warning, as a project can do in .editorconfig: unknown names render empty, as in Scriban.</summary>
+    public static CSharpCompilation Relaxed(CSharpCompilation compilation)
+        => compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions([new KeyValuePair<string, ReportDiagnostic>("TM2002", ReportDiagnostic.Warn)]));
+
     public static GeneratorDriver Driver(IEnumerable<AdditionalText> templates, CSharpParseOptions? parseOptions = null)
         => CSharpGeneratorDriver.Create(
             generators: [new EmailGenerator().AsSourceGenerator()],
@@ -26,9 +30,12 @@ public static class GeneratorHarness
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs the generator once. Templates are (path, text) pairs.</summary>
-    public static GeneratorResult Run(string source, params (string Path, string Text)[] templates)
+    public static GeneratorResult Run(string source, params (string Path, string Text)[] templates) => Run(source, templates, relaxed: false);
+
+    /// <summary>Runs the generator once; <paramref name="relaxed"/> lowers TM2002 to a warning.</summary>
+    public static GeneratorResult Run(string source, (string Path, string Text)[] templates, bool relaxed)
     {
-        var compilation = Compilation(source);
+        var compilation = relaxed ? Relaxed(Compilation(source)) : Compilation(source);
         var texts = templates.Select(t => (AdditionalText)new InMemoryAdditionalText(t.Path, t.Text)).ToImmutableArray();
         var driver = Driver(texts);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);

@@ -16,7 +16,7 @@ public static partial class Snapshot
     {
         var className = Path.GetFileNameWithoutExtension(callerFile);
         // Not Path.GetDirectoryName(callerFile): CI builds map source paths to /_/ (deterministic builds).
-        var folder = Path.Combine(ProjectFolder(), "Snapshots");
+        var folder = Path.Combine(RepoPaths.Root, "Generator.Tests", "Snapshots");
         var baseName = $"{className}.{test}.{name}";
         var verified = Path.Combine(folder, baseName + ".verified.txt");
         var received = Path.Combine(folder, baseName + ".received.txt");
@@ -45,19 +45,6 @@ public static partial class Snapshot
         }
 
         File.Delete(received);
-    }
-
-    private static string ProjectFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "TypedMail.sln")))
-            {
-                return Path.Combine(dir.FullName, "Generator.Tests");
-            }
-        }
-
-        throw new InvalidOperationException("TypedMail.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static string Normalize(string text)

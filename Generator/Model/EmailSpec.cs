@@ -9,7 +9,8 @@ namespace TypedMail.Generator.Model;
 /// <param name="IsPublic">Whether the record is public (the Enqueue extension follows it).</param>
 /// <param name="IsRecordStruct">Whether it is a <c>record struct</c>.</param>
 /// <param name="TemplateBaseName">The base name of its template files.</param>
-/// <param name="Properties">The members templates can read.</param>
+/// <param name="Layout">The layout of its HTML body: <see langword="null"/> for the default (<c>Default.layout.scriban</c> when it exists), empty for none.</param>
+/// <param name="Types">The record's type and every type templates can reach from it (a graph by <see cref="TypeSpec.Id"/>).</param>
 /// <param name="Location">The record's name, for diagnostics.</param>
 internal sealed record EmailSpec(
     string Namespace,
@@ -18,27 +19,15 @@ internal sealed record EmailSpec(
     bool IsPublic,
     bool IsRecordStruct,
     string TemplateBaseName,
-    EquatableArray<PropertySpec> Properties,
+    string? Layout,
+    EquatableArray<TypeSpec> Types,
     LocationInfo? Location)
 {
     /// <summary>The email type name stored with queued messages.</summary>
     public string EmailTypeName => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;
-}
 
-/// <summary>A member a template can read.</summary>
-/// <param name="Name">The C# name.</param>
-/// <param name="TemplateName">The snake_case name templates use.</param>
-/// <param name="Type">The fully qualified type.</param>
-/// <param name="Kind">How it is written to the output.</param>
-internal sealed record PropertySpec(string Name, string TemplateName, string Type, ValueKind Kind);
-
-/// <summary>How a value is turned into text.</summary>
-internal enum ValueKind
-{
-    String,
-    Boolean,
-    Formattable,
-    Other,
+    /// <summary>The record's own type (the first of <see cref="Types"/>).</summary>
+    public TypeSpec Root => Types[0];
 }
 
 /// <summary>The result of parsing one <c>[Email]</c> record: a spec when it is usable, and its diagnostics.</summary>

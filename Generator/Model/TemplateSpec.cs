@@ -2,25 +2,40 @@ using TypedMail.Generator.Helpers;
 
 namespace TypedMail.Generator.Model;
 
-/// <summary>Which part of an email a template renders.</summary>
+/// <summary>What a template file is, from its name.</summary>
 internal enum TemplateKind
 {
+    /// <summary><c>{Name}.subject.scriban</c>: the one-line subject.</summary>
     Subject,
+
+    /// <summary><c>{Name}.html.scriban</c>: the HTML body; every output is HTML-encoded.</summary>
     Html,
+
+    /// <summary><c>{Name}.text.scriban</c>: the plain-text body; nothing is encoded.</summary>
     Text,
+
+    /// <summary><c>{Name}.layout.scriban</c>: an HTML shell that writes the body with <c>{{ content }}</c>.</summary>
+    Layout,
+
+    /// <summary>Any other <c>{name}.scriban</c>: a partial for <c>{{ include "name" }}</c>.</summary>
+    Partial,
 }
 
 /// <summary>A template file, read and parsed on its own (independent of any record).</summary>
 /// <param name="Path">The file's path.</param>
-/// <param name="BaseName">The email base name from the file name (<c>Welcome</c> in <c>Welcome.html.scriban</c>).</param>
-/// <param name="Kind">Subject, HTML or text.</param>
+/// <param name="BaseName">The email base name (<c>Welcome</c> in <c>Welcome.html.scriban</c>), the layout name or the partial name.</param>
+/// <param name="Kind">What the file is.</param>
 /// <param name="Template">The parsed template.</param>
-internal sealed record TemplateFileSpec(string Path, string BaseName, TemplateKind Kind, Templates.ParsedTemplate Template);
+internal sealed record TemplateFileSpec(string Path, string BaseName, TemplateKind Kind, Templates.ParsedTemplate Template)
+{
+    /// <summary>The file name, for messages and generated comments.</summary>
+    public string FileName => System.IO.Path.GetFileName(Path);
+}
 
-/// <summary>A template bound to an email's members: what the emitter turns into C#.</summary>
+/// <summary>A template compiled against an email: what the emitter turns into a render method.</summary>
 /// <param name="Kind">Subject, HTML or text.</param>
 /// <param name="Path">The template file.</param>
-/// <param name="Body">The bound template.</param>
+/// <param name="Body">The compiled template.</param>
 internal sealed record BoundTemplateSpec(TemplateKind Kind, string Path, Templates.BoundTemplate Body);
 
 /// <summary>Everything the emitter needs for one email.</summary>

@@ -1,68 +1,956 @@
+using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
 using TypedMail.Generator.Helpers;
 using TypedMail.Generator.Model;
 
 namespace TypedMail.Generator.Templates;
 
-/// <summary>Resolves a parsed template's variables against an email's properties.</summary>
-internal static class TemplateBinder
+/// <summary>
+/// Binds a parsed template to an email's types and lowers it to C#: names resolve to the record's members, template
+/// variables, loop variables and builtins; every expression gets a compile-time type; what Scriban would only find out
+/// at run time but the types tell now (unknown names, loops over non-lists, wrong arguments) becomes a TM2xxx diagnostic.
+/// Template variable types are inferred by running the binder until they stop changing.
+/// </summary>
+internal sealed partial class TemplateBinder
 {
-    public static BoundTemplate? Bind(TemplateFileSpec file, EmailSpec email, List<DiagnosticInfo> diagnostics)
-    {
-        var template = file.Template;
-        foreach (var error in template.Errors)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.TemplateSyntaxError,
-                new LocationInfo(file.Path, error.Span, error.LineSpan),
-                error.Message));
-        }
+    private const string Rendering = "global::TypedMail.Rendering.";
+    private const int MaxPasses = 6;
 
-        if (template.Errors.Count > 0)
+    private static readonly HashSet<string> BuiltinObjects = new(StringComparer.Ordinal) { "string", "html", "math", "array", "object", "date", "regex", "timespan" };
+
+    private readonly EmailSpec _email;
+    private readonly Dictionary<string, TypeSpec> _types = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, TemplateFileSpec> _partials;
+    private readonly TemplateFileSpec _file;
+    private readonly TemplateFileSpec? _layout;
+    private readonly bool _html;
+
+    // Inference state, carried from one pass to the next.
+    private Dictionary<string, BoundType> _known = new(StringComparer.Ordinal);
+    private HashSet<string> _readKnown = new(StringComparer.Ordinal);
+
+    // Per-pass state.
+    private Dictionary<string, BoundType> _assigned = new(StringComparer.Ordinal);
+    private HashSet<string> _read = new(StringComparer.Ordinal);
+    private HashSet<string> _conflicts = new(StringComparer.Ordinal);
+    private List<DiagnosticInfo> _diagnostics = [];
+    private HashSet<string> _usedNames = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _globalNames = new(StringComparer.Ordinal);
+    private List<LoopFrame> _loops = [];
+    private List<Page> _pages = [];
+    private List<string> _includeStack = [];
+    private List<BoundStatement> _pending = [];
+    private TemplateFileSpec _current;
+    private int _includeCount;
+    private int _contentWrites;
+    private bool _usesWriter;
+
+    private TemplateBinder(TemplateFileSpec file, TemplateFileSpec? layout, EmailSpec email, IReadOnlyDictionary<string, TemplateFileSpec> partials)
+    {
+        _file = file;
+        _current = file;
+        _layout = layout;
+        _email = email;
+        _partials = partials;
+        _html = file.Kind == TemplateKind.Html;
+        foreach (var type in email.Types)
         {
+            _types[type.Id] = type;
+        }
+    }
+
+    /// <summary>Compiles a template (and its layout and partials) against an email.</summary>
+    /// <returns>The compiled template, or <see langword="null"/> when an error stops code generation.</returns>
+    public static BoundTemplate? Bind(
+        TemplateFileSpec file,
+        TemplateFileSpec? layout,
+        EmailSpec email,
+        IReadOnlyDictionary<string, TemplateFileSpec> partials,
+        List<DiagnosticInfo> diagnostics)
+    {
+        var binder = new TemplateBinder(file, layout, email, partials);
+        return binder.Run(diagnostics);
+    }
+
+    private BoundTemplate? Run(List<DiagnosticInfo> diagnostics)
+    {
+        if (_file.Template.Error is { } error)
+        {
+            diagnostics.Add(SyntaxError(_file, error));
             return null;
         }
 
-        var nodes = new List<BoundNode>();
-        var ok = true;
-        foreach (var node in template.Nodes)
+        if (_layout?.Template.Error is { } layoutError)
         {
-            switch (node)
-            {
-                case TextNode text:
-                    nodes.Add(new BoundText(text.Text));
-                    break;
-                case VariableNode variable:
-                    var property = Find(email, variable.Name);
-                    if (property is null)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(
-                            DiagnosticDescriptors.UnknownTemplateMember,
-                            new LocationInfo(file.Path, variable.Span, variable.LineSpan),
-                            variable.Name,
-                            email.TypeName));
-                        ok = false;
-                        break;
-                    }
+            diagnostics.Add(SyntaxError(_layout, layoutError));
+            return null;
+        }
 
-                    nodes.Add(new BoundProperty(property, variable.Source));
-                    break;
+        List<BoundStatement> statements = [];
+        for (var pass = 0; pass < MaxPasses; pass++)
+        {
+            ResetPass();
+            statements = BindRoot();
+            var stable = SameTypes(_assigned, _known) && _read.SetEquals(_readKnown);
+            _known = Widen(_known, _assigned, pass == MaxPasses - 2);
+            _readKnown = _read;
+            if (stable)
+            {
+                break;
             }
         }
 
-        return ok ? new BoundTemplate(nodes.ToEquatableArray()) : null;
+        diagnostics.AddRange(_diagnostics);
+        if (_file.Kind == TemplateKind.Subject)
+        {
+            foreach (var lineBreak in _file.Template.LineBreaks)
+            {
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.SubjectNotOneLine, _file, lineBreak, _file.FileName));
+            }
+        }
+
+        foreach (var d in _diagnostics)
+        {
+            if (d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error && d.Descriptor.Id != DiagnosticDescriptors.UnknownTemplateMember.Id)
+            {
+                return null;
+            }
+        }
+
+        var declarations = new List<string>();
+        foreach (var pair in _globalNames)
+        {
+            if (_known.TryGetValue(pair.Key, out var type) && _read.Contains(pair.Key))
+            {
+                declarations.Add($"{type.AsNullable().Declaration} {pair.Value} = null;");
+            }
+        }
+
+        if (!_usesWriter && statements.All(s => s is BoundLine { Code: var c } && c.StartsWith("output.Write(\"", StringComparison.Ordinal)))
+        {
+            var text = string.Concat(_constantText);
+            return new BoundTemplate(EquatableArray<string>.Empty, EquatableArray<BoundStatement>.Empty, text, text.Length);
+        }
+
+        return new BoundTemplate(declarations.ToEquatableArray(), statements.ToEquatableArray(), null, EstimateCapacity());
     }
 
-    private static PropertySpec? Find(EmailSpec email, string name)
+    private readonly List<string> _constantText = [];
+    private int _literalLength;
+    private int _dynamicWrites;
+
+    private int EstimateCapacity()
     {
-        foreach (var property in email.Properties)
+        var estimate = _literalLength + (_dynamicWrites * 24);
+        var capacity = 64;
+        while (capacity < estimate && capacity < 1 << 20)
         {
-            if (property.TemplateName == name)
+            capacity <<= 1;
+        }
+
+        return capacity;
+    }
+
+    private void ResetPass()
+    {
+        _assigned = new Dictionary<string, BoundType>(StringComparer.Ordinal);
+        _read = new HashSet<string>(StringComparer.Ordinal);
+        _conflicts = new HashSet<string>(StringComparer.Ordinal);
+        _diagnostics = [];
+        _usedNames = new HashSet<string>(StringComparer.Ordinal) { "output", "model" };
+        _globalNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        _loops = [];
+        _pages = [new Page("")];
+        _includeStack = [_file.BaseName];
+        _pending = [];
+        _current = _file;
+        _includeCount = 0;
+        _contentWrites = 0;
+        _usesWriter = false;
+        _constantText.Clear();
+        _literalLength = 0;
+        _dynamicWrites = 0;
+
+        // Globals get their C# names first, in a stable order, so the generated code reads well.
+        foreach (var name in _known.Keys.OrderBy(k => k, StringComparer.Ordinal))
+        {
+            _globalNames[name] = Unique(name);
+        }
+    }
+
+    private List<BoundStatement> BindRoot()
+    {
+        var output = new List<BoundStatement>();
+        if (_layout is not null)
+        {
+            _current = _layout;
+            BindBlock(_layout.Template.Body, output);
+            _current = _file;
+            if (_contentWrites != 1)
             {
-                return property;
+                _diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.LayoutContent,
+                    new LocationInfo(_layout.Path, default, default),
+                    _layout.BaseName,
+                    _contentWrites.ToString(CultureInfo.InvariantCulture)));
+            }
+        }
+        else
+        {
+            BindBlock(_file.Template.Body, output);
+        }
+
+        return output;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Statements
+    // ------------------------------------------------------------------------------------------------------------
+
+    private void BindBlock(BlockStatement block, List<BoundStatement> output)
+    {
+        foreach (var statement in block.Statements)
+        {
+            BindStatement(statement, output);
+        }
+    }
+
+    private void BindStatement(Statement statement, List<BoundStatement> output)
+    {
+        var sink = new List<BoundStatement>();
+        switch (statement)
+        {
+            case TextStatement text:
+                WriteLiteral(text.Text, sink);
+                break;
+            case BlockStatement block:
+                BindBlock(block, sink);
+                break;
+            case IndentStatement indent:
+                BindIndent(indent, sink);
+                break;
+            case ExpressionStatement expression:
+                BindExpressionStatement(expression, sink);
+                break;
+            case AssignStatement assign:
+                BindAssign(assign, sink);
+                break;
+            case IfStatement @if:
+                BindIf(@if, sink, isElseIf: false);
+                break;
+            case ForStatement @for:
+                BindFor(@for, sink);
+                break;
+            case WhileStatement @while:
+                BindWhile(@while, sink);
+                break;
+            case CaseStatement @case:
+                BindCase(@case, sink);
+                break;
+            case CaptureStatement capture:
+                BindCapture(capture, sink);
+                break;
+            case LoopControlStatement control:
+                if (_loops.Count == 0)
+                {
+                    Report(DiagnosticDescriptors.LoopControlOutsideLoop, control.Span, control.IsBreak ? "break" : "continue", "for or while");
+                }
+                else
+                {
+                    sink.Add(new BoundLine(control.IsBreak ? "break;" : "continue;"));
+                }
+
+                break;
+        }
+
+        if (_pending.Count > 0)
+        {
+            output.AddRange(_pending);
+            _pending = [];
+        }
+
+        output.AddRange(sink);
+    }
+
+    private void WriteLiteral(string text, List<BoundStatement> sink)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        _literalLength += text.Length;
+        _constantText.Add(text);
+        sink.Add(new BoundLine($"output.Write({Literal(text)});"));
+    }
+
+    private void BindIndent(IndentStatement indent, List<BoundStatement> sink)
+    {
+        var body = new List<BoundStatement>();
+        BindBlock(indent.Body, body);
+        if (body.Count == 0)
+        {
+            return;
+        }
+
+        _usesWriter = true;
+        sink.Add(new BoundLine($"output.PushIndent({Literal(indent.Indent)});"));
+        if (ContainsLoopControl(indent.Body) && _loops.Count > 0)
+        {
+            sink.Add(new BoundBlock("try", body.ToEquatableArray()));
+            sink.Add(new BoundBlock("finally", new BoundStatement[] { new BoundLine("output.PopIndent();") }.ToEquatableArray()));
+        }
+        else
+        {
+            sink.AddRange(body);
+            sink.Add(new BoundLine("output.PopIndent();"));
+        }
+    }
+
+    private static bool ContainsLoopControl(Statement statement) => statement switch
+    {
+        LoopControlStatement => true,
+        BlockStatement b => b.Statements.Any(ContainsLoopControl),
+        IndentStatement i => ContainsLoopControl(i.Body),
+        IfStatement i => ContainsLoopControl(i.Then) || (i.Else is not null && ContainsLoopControl(i.Else)),
+        CaseStatement c => c.Whens.Any(w => ContainsLoopControl(w.Body)) || (c.Else is not null && ContainsLoopControl(c.Else)),
+        CaptureStatement c => ContainsLoopControl(c.Body),
+        _ => false,
+    };
+
+    private void BindExpressionStatement(ExpressionStatement statement, List<BoundStatement> sink)
+    {
+        // {{ include "name" }} renders the partial in place; {{ content }} in a layout renders the body.
+        if (IncludeCall(statement.Expression) is { } include)
+        {
+            sink.Add(new BoundComment("{{ " + statement.Source + " }}"));
+            BindInclude(include, sink);
+            return;
+        }
+
+        if (_current.Kind == TemplateKind.Layout && statement.Expression is VariableExpression { Name: "content", IsLocal: false })
+        {
+            _contentWrites++;
+            sink.Add(new BoundComment("{{ content }}: " + _file.FileName));
+            var saved = _current;
+            _current = _file;
+            BindBlock(_file.Template.Body, sink);
+            _current = saved;
+            return;
+        }
+
+        var value = BindExpression(statement.Expression);
+        _usesWriter = true;
+        sink.Add(new BoundComment("{{ " + statement.Source + " }}"));
+        var code = WriteCode(value, statement.Expression);
+        if (code is not null)
+        {
+            _dynamicWrites++;
+            sink.Add(new BoundLine(code));
+        }
+    }
+
+    /// <summary>The C# that writes a value with Scriban's conversion to text (HTML-encoded in HTML templates).</summary>
+    private string? WriteCode(BoundExpression value, Expression source)
+    {
+        var type = value.Type;
+        var html = _html ? "true" : "false";
+        switch (type.Kind)
+        {
+            case BoundKind.Null:
+                // Nothing is written, but what the expression reads is still evaluated (a null target still fails).
+                return value.Code == "null" ? null : $"_ = {value.Code};";
+            case BoundKind.Empty:
+                return null;
+            case BoundKind.String:
+                return _html ? $"output.WriteHtml({value.Code});" : $"output.Write({value.Code});";
+            case BoundKind.Html:
+                return $"output.Write({value.Code});";
+            case BoundKind.Boolean:
+            case BoundKind.Int32:
+            case BoundKind.Int64:
+            case BoundKind.Double:
+            case BoundKind.Decimal:
+                return $"output.Write({value.Code});";
+            case BoundKind.Single when !type.Nullable:
+                return $"output.Write({value.Code});";
+            case BoundKind.DateTime:
+                return $"output.WriteDate({value.Code}, {html});";
+            case BoundKind.Char:
+                return type.Nullable ? $"output.WriteValue({value.Code}, {html});" : $"output.WriteText({value.Code}.ToString(), {html});";
+            case BoundKind.Model:
+            case BoundKind.List:
+            case BoundKind.Dictionary:
+            case BoundKind.ScriptObject:
+                Report(DiagnosticDescriptors.PrintsObject, source.Span, SourceText(source), type.Kind == BoundKind.Model ? "record" : type.Kind == BoundKind.Dictionary ? "dictionary" : type.Kind == BoundKind.ScriptObject ? "object" : "list",
+                    type.Kind == BoundKind.Model ? "its ToString()" : "[item, item, ...]");
+                return $"output.WriteValue({value.Code}, {html});";
+            case BoundKind.Function:
+                return null;
+            default:
+                return $"output.WriteValue({Box(value)}, {html});";
+        }
+    }
+
+    private void BindAssign(AssignStatement assign, List<BoundStatement> sink)
+    {
+        sink.Add(new BoundComment("{{ " + assign.Source + " }}"));
+        BoundExpression value;
+        if (assign.Operator == "=")
+        {
+            value = IncludeCall(assign.Value) is { } include ? IncludeAsValue(include) : BindExpression(assign.Value);
+        }
+        else
+        {
+            var op = assign.Operator.Substring(0, assign.Operator.Length - 1);
+            value = BindBinary(op, assign.Target, assign.Value, assign.Span);
+        }
+
+        Assign(assign.Target, value, sink, assign.Span);
+    }
+
+    private void Assign(Expression target, BoundExpression value, List<BoundStatement> sink, TemplateSpan span)
+    {
+        switch (target)
+        {
+            case VariableExpression { IsLocal: false, Name: var name } when !IsLoopVariableName(name):
+                if (FindMember(_types[_email.Root.Id], name) is not null)
+                {
+                    Report(DiagnosticDescriptors.InvalidAssignment, target.Span, name, $"it is a member of '{_email.TypeName}'; template variables need other names");
+                    return;
+                }
+
+                if (BuiltinObjects.Contains(name) || name == "include")
+                {
+                    Report(DiagnosticDescriptors.InvalidAssignment, target.Span, name, "it is a builtin");
+                    return;
+                }
+
+                AssignType(name, value.Type, target.Span);
+                if (!_globalNames.TryGetValue(name, out var csharp))
+                {
+                    csharp = _globalNames[name] = Unique(name);
+                }
+
+                // A variable that is never read is not declared; its value is still computed.
+                sink.Add(new BoundLine(_readKnown.Contains(name) && _known.ContainsKey(name)
+                    ? $"{csharp} = {Convert(value, _known[name].AsNullable())};"
+                    : $"_ = {value.Code};"));
+                return;
+            case VariableExpression { IsLocal: true, Name: var local }:
+                var page = _pages[_pages.Count - 1];
+                var key = page.Id + "$" + local;
+                AssignType(key, value.Type, target.Span);
+                if (!page.Locals.TryGetValue(local, out var localName))
+                {
+                    localName = page.Locals[local] = Unique("local_" + SafeName(local));
+                    _globalNames[key] = localName;
+                }
+
+                sink.Add(new BoundLine(_readKnown.Contains(key) && _known.ContainsKey(key)
+                    ? $"{localName} = {Convert(value, _known[key].AsNullable())};"
+                    : $"_ = {value.Code};"));
+                return;
+            case VariableExpression loopVariable:
+                Report(DiagnosticDescriptors.InvalidAssignment, target.Span, loopVariable.Name, "it is a loop variable");
+                return;
+            case MemberExpression { Target: VariableExpression { Name: "date", IsLocal: false }, Name: "format" } when !IsModelMember("date"):
+                _usesWriter = true;
+                sink.Add(new BoundLine($"output.DateFormat = {ToText(value)};"));
+                return;
+            case MemberExpression member:
+                var owner = BindExpression(member.Target);
+                if (owner.Type.Kind is BoundKind.ScriptObject or BoundKind.Dynamic)
+                {
+                    sink.Add(new BoundLine($"{Rendering}ScriptValue.SetMember({Box(owner)}, {Literal(member.Name)}, {Box(value)}, {Literal(SourceText(member))}, {Location(member.Span)});"));
+                    return;
+                }
+
+                Report(DiagnosticDescriptors.InvalidAssignment, target.Span, SourceText(member), $"a {owner.Type.Display} cannot be changed by a template");
+                return;
+            default:
+                Report(DiagnosticDescriptors.InvalidAssignment, target.Span, SourceText(target), "only template variables and members of template objects can be assigned");
+                return;
+        }
+    }
+
+    private void AssignType(string key, BoundType type, TemplateSpan span)
+    {
+        if (type.Kind == BoundKind.Function)
+        {
+            return;
+        }
+
+        var joined = _assigned.TryGetValue(key, out var existing) ? Join(existing, type) : type;
+        if (existing is not null && joined.Kind == BoundKind.Dynamic && (HoldsModel(existing) || HoldsModel(type)) && _conflicts.Add(key))
+        {
+            Report(DiagnosticDescriptors.VariableTypeConflict, span, key.Contains('$') ? "$" + key.Substring(key.IndexOf('$') + 1) : key, existing.Display, type.Display);
+        }
+
+        _assigned[key] = joined;
+    }
+
+    private static bool HoldsModel(BoundType type) => type.Kind == BoundKind.Model || (type.Element is { } e && HoldsModel(e));
+
+    private void BindIf(IfStatement @if, List<BoundStatement> sink, bool isElseIf)
+    {
+        if (!isElseIf)
+        {
+            sink.Add(new BoundComment("{{ " + @if.Source + " }}"));
+        }
+
+        var condition = Condition(BindExpression(@if.Condition));
+        var then = new List<BoundStatement>();
+        BindBlock(@if.Then, then);
+        sink.Add(new BoundBlock($"if ({condition})", then.ToEquatableArray()));
+        if (@if.Else is IfStatement elseIf)
+        {
+            var nested = new List<BoundStatement>();
+            BindIf(elseIf, nested, isElseIf: true);
+            sink.Add(new BoundBlock("else", nested.ToEquatableArray()));
+        }
+        else if (@if.Else is BlockStatement otherwise)
+        {
+            var statements = new List<BoundStatement>();
+            BindBlock(otherwise, statements);
+            if (statements.Count > 0)
+            {
+                sink.Add(new BoundBlock("else", statements.ToEquatableArray()));
+            }
+        }
+    }
+
+    private void BindWhile(WhileStatement @while, List<BoundStatement> sink)
+    {
+        _usesWriter = true;
+        sink.Add(new BoundComment("{{ " + @while.Source + " }}"));
+        var index = Unique("whileIndex");
+        var frame = new LoopFrame("while", null, BoundType.Dynamic, index, null);
+        _loops.Add(frame);
+        var condition = Condition(BindExpression(@while.Condition));
+        var body = new List<BoundStatement> { new BoundLine($"output.StepLoop({Location(@while.Span)});") };
+        BindBlock(@while.Body, body);
+        _loops.RemoveAt(_loops.Count - 1);
+        sink.Add(new BoundLine("output.EnterLoop();"));
+        sink.Add(new BoundBlock($"for (var {index} = 0; {condition}; {index}++)", body.ToEquatableArray()));
+        sink.Add(new BoundLine("output.ExitLoop();"));
+    }
+
+    private void BindFor(ForStatement @for, List<BoundStatement> sink)
+    {
+        _usesWriter = true;
+        sink.Add(new BoundComment("{{ " + @for.Source + " }}"));
+        var iterable = BindExpression(@for.Iterable);
+        var type = iterable.Type;
+        if (type.Kind == BoundKind.Null)
+        {
+            // `for x in null` runs neither the body nor `else`.
+            return;
+        }
+
+        string source;
+        BoundType element;
+        var shape = ListShape.Indexed;
+        var items = Unique(SafeName(@for.Variable) + "Items");
+        switch (type.Kind)
+        {
+            case BoundKind.List when type.Shape == ListShape.Enumerable:
+                element = type.Element!;
+                source = type.Nullable
+                    ? $"{iterable.Code} is {{ }} {items}Source ? new global::System.Collections.Generic.List<{element.Declaration}>({items}Source) : null"
+                    : $"new global::System.Collections.Generic.List<{element.Declaration}>({iterable.Code})";
+                break;
+            case BoundKind.List:
+                element = type.Element!;
+                shape = type.Shape;
+                source = iterable.Code;
+                break;
+            case BoundKind.Dynamic:
+            case BoundKind.String:
+            case BoundKind.Html:
+            case BoundKind.Dictionary:
+            case BoundKind.ScriptObject:
+                element = BoundType.Dynamic;
+                source = $"{Rendering}ScriptValue.Enumerate({Box(iterable)}, {Location(@for.Iterable.Span)})";
+                break;
+            default:
+                Report(DiagnosticDescriptors.NotEnumerable, @for.Iterable.Span, SourceText(@for.Iterable), type.Display);
+                return;
+        }
+
+        var count = Unique(SafeName(@for.Variable) + "Count");
+        var start = Unique(SafeName(@for.Variable) + "Start");
+        var length = Unique(SafeName(@for.Variable) + "Length");
+        var index = Unique(SafeName(@for.Variable) + "Index");
+        var variable = Unique(SafeName(@for.Variable));
+        var previous = Unique(SafeName(@for.Variable) + "Previous");
+        var frame = new LoopFrame("for", @for.Variable, element, index, length) { IsLocal = @for.IsLocal, CSharpName = variable, Previous = previous };
+
+        var offset = @for.Offset is null ? null : ToInt(BindExpression(@for.Offset), @for.Offset.Span);
+        var limit = @for.Limit is null ? null : ToInt(BindExpression(@for.Limit), @for.Limit.Span);
+
+        _loops.Add(frame);
+        var body = new List<BoundStatement>();
+        BindBlock(@for.Body, body);
+        _loops.RemoveAt(_loops.Count - 1);
+
+        var otherwise = new List<BoundStatement>();
+        if (@for.Else is not null)
+        {
+            BindBlock(@for.Else, otherwise);
+        }
+
+        var countCode = shape == ListShape.Array ? $"{items}.Length" : $"{items}.Count";
+        var inner = new List<BoundStatement> { new BoundLine($"var {count} = {countCode};") };
+        var startCode = "0";
+        if (offset is not null)
+        {
+            inner.Add(new BoundLine($"var {start} = global::System.Math.Min(global::System.Math.Max({offset}, 0), {count});"));
+            startCode = start;
+        }
+
+        var lengthCode = startCode == "0" ? count : $"{count} - {start}";
+        if (limit is not null)
+        {
+            lengthCode = $"global::System.Math.Min({lengthCode}, global::System.Math.Max({limit}, 0))";
+        }
+
+        inner.Add(new BoundLine($"var {length} = {lengthCode};"));
+        if (frame.UsesChanged)
+        {
+            inner.Add(new BoundLine($"object? {previous} = null;"));
+        }
+
+        var itemIndex = @for.Reversed ? $"{count} - 1 - {index}" : startCode == "0" ? index : $"{start} + {index}";
+        var loop = new List<BoundStatement>
+        {
+            new BoundLine($"output.StepLoop({Location(@for.Span)});"),
+            new BoundLine($"var {variable} = {items}[{itemIndex}];"),
+        };
+        if (frame.UsesChanged)
+        {
+            loop.Add(new BoundLine($"var {variable}Changed = {index} == 0 || !{Rendering}ScriptValue.AreEqual({previous}, {BoxCode(variable, element)});"));
+            loop.Add(new BoundLine($"{previous} = {BoxCode(variable, element)};"));
+        }
+
+        loop.AddRange(body);
+        inner.Add(new BoundBlock($"for (var {index} = 0; {index} < {length}; {index}++)", loop.ToEquatableArray()));
+        if (otherwise.Count > 0)
+        {
+            inner.Add(new BoundBlock($"if ({length} == 0)", otherwise.ToEquatableArray()));
+        }
+
+        sink.Add(new BoundLine("output.EnterLoop();"));
+        var nullable = type.Nullable || type.Kind != BoundKind.List;
+        if (nullable)
+        {
+            sink.Add(new BoundBlock($"if ({source} is {{ }} {items})", inner.ToEquatableArray()));
+        }
+        else
+        {
+            sink.Add(new BoundLine($"var {items} = {source};"));
+            sink.AddRange(inner);
+        }
+
+        sink.Add(new BoundLine("output.ExitLoop();"));
+    }
+
+    private void BindCase(CaseStatement @case, List<BoundStatement> sink)
+    {
+        sink.Add(new BoundComment("{{ " + @case.Source + " }}"));
+        var value = BindExpression(@case.Value);
+        var temp = Unique("caseValue");
+        sink.Add(new BoundLine($"var {temp} = {value.Code};"));
+        var subject = new BoundExpression(temp, value.Type);
+        var branches = new List<(string Test, List<BoundStatement> Body)>();
+        foreach (var when in @case.Whens)
+        {
+            var tests = new List<string>();
+            foreach (var candidate in when.Values)
+            {
+                tests.Add(Condition(Equality(subject, BindExpression(candidate), negate: false)));
+            }
+
+            var body = new List<BoundStatement> { new BoundComment("{{ " + when.Source + " }}") };
+            BindBlock(when.Body, body);
+            branches.Add((string.Join(" || ", tests), body));
+        }
+
+        var chain = new List<BoundStatement>();
+        if (@case.Else is not null)
+        {
+            BindBlock(@case.Else, chain);
+        }
+
+        // when … when … else: an if / else if chain, built from the last branch.
+        for (var i = branches.Count - 1; i >= 0; i--)
+        {
+            var next = new List<BoundStatement> { new BoundBlock($"if ({branches[i].Test})", branches[i].Body.ToEquatableArray()) };
+            if (chain.Count > 0)
+            {
+                next.Add(new BoundBlock("else", chain.ToEquatableArray()));
+            }
+
+            chain = next;
+        }
+
+        sink.AddRange(chain);
+    }
+
+    private void BindCapture(CaptureStatement capture, List<BoundStatement> sink)
+    {
+        _usesWriter = true;
+        sink.Add(new BoundComment("{{ " + capture.Source + " }}"));
+        var mark = Unique("captureStart");
+        sink.Add(new BoundLine($"var {mark} = output.BeginCapture();"));
+        BindBlock(capture.Body, sink);
+        Assign(capture.Target, new BoundExpression($"output.EndCapture({mark})", _html ? BoundType.Html : BoundType.String), sink, capture.Span);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Includes
+    // ------------------------------------------------------------------------------------------------------------
+
+    private static CallExpression? IncludeCall(Expression expression)
+        => expression is CallExpression { Callee: VariableExpression { Name: "include", IsLocal: false } } call ? call : null;
+
+    private BoundExpression IncludeAsValue(CallExpression include)
+    {
+        _usesWriter = true;
+        var mark = Unique("includeStart");
+        var statements = new List<BoundStatement> { new BoundLine($"var {mark} = output.BeginCapture();") };
+        BindInclude(include, statements);
+        var result = Unique("included");
+        statements.Add(new BoundLine($"var {result} = output.EndCapture({mark});"));
+        _pending.AddRange(statements);
+        return new BoundExpression(result, _html ? BoundType.Html : BoundType.String);
+    }
+
+    private void BindInclude(CallExpression include, List<BoundStatement> sink)
+    {
+        if (include.Arguments.Count == 0 || include.Arguments[0] is not StringLiteral name)
+        {
+            Report(DiagnosticDescriptors.IncludeNameNotConstant, include.Span, SourceText(include));
+            return;
+        }
+
+        if (!_partials.TryGetValue(name.Value, out var partial))
+        {
+            Report(DiagnosticDescriptors.PartialNotFound, name.Span, name.Value);
+            return;
+        }
+
+        if (_includeStack.Contains(name.Value))
+        {
+            Report(DiagnosticDescriptors.RecursiveInclude, include.Span, name.Value, string.Join(" -> ", _includeStack.Concat([name.Value])));
+            return;
+        }
+
+        if (partial.Template.Error is { } error)
+        {
+            _diagnostics.Add(SyntaxError(partial, error));
+            return;
+        }
+
+        _usesWriter = true;
+        var page = new Page("include" + (++_includeCount).ToString(CultureInfo.InvariantCulture));
+        var arguments = new List<BoundStatement>();
+        page.Arguments["0"] = new BoundExpression(Literal(name.Value), BoundType.String);
+        var all = new List<string>();
+        for (var i = 1; i < include.Arguments.Count; i++)
+        {
+            var value = BindExpression(include.Arguments[i]);
+            var local = Unique("arg" + i.ToString(CultureInfo.InvariantCulture));
+            arguments.Add(new BoundLine($"var {local} = {value.Code};"));
+            page.Arguments[i.ToString(CultureInfo.InvariantCulture)] = new BoundExpression(local, value.Type);
+            all.Add(BoxCode(local, value.Type));
+        }
+
+        foreach (var named in include.NamedArguments)
+        {
+            var value = BindExpression(named.Value);
+            var local = Unique("arg_" + SafeName(named.Name));
+            arguments.Add(new BoundLine($"var {local} = {value.Code};"));
+            page.Arguments[named.Name] = new BoundExpression(local, value.Type);
+        }
+
+        page.Arguments[""] = new BoundExpression($"new global::System.Collections.Generic.List<object?> {{ {string.Join(", ", all)} }}", BoundType.DynamicList);
+        var saved = _current;
+        _current = partial;
+        _pages.Add(page);
+        _includeStack.Add(name.Value);
+        var body = new List<BoundStatement>(arguments);
+        BindBlock(partial.Template.Body, body);
+        _includeStack.RemoveAt(_includeStack.Count - 1);
+        _pages.RemoveAt(_pages.Count - 1);
+        _current = saved;
+        sink.Add(new BoundBlock(null, body.ToEquatableArray()));
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Helpers shared by statements and expressions
+    // ------------------------------------------------------------------------------------------------------------
+
+    private sealed class Page(string id)
+    {
+        public string Id { get; } = id;
+
+        public Dictionary<string, string> Locals { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, BoundExpression> Arguments { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class LoopFrame(string kind, string? variable, BoundType element, string index, string? length)
+    {
+        public string Kind { get; } = kind;
+
+        public string? Variable { get; } = variable;
+
+        public BoundType Element { get; } = element;
+
+        public string Index { get; } = index;
+
+        public string? Length { get; } = length;
+
+        public bool IsLocal { get; init; }
+
+        public string CSharpName { get; init; } = "";
+
+        public string Previous { get; init; } = "";
+
+        public bool UsesChanged { get; set; }
+    }
+
+    private bool IsLoopVariableName(string name)
+    {
+        foreach (var loop in _loops)
+        {
+            if (loop.Variable == name && !loop.IsLocal)
+            {
+                return true;
             }
         }
 
-        return null;
+        return false;
     }
+
+    private bool IsModelMember(string name) => FindMember(_types[_email.Root.Id], name) is not null;
+
+    private string Unique(string hint)
+    {
+        var name = SafeName(hint);
+        if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None)
+        {
+            name = "@" + name;
+        }
+
+        var candidate = name;
+        for (var i = 2; !_usedNames.Add(candidate); i++)
+        {
+            candidate = name + "_" + i.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return candidate;
+    }
+
+    private static string SafeName(string name)
+    {
+        var chars = name.Where(c => char.IsLetterOrDigit(c) || c == '_').ToArray();
+        var result = new string(chars);
+        return result.Length == 0 || char.IsDigit(result[0]) ? "v" + result : result;
+    }
+
+    private static bool SameTypes(Dictionary<string, BoundType> a, Dictionary<string, BoundType> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var pair in a)
+        {
+            if (!b.TryGetValue(pair.Key, out var other) || !Equals(other.AsNullable(), pair.Value.AsNullable()))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static Dictionary<string, BoundType> Widen(Dictionary<string, BoundType> known, Dictionary<string, BoundType> assigned, bool force)
+    {
+        var result = new Dictionary<string, BoundType>(StringComparer.Ordinal);
+        foreach (var pair in assigned)
+        {
+            var type = known.TryGetValue(pair.Key, out var previous) ? Join(previous, pair.Value) : pair.Value;
+            if (force && previous is not null && !Equals(previous.AsNullable(), type.AsNullable()))
+            {
+                type = BoundType.Dynamic;
+            }
+
+            result[pair.Key] = type;
+        }
+
+        return result;
+    }
+
+    /// <summary>The type of a variable given values of both types.</summary>
+    private static BoundType Join(BoundType a, BoundType b)
+    {
+        if (Equals(a, b))
+        {
+            return a;
+        }
+
+        if (a.Kind == BoundKind.Null)
+        {
+            return b.AsNullable();
+        }
+
+        if (b.Kind == BoundKind.Null)
+        {
+            return a.AsNullable();
+        }
+
+        if (Equals(a.AsNullable(), b.AsNullable()))
+        {
+            return a.AsNullable();
+        }
+
+        if (a.IsText && b.IsText)
+        {
+            return a.Nullable || b.Nullable ? BoundType.String.AsNullable() : BoundType.String;
+        }
+
+        if (a.Kind is BoundKind.Int32 or BoundKind.Int64 && b.Kind is BoundKind.Int32 or BoundKind.Int64)
+        {
+            return a.Nullable || b.Nullable ? BoundType.Int64.AsNullable() : BoundType.Int64;
+        }
+
+        return BoundType.Dynamic;
+    }
+
+    private DiagnosticInfo SyntaxError(TemplateFileSpec file, TemplateError error)
+        => error.Unsupported
+            ? DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedFeature, new LocationInfo(file.Path, error.Span.Span, error.Span.Lines), error.Message)
+            : DiagnosticInfo.Create(DiagnosticDescriptors.TemplateSyntaxError, new LocationInfo(file.Path, error.Span.Span, error.Span.Lines), error.Message);
+
+    private static DiagnosticInfo Diagnostic(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, TemplateFileSpec file, TemplateSpan span, params string[] arguments)
+        => DiagnosticInfo.Create(descriptor, new LocationInfo(file.Path, span.Span, span.Lines), arguments);
+
+    private void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, TemplateSpan span, params string[] arguments)
+        => _diagnostics.Add(Diagnostic(descriptor, _current, span, arguments));
+
+    /// <summary>The template file and position, for run-time errors: <c>Welcome.html.scriban(3,12)</c>.</summary>
+    private string Location(TemplateSpan span) => Literal(_current.FileName + span.Position);
+
+    private string SourceText(Expression expression) => SourceOf(_current, expression.Span);
+
+    private static string SourceOf(TemplateFileSpec file, TemplateSpan span) => file.Template.Source.Substring(span.Span.Start, span.Span.Length);
+
+    private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 }

@@ -44,21 +44,53 @@ public sealed class DispatcherOptions
 
     internal void Validate()
     {
-        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");
-        Check(MaxAttempts >= 1, nameof(MaxAttempts), MaxAttempts, "must be at least 1");
-        Check(SendTimeout > TimeSpan.Zero, nameof(SendTimeout), SendTimeout, "must be positive");
-        Check(LeaseDuration > SendTimeout, nameof(LeaseDuration), LeaseDuration, $"must be longer than SendTimeout ({SendTimeout})");
-        Check(RetryBaseDelay >= TimeSpan.Zero, nameof(RetryBaseDelay), RetryBaseDelay, "must not be negative");
-        Check(RetryMaxDelay >= RetryBaseDelay, nameof(RetryMaxDelay), RetryMaxDelay, $"must be at least RetryBaseDelay ({RetryBaseDelay})");
-        Check(PollInterval > TimeSpan.Zero, nameof(PollInterval), PollInterval, "must be positive");
-        Check(!string.IsNullOrWhiteSpace(DispatcherId) && DispatcherId.Length <= 200, nameof(DispatcherId), DispatcherId, "must be 1 to 200 characters");
-    }
-
-    private static void Check(bool ok, string name, object value, string rule)
-    {
-        if (!ok)
+        foreach (var (name, value, rule) in Problems())
         {
             throw new ArgumentOutOfRangeException("options", value, $"DispatcherOptions.{name} {rule}; it is {value}.");
+        }
+    }
+
+    /// <summary>Every setting out of range: its name, its value and the rule it breaks. Hosting reports them by configuration path.</summary>
+    internal IEnumerable<(string Name, object Value, string Rule)> Problems()
+    {
+        if (BatchSize < 1)
+        {
+            yield return (nameof(BatchSize), BatchSize, "must be at least 1");
+        }
+
+        if (MaxAttempts < 1)
+        {
+            yield return (nameof(MaxAttempts), MaxAttempts, "must be at least 1");
+        }
+
+        if (SendTimeout <= TimeSpan.Zero)
+        {
+            yield return (nameof(SendTimeout), SendTimeout, "must be positive");
+        }
+
+        if (LeaseDuration <= SendTimeout)
+        {
+            yield return (nameof(LeaseDuration), LeaseDuration, $"must be longer than SendTimeout ({SendTimeout})");
+        }
+
+        if (RetryBaseDelay < TimeSpan.Zero)
+        {
+            yield return (nameof(RetryBaseDelay), RetryBaseDelay, "must not be negative");
+        }
+
+        if (RetryMaxDelay < RetryBaseDelay)
+        {
+            yield return (nameof(RetryMaxDelay), RetryMaxDelay, $"must be at least RetryBaseDelay ({RetryBaseDelay})");
+        }
+
+        if (PollInterval <= TimeSpan.Zero)
+        {
+            yield return (nameof(PollInterval), PollInterval, "must be positive");
+        }
+
+        if (string.IsNullOrWhiteSpace(DispatcherId) || DispatcherId.Length > 200)
+        {
+            yield return (nameof(DispatcherId), DispatcherId, "must be 1 to 200 characters");
         }
     }
 }

@@ -10,6 +10,7 @@ using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TypedMail.Diagnostics;
 using TypedMail.Outbox;
 using TypedMail.Transports;
 
@@ -97,6 +98,9 @@ public sealed partial class OutboxDispatcher<TContext>
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>Counts saved outcomes; set by the hosting registration.</summary>
+    internal TypedMailMetrics? Metrics { get; init; }
 
     /// <summary>Makes a running <see cref="RunAsync"/> look for due mail now instead of at its next poll.</summary>
     public void Wake() => _signal.Set();
@@ -231,7 +235,26 @@ public sealed partial class OutboxDispatcher<TContext>
             summary += item.Released ? Release(item.Message) : Complete(item);
         }
 
-        return await SaveResultsAsync(db, work, summary, leaseUntil).ConfigureAwait(false);
+        summary = await SaveResultsAsync(db, work, summary, leaseUntil).ConfigureAwait(false);
+        RecordMetrics(db, work);
+        return summary;
+    }
+
+    /// <summary>Counts the outcomes that were saved: not the released messages, nor those another dispatcher took over.</summary>
+    private void RecordMetrics(DbContext db, List<Work> work)
+    {
+        if (Metrics is not { } metrics)
+        {
+            return;
+        }
+
+        foreach (var item in work)
+        {
+            if (!item.Released && db.Entry(item.Message).State != EntityState.Detached)
+            {
+                metrics.RecordOutcome(item.Message.State, item.Message.Attempts.LastOrDefault()?.Transport);
+            }
+        }
     }
 
     private async Task SendAllAsync(List<Work> work, DateTime leaseUntil, CancellationToken stop)

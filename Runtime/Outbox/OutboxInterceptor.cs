@@ -35,7 +35,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     private const int BlobLockClass = 0x544D62;
 
     private readonly ConditionalWeakTable<DbContext, SaveState> _saves = [];
-    private readonly ConditionalWeakTable<DbTransaction, Type> _pendingWakeups = [];
+    private readonly ConditionalWeakTable<DbTransaction, PendingCommit> _pendingWakeups = [];
 
     private OutboxInterceptor()
     {
@@ -83,10 +83,10 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
     {
-        if (_pendingWakeups.TryGetValue(transaction, out var contextType))
+        if (_pendingWakeups.TryGetValue(transaction, out var pending))
         {
             _pendingWakeups.Remove(transaction);
-            OutboxWakeups.Pulse(contextType);
+            OutboxWakeups.Pulse(pending.ContextType, pending.Messages);
         }
     }
 
@@ -116,6 +116,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     {
         var state = _saves.GetOrCreateValue(context);
         state.MailAdded = false;
+        state.MessagesAdded = 0;
         state.OwnTransaction = null;
         List<EntityEntry>? keyed = null;
         List<EntityEntry>? blobs = null;
@@ -135,6 +136,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
                 if (entry.Entity is OutboxMessage message)
                 {
                     state.MailAdded = true;
+                    state.MessagesAdded++;
                     if (message.IdempotencyKey is not null)
                     {
                         (keyed ??= []).Add(entry);
@@ -160,7 +162,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
 
             if (keyed is not null)
             {
-                await DropExistingMessagesAsync(context, keyed, async, cancellationToken).ConfigureAwait(false);
+                state.MessagesAdded -= await DropExistingMessagesAsync(context, keyed, async, cancellationToken).ConfigureAwait(false);
             }
 
             if (blobs is not null)
@@ -179,13 +181,14 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
         }
     }
 
-    /// <summary>Detaches every keyed message (with its recipients and attachments) whose row already exists.</summary>
-    private static async Task DropExistingMessagesAsync(DbContext context, List<EntityEntry> keyed, bool async, CancellationToken cancellationToken)
+    /// <summary>Detaches every keyed message (with its recipients and attachments) whose row already exists; returns how many.</summary>
+    private static async Task<int> DropExistingMessagesAsync(DbContext context, List<EntityEntry> keyed, bool async, CancellationToken cancellationToken)
     {
         var ids = keyed.Select(e => ((OutboxMessage)e.Entity).Id).ToList();
         await LockAsync(context, MessageLockClass, ids.Select(id => BinaryPrimitives.ReadInt32BigEndian(id.ToByteArray(bigEndian: true))), async, cancellationToken).ConfigureAwait(false);
         var query = context.Set<OutboxMessage>().AsNoTracking().Where(m => ids.Contains(m.Id)).Select(m => m.Id);
         var existing = (async ? await query.ToListAsync(cancellationToken).ConfigureAwait(false) : query.ToList()).ToHashSet();
+        var dropped = 0;
         foreach (var entry in keyed)
         {
             var message = (OutboxMessage)entry.Entity;
@@ -206,7 +209,10 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
             }
 
             entry.State = EntityState.Detached;
+            dropped++;
         }
+
+        return dropped;
     }
 
     /// <summary>Marks every new blob whose content is already stored as unchanged, so only its links are written.</summary>
@@ -261,6 +267,8 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
         }
 
         state.MailAdded = false;
+        var messages = state.MessagesAdded;
+        state.MessagesAdded = 0;
         var own = state.OwnTransaction;
         state.OwnTransaction = null;
         try
@@ -300,7 +308,10 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
         var contextType = context.GetType();
         if (context.Database.CurrentTransaction is { } transaction)
         {
-            _pendingWakeups.AddOrUpdate(transaction.GetDbTransaction(), contextType);
+            // Several SaveChanges in one transaction: their messages count when it commits.
+            var pending = _pendingWakeups.GetOrCreateValue(transaction.GetDbTransaction());
+            pending.ContextType = contextType;
+            pending.Messages += messages;
         }
         else if (Transaction.Current is { } ambient)
         {
@@ -308,13 +319,13 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
             {
                 if (e.Transaction?.TransactionInformation.Status == TransactionStatus.Committed)
                 {
-                    OutboxWakeups.Pulse(contextType);
+                    OutboxWakeups.Pulse(contextType, messages);
                 }
             };
         }
         else
         {
-            OutboxWakeups.Pulse(contextType);
+            OutboxWakeups.Pulse(contextType, messages);
         }
     }
 
@@ -333,6 +344,17 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     {
         public bool MailAdded { get; set; }
 
+        /// <summary>New messages this save writes (keyed ones that already exist are not counted).</summary>
+        public int MessagesAdded { get; set; }
+
         public IDbContextTransaction? OwnTransaction { get; set; }
     }
+}
+
+/// <summary>Messages enqueued in a transaction that has not committed yet, and the context type that wrote them.</summary>
+internal sealed class PendingCommit
+{
+    public Type ContextType { get; set; } = typeof(DbContext);
+
+    public int Messages { get; set; }
 }

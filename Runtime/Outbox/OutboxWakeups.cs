@@ -46,7 +46,21 @@ internal static class OutboxWakeups
         return new Registration(contextType, signal);
     }
 
-    public static void Pulse(Type contextType)
+    private static readonly List<(Type ContextType, Action<int> OnCommitted)> Listeners = [];
+
+    /// <summary>Calls <paramref name="onCommitted"/> with the number of messages each commit through a context of type <paramref name="contextType"/> (or a subtype) enqueued.</summary>
+    public static IDisposable Listen(Type contextType, Action<int> onCommitted)
+    {
+        lock (Listeners)
+        {
+            Listeners.Add((contextType, onCommitted));
+        }
+
+        return new Listener(contextType, onCommitted);
+    }
+
+    /// <summary>A commit through <paramref name="contextType"/> enqueued <paramref name="messages"/> messages: wakes dispatchers and tells listeners.</summary>
+    public static void Pulse(Type contextType, int messages)
     {
         lock (Registrations)
         {
@@ -56,6 +70,28 @@ internal static class OutboxWakeups
                 {
                     signal.Set();
                 }
+            }
+        }
+
+        lock (Listeners)
+        {
+            foreach (var (type, onCommitted) in Listeners)
+            {
+                if (type.IsAssignableFrom(contextType))
+                {
+                    onCommitted(messages);
+                }
+            }
+        }
+    }
+
+    private sealed class Listener(Type contextType, Action<int> onCommitted) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (Listeners)
+            {
+                Listeners.Remove((contextType, onCommitted));
             }
         }
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Net.Security;
 
 namespace TypedMail.Smtp;
@@ -62,62 +63,70 @@ public sealed class SmtpOptions
     /// <exception cref="ArgumentException">A setting is missing or out of range; the message names it and its value.</exception>
     public void Validate()
     {
+        foreach (var (setting, value, rule) in Problems())
+        {
+            throw Invalid(setting, value, rule);
+        }
+    }
+
+    /// <summary>Every setting that is wrong: its name, its value as shown (never the password) and the rule it breaks. Hosting reports them by configuration path.</summary>
+    internal IEnumerable<(string Setting, string Value, string Rule)> Problems()
+    {
         if (string.IsNullOrWhiteSpace(Host) || Host.AsSpan().IndexOfAny(" \r\n\t") >= 0)
         {
-            throw Invalid(nameof(Host), $"'{Host}'", "must be a host name or IP address");
+            yield return (nameof(Host), $"'{Host}'", "must be a host name or IP address");
         }
 
         if (Port is < 1 or > 65535)
         {
-            throw Invalid(nameof(Port), Port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 1 and 65535");
+            yield return (nameof(Port), Port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 1 and 65535");
         }
 
         if (!Enum.IsDefined(TlsMode))
         {
-            throw Invalid(nameof(TlsMode), TlsMode.ToString(), "must be None, StartTls, StartTlsWhenAvailable or Implicit");
+            yield return (nameof(TlsMode), TlsMode.ToString(), "must be None, StartTls, StartTlsWhenAvailable or Implicit");
         }
 
         if (UserName is not null && (UserName.Length == 0 || UserName.Contains('\0')))
         {
-            throw Invalid(nameof(UserName), $"'{UserName}'", "must be non-empty and without NUL characters");
+            yield return (nameof(UserName), $"'{UserName}'", "must be non-empty and without NUL characters");
         }
 
         if ((UserName is null) != (Password is null))
         {
             // The password is never echoed: only whether it is set.
-            throw Invalid(UserName is null ? nameof(UserName) : nameof(Password), "missing", "UserName and Password must be set together");
+            yield return UserName is null
+                ? (nameof(UserName), "missing", "must be set when Password is")
+                : (nameof(Password), "missing", "must be set when UserName is");
         }
 
         if (Password is not null && Password.Contains('\0'))
         {
-            throw Invalid(nameof(Password), "(not shown)", "must not contain NUL characters");
+            yield return (nameof(Password), "(not shown)", "must not contain NUL characters");
         }
 
         if (ClientName is not null && (ClientName.Length == 0 || ClientName.AsSpan().ContainsAnyExceptInRange('!', '~')))
         {
-            throw Invalid(nameof(ClientName), $"'{ClientName}'", "must be a domain name or address literal in printable ASCII");
+            yield return (nameof(ClientName), $"'{ClientName}'", "must be a domain name or address literal in printable ASCII");
         }
 
-        CheckPositive(nameof(ConnectTimeout), ConnectTimeout);
-        CheckPositive(nameof(CommandTimeout), CommandTimeout);
-        CheckPositive(nameof(IdleTimeout), IdleTimeout);
+        foreach (var (name, value) in new[] { (nameof(ConnectTimeout), ConnectTimeout), (nameof(CommandTimeout), CommandTimeout), (nameof(IdleTimeout), IdleTimeout) })
+        {
+            if (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue)
+            {
+                yield return (name, value.ToString(), "must be positive and at most 24 days");
+            }
+        }
+
         if (PoolSize is < 1 or > 1000)
         {
-            throw Invalid(nameof(PoolSize), PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 1 and 1000");
+            yield return (nameof(PoolSize), PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 1 and 1000");
         }
     }
 
     /// <summary>The settings without the password, for logs.</summary>
     public override string ToString()
         => $"{Host}:{EffectivePort} TLS={TlsMode} user={UserName ?? "(none)"} pool={PoolSize}";
-
-    private static void CheckPositive(string name, TimeSpan value)
-    {
-        if (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue)
-        {
-            throw Invalid(name, value.ToString(), "must be positive and at most 24 days");
-        }
-    }
 
     private static ArgumentException Invalid(string setting, string value, string rule)
         => new($"SmtpOptions.{setting} {rule} (was {value}).", setting);

@@ -4,10 +4,11 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using QuickStart;
 using QuickStart.Emails;
 using TypedMail;
-using TypedMail.Dispatch;
 using TypedMail.Outbox;
 using TypedMail.Transports;
 
@@ -31,11 +32,22 @@ await PlaceOrderAsync(contexts, new Order { Number = "A-1001", Customer = "Ada",
 // 2. An order that is rolled back: its email must never leave.
 await PlaceOrderAsync(contexts, new Order { Number = "A-1002", Customer = "Grace", Total = 7m }, "grace@example.com", commit: false);
 
-// 3. Dispatch what is queued to the pickup folder.
+// 3. Run the dispatcher as a hosted service, as an application does, until the queue is empty.
+var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+builder.Services.AddSingleton<IDbContextFactory<ShopContext>>(contexts);
+builder.Services.AddTypedMail<ShopContext>(o =>
+{
+    o.Pickup.Folder = pickup;
+    o.Dispatcher.PollInterval = TimeSpan.FromMilliseconds(200);
+});
+using (var host = builder.Build())
+{
+    await host.StartAsync();
+    await WaitUntilNothingPendingAsync(contexts, TimeSpan.FromSeconds(30));
+    await host.StopAsync();
+}
+
 var transport = new PickupFolderTransport(pickup);
-var dispatcher = new OutboxDispatcher<ShopContext>(contexts, transport);
-var summary = await dispatcher.DispatchDueAsync();
-Console.WriteLine($"Dispatched: {summary.Sent} sent, {summary.Deferred} deferred, {summary.Failed} failed.");
 
 await using (var db = contexts.CreateDbContext())
 {
@@ -54,6 +66,28 @@ await using (var db = contexts.CreateDbContext())
         && !files.Any(f => File.ReadAllText(f).Contains("A-1002", StringComparison.Ordinal));
     Console.WriteLine(ok ? "OK: the committed order's email was sent; the rolled-back order's was not." : "FAILED: unexpected outbox state.");
     return ok ? 0 : 1;
+}
+
+static async Task WaitUntilNothingPendingAsync(ShopContextFactory contexts, TimeSpan limit)
+{
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    while (true)
+    {
+        await using var db = contexts.CreateDbContext();
+        if (!await db.Set<OutboxMessage>().AnyAsync(m => m.State == OutboxMessageState.Queued || m.State == OutboxMessageState.Sending))
+        {
+            Console.WriteLine("Dispatched by the hosted dispatcher.");
+            return;
+        }
+
+        if (clock.Elapsed > limit)
+        {
+            Console.WriteLine($"Still queued after {limit.TotalSeconds:0} s.");
+            return;
+        }
+
+        await Task.Delay(100);
+    }
 }
 
 static async Task PlaceOrderAsync(ShopContextFactory contexts, Order order, string email, bool commit)

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http;
+using System.Threading.Tasks;
+using TypedMail.AspNetCore.Tests.Infrastructure;
+
+namespace TypedMail.AspNetCore.Tests;
+
+/// <summary>The preview endpoints over plain HTTP: content types, errors and the raw parts.</summary>
+public sealed class EmailPreviewHttpTests : IAsyncLifetime
+{
+    private const string Welcome = "TypedMail.AspNetCore.Tests.Emails.WelcomeEmail";
+    private PreviewServer _server = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await PreviewServer.StartAsync("/mail/previews");
+        _http = new HttpClient { BaseAddress = _server.BaseAddress };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Html_part_is_served_sandboxed()
+    {
+        using var response = await _http.GetAsync($"/mail/previews/{Welcome}/NewCustomer/html");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("sandbox", Assert.Single(response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Contains("<h1>Welcome, Ada!</h1>", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Text_and_source_parts_are_plain_text()
+    {
+        using var text = await _http.GetAsync($"/mail/previews/{Welcome}/NewCustomer/text");
+        Assert.Equal("text/plain", text.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("Welcome, Ada!\nYour Acme Mail workspace has 3 seats.\n", await text.Content.ReadAsStringAsync());
+
+        using var source = await _http.GetAsync($"/mail/previews/{Welcome}/NewCustomer/source");
+        Assert.Equal("text/plain", source.Content.Headers.ContentType!.MediaType);
+        var body = await source.Content.ReadAsStringAsync();
+        Assert.Contains("From: Preview Sender <sender@example.com>\r\n", body);
+        Assert.Matches(@"Message-ID: <preview\.[0-9a-f]{32}@example\.com>\r\n", body);
+    }
+
+    [Fact]
+    public async Task Links_follow_the_mapped_prefix()
+    {
+        var list = await _http.GetStringAsync("/mail/previews");
+        Assert.Contains($"href=\"/mail/previews/{Welcome}/NewCustomer\"", list);
+        var detail = await _http.GetStringAsync($"/mail/previews/{Welcome}/NewCustomer");
+        Assert.Contains($"src=\"/mail/previews/{Welcome}/NewCustomer/html\"", detail);
+        Assert.Contains("<a href=\"/mail/previews/\">All emails</a>", detail);
+    }
+
+    [Theory]
+    [InlineData("/mail/previews/Nope.Email/Sample", "No email type &#39;Nope.Email&#39;.")]
+    [InlineData("/mail/previews/" + Welcome + "/Nope", "&#39;" + Welcome + "&#39; has no sample &#39;Nope&#39;.")]
+    [InlineData("/mail/previews/TypedMail.AspNetCore.Tests.Emails.PasswordResetEmail/Any", "has no sample &#39;Any&#39;.")]
+    public async Task Unknown_email_or_sample_is_404_saying_which(string path, string message)
+    {
+        using var response = await _http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains(message, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Sample_that_throws_is_500_showing_what_it_threw()
+    {
+        using var response = await _http.GetAsync($"/mail/previews/{Welcome}/Broken");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains($"The sample {Welcome}.Broken threw System.InvalidOperationException: the sample database is empty",
+            await response.Content.ReadAsStringAsync());
+    }
+}

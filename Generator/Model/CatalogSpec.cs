@@ -1,0 +1,17 @@
+using TypedMail.Generator.Helpers;
+
+namespace TypedMail.Generator.Model;
+
+/// <summary>An email type as the preview catalog lists it.</summary>
+/// <param name="EmailTypeName">The email type name stored with queued messages.</param>
+/// <param name="FullyQualifiedName">The <c>global::</c> name.</param>
+/// <param name="Samples">Its valid <c>[EmailSample]</c> members, in declaration order.</param>
+internal sealed record CatalogEntrySpec(string EmailTypeName, string FullyQualifiedName, EquatableArray<SampleSpec> Samples);
+
+/// <summary>An <c>[EmailSample]</c> member.</summary>
+/// <param name="Name">The member's name.</param>
+/// <param name="IsMethod">Whether it is a parameterless method rather than a property.</param>
+internal sealed record SampleSpec(string Name, bool IsMethod);
+
+/// <summary>The catalog entry of one <c>[Email]</c> record, when it is usable, and the diagnostics of its samples.</summary>
+internal sealed record CatalogEntryResult(CatalogEntrySpec? Entry, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,0 +1,133 @@
+using TypedMail.Generator.Helpers;
+using TypedMail.Generator.Model;
+
+namespace TypedMail.Generator.Templates;
+
+/// <summary>What a value is at compile time, as the binder sees it.</summary>
+internal enum BoundKind
+{
+    /// <summary>Known only at run time (<c>object?</c>): a template variable given values of different types, a list literal's item.</summary>
+    Dynamic,
+
+    /// <summary>The <c>null</c> literal, or a name that is not known (when TM2002 is lowered to a warning).</summary>
+    Null,
+
+    /// <summary>The <c>empty</c> keyword.</summary>
+    Empty,
+    String,
+
+    /// <summary>A string that already is HTML (<c>html.escape</c>, <c>html.raw</c>, a capture or include in an HTML template): written as is.</summary>
+    Html,
+    Boolean,
+    Char,
+    Int32,
+    UInt32,
+    Int64,
+    UInt64,
+    BigInteger,
+    Single,
+    Double,
+    Decimal,
+    DateTime,
+    DateTimeOffset,
+    TimeSpan,
+    Enum,
+    Formattable,
+
+    /// <summary>An object of the model with members (<see cref="BoundType.TypeId"/>).</summary>
+    Model,
+    List,
+    Dictionary,
+
+    /// <summary>An object literal (<c>{a: 1}</c>).</summary>
+    ScriptObject,
+    Other,
+
+    /// <summary>A builtin object (<c>string</c>, <c>html</c>…) or function, usable only in calls.</summary>
+    Function,
+}
+
+/// <summary>A compile-time type: its kind, its C# name (without <c>?</c>) and whether it may be <see langword="null"/>.</summary>
+internal sealed record BoundType(
+    BoundKind Kind,
+    string CSharp,
+    bool IsValueType,
+    bool Nullable,
+    string? TypeId = null,
+    BoundType? Element = null,
+    ListShape Shape = ListShape.None)
+{
+    public static readonly BoundType Dynamic = new(BoundKind.Dynamic, "object", false, true);
+    public static readonly BoundType Null = new(BoundKind.Null, "object", false, true);
+    public static readonly BoundType Empty = new(BoundKind.Empty, "object", false, false);
+    public static readonly BoundType String = new(BoundKind.String, "string", false, false);
+    public static readonly BoundType Html = new(BoundKind.Html, "string", false, false);
+    public static readonly BoundType Boolean = new(BoundKind.Boolean, "bool", true, false);
+    public static readonly BoundType Int32 = new(BoundKind.Int32, "int", true, false);
+    public static readonly BoundType UInt32 = new(BoundKind.UInt32, "uint", true, false);
+    public static readonly BoundType Int64 = new(BoundKind.Int64, "long", true, false);
+    public static readonly BoundType UInt64 = new(BoundKind.UInt64, "ulong", true, false);
+    public static readonly BoundType BigInteger = new(BoundKind.BigInteger, "global::System.Numerics.BigInteger", true, false);
+    public static readonly BoundType Single = new(BoundKind.Single, "float", true, false);
+    public static readonly BoundType Double = new(BoundKind.Double, "double", true, false);
+    public static readonly BoundType Decimal = new(BoundKind.Decimal, "decimal", true, false);
+    public static readonly BoundType DateTime = new(BoundKind.DateTime, "global::System.DateTime", true, false);
+    public static readonly BoundType DateTimeOffset = new(BoundKind.DateTimeOffset, "global::System.DateTimeOffset", true, false);
+    public static readonly BoundType TimeSpan = new(BoundKind.TimeSpan, "global::System.TimeSpan", true, false);
+    public static readonly BoundType ScriptObject = new(BoundKind.ScriptObject, "global::TypedMail.Rendering.ScriptObject", false, false);
+    public static readonly BoundType Range = new(BoundKind.List, "global::TypedMail.Rendering.ScriptRange", false, false, null, Int32, ListShape.Indexed);
+    public static readonly BoundType DynamicList = new(BoundKind.List, "global::System.Collections.Generic.List<object?>", false, false, null, Dynamic, ListShape.Indexed);
+    public static readonly BoundType StringList = new(BoundKind.List, "global::System.Collections.Generic.List<string>", false, false, null, String, ListShape.Indexed);
+
+    /// <summary>The C# type to declare a variable or parameter of this type.</summary>
+    public string Declaration => Kind is BoundKind.Dynamic or BoundKind.Null ? "object?" : Nullable ? CSharp + "?" : CSharp;
+
+    public bool IsNumeric => Kind is BoundKind.Int32 or BoundKind.UInt32 or BoundKind.Int64 or BoundKind.UInt64 or BoundKind.BigInteger
+        or BoundKind.Single or BoundKind.Double or BoundKind.Decimal;
+
+    public bool IsText => Kind is BoundKind.String or BoundKind.Html;
+
+    public BoundType AsNullable() => Nullable || Kind == BoundKind.Dynamic ? this : this with { Nullable = true };
+
+    public BoundType AsNonNullable() => Nullable && Kind is not (BoundKind.Dynamic or BoundKind.Null) ? this with { Nullable = false } : this;
+
+    /// <summary>A name for messages.</summary>
+    public string Display => Kind switch
+    {
+        BoundKind.Dynamic => "value",
+        BoundKind.Null => "null",
+        BoundKind.Html => "string",
+        BoundKind.List => "list",
+        BoundKind.ScriptObject => "object",
+        _ => System.Text.RegularExpressions.Regex.Replace(CSharp.Replace("global::", ""), @"(?:[A-Za-z_][A-Za-z0-9_]*\.)+", ""),
+    };
+}
+
+/// <summary>An expression compiled to C#: its code and compile-time type.</summary>
+/// <param name="Code">A C# expression.</param>
+/// <param name="Type">Its type.</param>
+/// <param name="IsConstant">Whether it only involves literals (C# would fold it).</param>
+internal sealed record BoundExpression(string Code, BoundType Type, bool IsConstant = false);
+
+/// <summary>A statement of a compiled template.</summary>
+internal abstract record BoundStatement;
+
+/// <summary>One line of C#.</summary>
+internal sealed record BoundLine(string Code) : BoundStatement;
+
+/// <summary>A comment: the template fragment a block of code comes from.</summary>
+internal sealed record BoundComment(string Text) : BoundStatement;
+
+/// <summary>Statements under an optional header (<c>if (…)</c>, <c>for (…)</c>, <c>else</c>, <c>try</c>…); in braces unless <paramref name="Header"/> and <paramref name="Braces"/> say otherwise.</summary>
+internal sealed record BoundBlock(string? Header, EquatableArray<BoundStatement> Statements, bool Braces = true) : BoundStatement;
+
+/// <summary>A template compiled against an email: the body of its render method.</summary>
+/// <param name="Declarations">Template variables, declared first.</param>
+/// <param name="Statements">The statements.</param>
+/// <param name="ConstantText">The whole output, when the template has no code.</param>
+/// <param name="Capacity">The expected output length, for the output buffer.</param>
+internal sealed record BoundTemplate(
+    EquatableArray<string> Declarations,
+    EquatableArray<BoundStatement> Statements,
+    string? ConstantText,
+    int Capacity);

@@ -1,0 +1,31 @@
+using System.Diagnostics;
+
+namespace TypedMail.Diagnostics;
+
+/// <summary>
+/// The names TypedMail publishes metrics and traces under. With OpenTelemetry:
+/// <c>.WithMetrics(m =&gt; m.AddMeter(TypedMailDiagnostics.MeterName))</c> and
+/// <c>.WithTracing(t =&gt; t.AddSource(TypedMailDiagnostics.ActivitySourceName))</c>.
+/// </summary>
+public static class TypedMailDiagnostics
+{
+    /// <summary>The <see cref="System.Diagnostics.Metrics.Meter"/> name: <c>TypedMail</c>.</summary>
+    public const string MeterName = "TypedMail";
+
+    /// <summary>The <see cref="System.Diagnostics.ActivitySource"/> name: <c>TypedMail</c>.</summary>
+    public const string ActivitySourceName = "TypedMail";
+
+    /// <summary>The tag naming the transport, such as <c>smtp</c> or <c>pickup</c>.</summary>
+    public const string TransportTag = "typedmail.transport";
+
+    /// <summary>The tag naming a queue state, such as <c>queued</c> or <c>failed</c>.</summary>
+    public const string StateTag = "typedmail.state";
+
+    /// <summary>The tag holding the number of messages in one transport call.</summary>
+    public const string BatchSizeTag = "typedmail.batch.size";
+
+    /// <summary>The tag holding how many messages of a transport call were accepted.</summary>
+    public const string AcceptedTag = "typedmail.batch.accepted";
+
+    internal static readonly ActivitySource ActivitySource = new(ActivitySourceName, typeof(TypedMailDiagnostics).Assembly.GetName().Version?.ToString());
+}

@@ -1,0 +1,75 @@
+using System;
+using TypedMail.Dispatch;
+using TypedMail.Smtp;
+
+namespace TypedMail.Hosting;
+
+/// <summary>Which transport the hosted dispatcher sends through.</summary>
+public enum EmailTransportKind
+{
+    /// <summary>Write each message as an <c>.eml</c> file into <see cref="TypedMailOptions.Pickup"/>'s folder.</summary>
+    Pickup,
+
+    /// <summary>Send to the SMTP server in <see cref="TypedMailOptions.Smtp"/>.</summary>
+    Smtp,
+}
+
+/// <summary>
+/// Settings of the hosted dispatcher, bound from the <c>TypedMail</c> configuration section by
+/// <see cref="Microsoft.Extensions.DependencyInjection.TypedMailServiceCollectionExtensions.AddTypedMail{TContext}(Microsoft.Extensions.DependencyInjection.IServiceCollection, Microsoft.Extensions.Configuration.IConfiguration, Action{TypedMailOptions}?)"/>
+/// and validated when the host starts.
+/// </summary>
+public sealed class TypedMailOptions
+{
+    /// <summary>The configuration section these options are usually bound from: <c>TypedMail</c>.</summary>
+    public const string SectionName = "TypedMail";
+
+    /// <summary>The transport messages are sent through. Default <see cref="EmailTransportKind.Pickup"/>.</summary>
+    public EmailTransportKind Transport { get; set; } = EmailTransportKind.Pickup;
+
+    /// <summary>The pickup-folder transport's settings.</summary>
+    public PickupFolderOptions Pickup { get; set; } = new();
+
+    /// <summary>The SMTP server: host, port, TLS mode and credentials. Keep the password out of files, such as in an environment variable (<c>TypedMail__Smtp__Password</c>) or a secret store.</summary>
+    public SmtpOptions Smtp { get; set; } = new();
+
+    /// <summary>Batch size, lease, send timeout, retry policy and polling of the dispatcher.</summary>
+    public DispatcherOptions Dispatcher { get; set; } = new();
+
+    /// <summary>
+    /// The most messages per second this process sends through the transport, or <see langword="null"/> for no limit.
+    /// </summary>
+    public double? MaxMessagesPerSecond { get; set; }
+
+    /// <summary>The <c>From</c> mailbox for messages that set none, such as <c>Shop &lt;shop@example.com&gt;</c>; applied to the context unless it sets its own.</summary>
+    public string? DefaultFrom { get; set; }
+
+    /// <summary>The right-hand side of generated Message-IDs; applied to the context unless it sets its own. Defaults to the sender's domain.</summary>
+    public string? MessageIdDomain { get; set; }
+
+    /// <summary>How often the queue-depth metrics read the database, at most. Default 15 seconds.</summary>
+    public TimeSpan QueueMetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Thresholds of the health check.</summary>
+    public TypedMailHealthOptions Health { get; set; } = new();
+}
+
+/// <summary>Settings of the pickup-folder transport.</summary>
+public sealed class PickupFolderOptions
+{
+    /// <summary>The folder <c>.eml</c> files are written to; relative paths resolve against the current directory.</summary>
+    public string? Folder { get; set; }
+}
+
+/// <summary>When the TypedMail health check reports a problem.</summary>
+public sealed class TypedMailHealthOptions
+{
+    /// <summary>The window in which messages that failed for good are counted. Default 15 minutes.</summary>
+    public TimeSpan FailedWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How many messages may fail for good within <see cref="FailedWindow"/> before the check reports degraded. Default 10.</summary>
+    public int FailedLimit { get; set; } = 10;
+
+    /// <summary>How long the transport probe may take before the transport counts as unreachable. Default 5 seconds.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,82 @@
+using System;
+using System.ComponentModel;
+using System.Globalization;
+using System.Numerics;
+
+namespace TypedMail.Rendering;
+
+/// <summary>Scriban's <c>math.*</c> builtins. Used by generated code only.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class MathFunctions
+{
+    /// <summary><c>math.abs</c>, keeping the number's type.</summary>
+    /// <param name="value">The number.</param>
+    /// <param name="location">Where the call is, for errors.</param>
+    /// <returns>The absolute value.</returns>
+    /// <exception cref="TemplateRuntimeException">The value is not a number.</exception>
+    public static object? Abs(object? value, string location) => value switch
+    {
+        null => null,
+        int i => i == int.MinValue ? (object)(-(long)i) : Math.Abs(i),
+        long l => Math.Abs(l),
+        double d => Math.Abs(d),
+        float f => Math.Abs(f),
+        decimal m => Math.Abs(m),
+        BigInteger b => BigInteger.Abs(b),
+        _ when ScriptValue.IsNumber(value) => Math.Abs(Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+        _ => throw new TemplateRuntimeException(location, $"math.abs expects a number, not `{ScriptValue.TypeName(value)}`"),
+    };
+
+    /// <summary><c>math.ceil</c>.</summary>
+    /// <param name="value">The number.</param>
+    /// <returns>The smallest integral value not below it, as a double.</returns>
+    public static double Ceil(double value) => Math.Ceiling(value);
+
+    /// <summary><c>math.floor</c>.</summary>
+    /// <param name="value">The number.</param>
+    /// <returns>The largest integral value not above it, as a double.</returns>
+    public static double Floor(double value) => Math.Floor(value);
+
+    /// <summary><c>math.round</c>: banker's rounding on a double, as Scriban.</summary>
+    /// <param name="value">The number.</param>
+    /// <param name="precision">The number of decimals.</param>
+    /// <returns>The rounded value.</returns>
+    public static double Round(double value, int precision = 0) => Math.Round(value, precision);
+
+    /// <summary><c>math.format</c>: <see cref="IFormattable.ToString(string, IFormatProvider)"/> with the invariant culture.</summary>
+    /// <param name="value">The number.</param>
+    /// <param name="format">A .NET format string.</param>
+    /// <param name="culture">A culture name; the invariant culture when <see langword="null"/>.</param>
+    /// <returns>The text, or <see langword="null"/> for <see langword="null"/>.</returns>
+    public static string? Format(object? value, string? format, string? culture = null)
+        => value is null ? null : value is IFormattable f ? f.ToString(format, CultureOf(culture)) : ScriptValue.ToText(value);
+
+    /// <summary><c>math.is_number</c>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>Whether it is a number.</returns>
+    public static bool IsNumber(object? value) => value is not Enum && ScriptValue.IsNumber(value);
+
+    /// <summary><c>math.divided_by</c>: divides as a double; with an integer divisor the result is floored to an integer.</summary>
+    /// <param name="value">The dividend.</param>
+    /// <param name="divisor">The divisor.</param>
+    /// <param name="location">Where the call is, for errors.</param>
+    /// <returns>The quotient, or <see langword="null"/> when either side is <see langword="null"/>.</returns>
+    public static object? DividedBy(object? value, object? divisor, string location)
+    {
+        if (value is null || divisor is null)
+        {
+            return null;
+        }
+
+        var result = ScriptValue.ToDouble(value, location) / ScriptValue.ToDouble(divisor, location);
+        if (ScriptValue.IsInteger(divisor))
+        {
+            var floored = Math.Floor(result);
+            return floored >= int.MinValue && floored <= int.MaxValue ? (int)floored : (object)(long)floored;
+        }
+
+        return result;
+    }
+
+    internal static CultureInfo CultureOf(string? culture) => culture is null ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo(culture);
+}

@@ -1,0 +1,522 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace TypedMail.Rendering;
+
+/// <summary>
+/// The output of one render of a compiled template: a pooled character buffer with Scriban's auto-indentation,
+/// HTML encoding, the loop limit and the per-render state of a few builtins. Used by generated code only.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class TemplateWriter : IDisposable
+{
+    /// <summary>Scriban's default <c>LoopLimit</c>: iterations allowed per top-level loop, nested loops included.</summary>
+    public const int LoopLimit = 1000;
+
+    private const int MaxEntityLength = 12;
+
+    /// <summary>Scriban's default <c>date.format</c>.</summary>
+    public const string DefaultDateFormat = "%d %b %Y";
+
+    /// <summary>The ASCII characters <see cref="System.Net.WebUtility.HtmlEncode(string)"/> encodes.</summary>
+    private static readonly SearchValues<char> AsciiToEncode = SearchValues.Create("\"&'<>");
+
+    private char[] _buffer;
+    private int _length;
+    private List<string>? _indents;
+    private string _indent = "";
+    private bool _atLineStart;
+    private int _loopDepth;
+    private int _loopSteps;
+    private Dictionary<string, int>? _cycles;
+
+    /// <summary>Starts an empty output.</summary>
+    /// <param name="capacity">The expected length of the output, in characters.</param>
+    public TemplateWriter(int capacity)
+    {
+        _buffer = ArrayPool<char>.Shared.Rent(Math.Max(capacity, 16));
+    }
+
+    /// <summary>The format used when a date is written without a pattern (<c>date.format</c>).</summary>
+    public string DateFormat { get; set; } = DefaultDateFormat;
+
+    /// <summary>The number of characters written so far.</summary>
+    public int Length => _length;
+
+    /// <summary>Writes text as is (after auto-indentation).</summary>
+    /// <param name="text">The text; <see langword="null"/> writes nothing.</param>
+    public void Write(string? text)
+    {
+        if (text is not null)
+        {
+            Put(text.AsSpan());
+        }
+    }
+
+    /// <summary>Writes text HTML-encoded exactly as <see cref="System.Net.WebUtility.HtmlEncode(string)"/> does.</summary>
+    /// <param name="text">The text; <see langword="null"/> writes nothing.</param>
+    public void WriteHtml(string? text)
+    {
+        if (text is null)
+        {
+            return;
+        }
+
+        var span = text.AsSpan();
+        var first = NextToEncode(span);
+        if (first < 0)
+        {
+            // Most values need no encoding: one vectorized scan, one copy.
+            Put(span);
+            return;
+        }
+
+        if (_indent.Length > 0)
+        {
+            WriteHtmlIndented(span, first);
+            return;
+        }
+
+        // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2).
+        if (_length + first + ((span.Length - first) * 6) > _buffer.Length)
+        {
+            Grow(first + ((span.Length - first) * 6));
+        }
+
+        // The capacity check above covers the worst case, so the loop indexes without bounds checks.
+        var buffer = _buffer;
+        span.Slice(0, first).CopyTo(buffer.AsSpan(_length));
+        var pos = _length + first;
+        ref var source = ref MemoryMarshal.GetReference(span);
+        ref var target = ref MemoryMarshal.GetArrayDataReference(buffer);
+        for (var i = first; i < span.Length; i++)
+        {
+            var c = Unsafe.Add(ref source, i);
+            if (c > '>')
+            {
+                // Letters and most punctuation are copied; U+00A0 to U+00FF and surrogates become numeric entities.
+                if (c < '\u00A0' || (c > '\u00FF' && !char.IsSurrogate(c)))
+                {
+                    Unsafe.Add(ref target, pos++) = c;
+                }
+                else
+                {
+                    pos += Entity(span, i, buffer.AsSpan(pos), out var consumed);
+                    i += consumed - 1;
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '<':
+                    Put4(ref target, ref pos, '&', 'l', 't', ';');
+                    break;
+                case '>':
+                    Put4(ref target, ref pos, '&', 'g', 't', ';');
+                    break;
+                case '&':
+                    Put4(ref target, ref pos, '&', 'a', 'm', 'p');
+                    Unsafe.Add(ref target, pos++) = ';';
+                    break;
+                case '"':
+                    Put4(ref target, ref pos, '&', 'q', 'u', 'o');
+                    Unsafe.Add(ref target, pos++) = 't';
+                    Unsafe.Add(ref target, pos++) = ';';
+                    break;
+                case '\'':
+                    Put4(ref target, ref pos, '&', '#', '3', '9');
+                    Unsafe.Add(ref target, pos++) = ';';
+                    break;
+                default:
+                    Unsafe.Add(ref target, pos++) = c;
+                    break;
+            }
+        }
+
+        _length = pos;
+    }
+
+    private static void Put4(ref char target, ref int pos, char a, char b, char c, char d)
+    {
+        Unsafe.Add(ref target, pos) = a;
+        Unsafe.Add(ref target, pos + 1) = b;
+        Unsafe.Add(ref target, pos + 2) = c;
+        Unsafe.Add(ref target, pos + 3) = d;
+        pos += 4;
+    }
+
+    /// <summary>HTML encoding through the auto-indentation (a value written inside an indented block).</summary>
+    private void WriteHtmlIndented(ReadOnlySpan<char> span, int first)
+    {
+        Span<char> entity = stackalloc char[MaxEntityLength];
+        Put(span.Slice(0, first));
+        var run = first;
+        for (var i = first; i < span.Length; i++)
+        {
+            var c = span[i];
+            if (c < '\u00A0' ? c is not ('<' or '>' or '&' or '"' or '\'') : c > '\u00FF' && !char.IsSurrogate(c))
+            {
+                continue;
+            }
+
+            Put(span.Slice(run, i - run));
+            var length = Entity(span, i, entity, out var consumed);
+            Put(entity.Slice(0, length));
+            i += consumed - 1;
+            run = i + 1;
+        }
+
+        Put(span.Slice(run));
+    }
+
+    /// <summary>The entity for <c>text[at]</c> (a surrogate pair counts as one character), as WebUtility writes it.</summary>
+    private static int Entity(ReadOnlySpan<char> text, int at, Span<char> entity, out int consumed)
+    {
+        consumed = 1;
+        var c = text[at];
+        string? named = c switch
+        {
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            '&' => "&amp;",
+            _ => null,
+        };
+        if (named is not null)
+        {
+            named.AsSpan().CopyTo(entity);
+            return named.Length;
+        }
+
+        int codePoint = c;
+        if (char.IsSurrogate(c))
+        {
+            if (!char.IsHighSurrogate(c) || at + 1 >= text.Length || !char.IsLowSurrogate(text[at + 1]))
+            {
+                // A lone surrogate is written as U+FFFD, as WebUtility does.
+                entity[0] = '\uFFFD';
+                return 1;
+            }
+
+            codePoint = char.ConvertToUtf32(c, text[at + 1]);
+            consumed = 2;
+        }
+
+        entity[0] = '&';
+        entity[1] = '#';
+        codePoint.TryFormat(entity.Slice(2), out var n, default, CultureInfo.InvariantCulture);
+        entity[2 + n] = ';';
+        return n + 3;
+    }
+
+    /// <summary>Writes an <see cref="int"/> with the invariant culture.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(int value) => WriteFormattable(value);
+
+    /// <summary>Writes a <see cref="long"/> with the invariant culture.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(long value) => WriteFormattable(value);
+
+    /// <summary>Writes a <see cref="decimal"/> with the invariant culture, keeping its scale (<c>49.00</c>).</summary>
+    /// <param name="value">The value.</param>
+    public void Write(decimal value) => WriteFormattable(value);
+
+    /// <summary>Writes a <see cref="double"/> in its shortest round-trip form with the invariant culture.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(double value) => WriteFormattable(value);
+
+    /// <summary>Writes a <see cref="float"/> in its shortest round-trip form with the invariant culture.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(float value) => WriteFormattable(value);
+
+    /// <summary>Writes <c>true</c> or <c>false</c>.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(bool value) => Put((value ? "true" : "false").AsSpan());
+
+    /// <summary>Writes a nullable <see cref="int"/>; <see langword="null"/> writes nothing.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(int? value)
+    {
+        if (value.HasValue)
+        {
+            WriteFormattable(value.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>Writes a nullable <see cref="long"/>; <see langword="null"/> writes nothing.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(long? value)
+    {
+        if (value.HasValue)
+        {
+            WriteFormattable(value.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>Writes a nullable <see cref="decimal"/>; <see langword="null"/> writes nothing.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(decimal? value)
+    {
+        if (value.HasValue)
+        {
+            WriteFormattable(value.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>Writes a nullable <see cref="double"/>; <see langword="null"/> writes nothing.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(double? value)
+    {
+        if (value.HasValue)
+        {
+            WriteFormattable(value.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>Writes a nullable <see cref="bool"/>; <see langword="null"/> writes nothing.</summary>
+    /// <param name="value">The value.</param>
+    public void Write(bool? value)
+    {
+        if (value.HasValue)
+        {
+            Write(value.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>Writes a date with <see cref="DateFormat"/>, as Scriban prints a <see cref="DateTime"/>.</summary>
+    /// <param name="value">The date; <see langword="null"/> writes nothing.</param>
+    /// <param name="html">Whether to HTML-encode the text.</param>
+    public void WriteDate(DateTime? value, bool html)
+    {
+        if (value.HasValue)
+        {
+            WriteText(DateFunctions.ToString(value.GetValueOrDefault(), DateFormat, null), html);
+        }
+    }
+
+    /// <summary>Writes any value with Scriban's conversion to text (<see cref="ToText(object?)"/>).</summary>
+    /// <param name="value">The value; <see langword="null"/> writes nothing.</param>
+    /// <param name="html">Whether to HTML-encode the text.</param>
+    public void WriteValue(object? value, bool html)
+    {
+        if (value is not null)
+        {
+            WriteText(ToText(value), html);
+        }
+    }
+
+    /// <summary>Converts a value to text as Scriban does, using this render's <see cref="DateFormat"/> for dates.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The text; empty for <see langword="null"/>.</returns>
+    public string ToText(object? value) => value is DateTime date ? DateFunctions.ToString(date, DateFormat, null) ?? "" : ScriptValue.ToText(value);
+
+    /// <summary>Writes text, HTML-encoded or not.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="html">Whether to HTML-encode it.</param>
+    public void WriteText(string? text, bool html)
+    {
+        if (html)
+        {
+            WriteHtml(text);
+        }
+        else
+        {
+            Write(text);
+        }
+    }
+
+    /// <summary>Starts an auto-indented region: every line that starts inside it begins with <paramref name="indent"/>.</summary>
+    /// <param name="indent">The whitespace in front of the <c>{{</c> that started the region.</param>
+    public void PushIndent(string indent)
+    {
+        (_indents ??= []).Add(_indent);
+        _indent += indent;
+        _atLineStart = false;
+    }
+
+    /// <summary>Ends the innermost auto-indented region.</summary>
+    public void PopIndent()
+    {
+        _indent = _indents![_indents.Count - 1];
+        _indents.RemoveAt(_indents.Count - 1);
+    }
+
+    /// <summary>Marks the start of a <c>capture</c>.</summary>
+    /// <returns>The position to pass to <see cref="EndCapture"/>.</returns>
+    public int BeginCapture() => _length;
+
+    /// <summary>Takes back what was written since <see cref="BeginCapture"/>, as a string.</summary>
+    /// <param name="start">The position returned by <see cref="BeginCapture"/>.</param>
+    /// <returns>The captured text.</returns>
+    public string EndCapture(int start)
+    {
+        var text = new string(_buffer, start, _length - start);
+        _length = start;
+        return text;
+    }
+
+    /// <summary>Enters a <c>for</c> or <c>while</c> loop; the first loop of a nest starts a new iteration count.</summary>
+    public void EnterLoop()
+    {
+        if (_loopDepth++ == 0)
+        {
+            _loopSteps = 0;
+        }
+    }
+
+    /// <summary>Leaves a loop.</summary>
+    public void ExitLoop() => _loopDepth--;
+
+    /// <summary>Counts one iteration and fails past <see cref="LoopLimit"/>, as Scriban does.</summary>
+    /// <param name="location">The loop's place in its template, for the error message.</param>
+    /// <exception cref="TemplateRuntimeException">More than <see cref="LoopLimit"/> iterations in one loop nest.</exception>
+    public void StepLoop(string location)
+    {
+        if (++_loopSteps > LoopLimit)
+        {
+            throw new TemplateRuntimeException(location, $"Exceeding number of iteration limit `{LoopLimit}` for loop statement.");
+        }
+    }
+
+    /// <summary>Advances the <c>array.cycle</c> counter of a key.</summary>
+    /// <param name="key">The group name, or the list's text.</param>
+    /// <returns>The counter value before the call.</returns>
+    public int NextCycle(string key)
+    {
+        _cycles ??= new Dictionary<string, int>(StringComparer.Ordinal);
+        _cycles.TryGetValue(key, out var index);
+        _cycles[key] = index + 1;
+        return index;
+    }
+
+    /// <summary>The output so far.</summary>
+    /// <returns>The rendered text.</returns>
+    public override string ToString() => new(_buffer, 0, _length);
+
+    /// <summary>The output so far; raises <paramref name="capacity"/> to its length, so the next render starts with a buffer large enough.</summary>
+    /// <param name="capacity">The template's capacity hint, kept by the generated renderer.</param>
+    /// <returns>The rendered text.</returns>
+    public string ToString(ref int capacity)
+    {
+        if (_length > capacity)
+        {
+            capacity = _length;
+        }
+
+        return ToString();
+    }
+
+    /// <summary>Returns the buffer to the pool.</summary>
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        _length = 0;
+        if (buffer.Length > 0)
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The index of the next character WebUtility encodes: <c>"&amp;'&lt;&gt;</c>, U+00A0 to U+00FF and surrogates.
+    /// ASCII text, the common case, is searched with one vectorized scan.
+    /// </summary>
+    private static int NextToEncode(ReadOnlySpan<char> text)
+    {
+        var ascii = text.IndexOfAny(AsciiToEncode);
+        var end = ascii < 0 ? text.Length : ascii;
+        var high = text.Slice(0, end).IndexOfAnyInRange('\u00A0', '\uFFFF');
+        if (high >= 0)
+        {
+            for (var i = high; i < end; i++)
+            {
+                var c = text[i];
+                if (c <= '\u00FF' || char.IsSurrogate(c))
+                {
+                    return i;
+                }
+            }
+        }
+
+        return ascii;
+    }
+
+    private void WriteFormattable<T>(T value)
+        where T : ISpanFormattable
+    {
+        if (_indent.Length > 0 && _atLineStart)
+        {
+            Append(_indent.AsSpan());
+            _atLineStart = false;
+        }
+
+        int written;
+        while (!value.TryFormat(_buffer.AsSpan(_length), out written, default, CultureInfo.InvariantCulture))
+        {
+            Grow(64);
+        }
+
+        _length += written;
+    }
+
+    private void Put(ReadOnlySpan<char> text)
+    {
+        if (_indent.Length == 0)
+        {
+            Append(text);
+            return;
+        }
+
+        while (text.Length > 0)
+        {
+            if (_atLineStart)
+            {
+                Append(_indent.AsSpan());
+                _atLineStart = false;
+            }
+
+            var newLine = text.IndexOf('\n');
+            if (newLine < 0)
+            {
+                Append(text);
+                return;
+            }
+
+            Append(text.Slice(0, newLine + 1));
+            text = text.Slice(newLine + 1);
+            _atLineStart = true;
+        }
+    }
+
+    private void Append(ReadOnlySpan<char> text)
+    {
+        if (_length + text.Length > _buffer.Length)
+        {
+            Grow(text.Length);
+        }
+
+        text.CopyTo(_buffer.AsSpan(_length));
+        _length += text.Length;
+    }
+
+    private void Grow(int needed)
+    {
+        var next = ArrayPool<char>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + needed));
+        _buffer.AsSpan(0, _length).CopyTo(next);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<char>.Shared.Return(_buffer);
+        }
+
+        _buffer = next;
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TypedMail;
+using WebApp;
+using WebApp.Emails;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddDbContextFactory<ShopContext>(o => o.UseSqlite(builder.Configuration.GetConnectionString("Shop")));
+
+// The dispatcher runs as a hosted service; transport, retry policy and sender come from the "TypedMail" section.
+builder.Services.AddTypedMail<ShopContext>(builder.Configuration.GetSection("TypedMail"));
+builder.Services.AddHealthChecks().AddTypedMail();
+
+var app = builder.Build();
+await using (var db = await app.Services.GetRequiredService<IDbContextFactory<ShopContext>>().CreateDbContextAsync())
+{
+    await db.Database.EnsureCreatedAsync();
+}
+
+// Places an order; its confirmation email is queued in the same transaction, so both commit or neither does.
+app.MapPost("/orders", async (PlaceOrder request, ShopContext db) =>
+{
+    await using var transaction = await db.Database.BeginTransactionAsync();
+    var order = new Order { Number = request.Number, CustomerName = request.CustomerName, CustomerEmail = request.CustomerEmail, Total = request.Total };
+    db.Orders.Add(order);
+    var queued = db.Emails().Enqueue(new OrderConfirmationEmail(order.CustomerName, order.Number, order.Total), to: new EmailAddress(order.CustomerEmail, order.CustomerName));
+    await db.SaveChangesAsync();
+    await transaction.CommitAsync();
+    return Results.Created($"/orders/{order.Id}", new { order.Id, EmailId = queued.Id });
+});
+
+app.MapHealthChecks("/health");
+if (app.Environment.IsDevelopment())
+{
+    app.MapEmailPreviews();
+}
+
+app.Run();
+
+public sealed record PlaceOrder(string Number, string CustomerName, string CustomerEmail, decimal Total);
