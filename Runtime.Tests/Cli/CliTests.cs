@@ -93,7 +93,7 @@ public abstract class CliTests(ShopDatabase shop) : IDisposable
     [Fact]
     public async Task Dispatch_sends_through_an_smtp_server()
     {
-        using var server = new RecordingSmtpServer(Shop.Folder);
+        using var server = new TestSmtpServer();
         var ids = await EnqueueAsync(2);
         var result = await RunAsync("dispatch", "--smtp-host", "127.0.0.1", "--smtp-port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--smtp-tls", "None");
         Assert.True(result.ExitCode == 0, result.ToString());

@@ -37,7 +37,7 @@ public sealed class SmtpHostingTests : IDisposable
     [Fact]
     public async Task Hosted_dispatcher_sends_through_the_configured_smtp_server_and_reports_it_healthy()
     {
-        using var server = new RecordingSmtpServer(_shop.Folder);
+        using var server = new TestSmtpServer();
         var builder = HostedShop.Builder(_shop, Settings(server.Port));
         builder.Services.AddHealthChecks().AddTypedMail();
         using var host = builder.Build();
@@ -68,7 +68,7 @@ public sealed class SmtpHostingTests : IDisposable
     [Fact]
     public async Task Unreachable_smtp_server_is_unhealthy_and_the_password_appears_nowhere()
     {
-        var port = PostgresCluster.FreePort();
+        var port = FreePort.Next();
         var settings = Settings(port);
         settings["TypedMail:Smtp:UserName"] = "mailer";
         settings["TypedMail:Smtp:Password"] = Password;
