@@ -14,19 +14,6 @@ using System.Threading.Tasks;
 
 namespace TypedMail.Runtime.Tests.Infrastructure;
 
-/// <summary>Picks a free loopback port: bind to port 0, read the port, close.</summary>
-public static class FreePort
-{
-    public static int Next()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-}
-
 /// <summary>
 /// A real SMTP server process on a free loopback port, started by a test and killed on dispose. A missing
 /// binary or a server that does not come up fails the test with the reason; it never skips.

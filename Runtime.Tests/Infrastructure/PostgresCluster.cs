@@ -103,9 +103,3 @@ public sealed class PostgresCluster : IDisposable
         }
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
-{
-    public const string Name = "PostgreSQL";
-}

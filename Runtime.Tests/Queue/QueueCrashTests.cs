@@ -30,6 +30,9 @@ public sealed class QueueCrashTests(PostgresCluster cluster, ITestOutputHelper o
 
     private static int MessageCount => int.TryParse(Environment.GetEnvironmentVariable("TYPEDMAIL_CRASH_MESSAGES"), out var n) ? n : 2000;
 
+    /// <summary>90 s for the default 2,000 messages, scaled up for larger queues.</summary>
+    private static TimeSpan FinishLimit => TimeSpan.FromSeconds(90 * Math.Max(1.0, MessageCount / 2000.0));
+
     [Fact]
     public async Task Killed_dispatchers_lose_nothing_and_duplicates_stay_within_what_was_in_flight()
     {
@@ -56,7 +59,7 @@ public sealed class QueueCrashTests(PostgresCluster cluster, ITestOutputHelper o
             slots[slot] = StartDispatcher(smtp.Port, $"d{slot}-{k}");
         }
 
-        await WaitUntilAllFinishedAsync(TimeSpan.FromSeconds(90));
+        await WaitUntilAllFinishedAsync(FinishLimit);
         await StopAllGracefullyAsync();
 
         var accepted = smtp.Accepted();
@@ -79,7 +82,7 @@ public sealed class QueueCrashTests(PostgresCluster cluster, ITestOutputHelper o
             StartDispatcher(smtp.Port, $"e{i}");
         }
 
-        await WaitUntilAllFinishedAsync(TimeSpan.FromSeconds(90));
+        await WaitUntilAllFinishedAsync(FinishLimit);
         await StopAllGracefullyAsync();
         var accepted = smtp.Accepted();
         await using (var db = _shop.CreateDbContext())

@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using TypedMail.Benchmarks.Queue;
+using TypedMail.Runtime.Tests.Infrastructure;
+
+// The queue end to end, each figure next to a peer measured in the same run:
+//   enqueue   render + insert through Enqueue, against a plain EF Core insert of rows holding the same text;
+//   dispatch  a committed queue drained to postfix's smtp-sink by 1 and 4 dispatchers, against SmtpTransport alone;
+//   latency   commit-to-accepted p50/p99 with wake-ups, against polling only.
+// Each section runs on SQLite (a WAL file) and on a private PostgreSQL 15 cluster this program starts.
+// Run: dotnet run -c Release --project benchmarks/QueueBenchmarks -- [enqueue] [dispatch] [latency] [--rounds 5] [--messages 10000] [--samples 200]
+var sections = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+if (sections.Count == 0)
+{
+    sections = ["enqueue", "dispatch", "latency"];
+}
+
+var unknown = sections.Except(["enqueue", "dispatch", "latency"], StringComparer.OrdinalIgnoreCase).ToList();
+if (unknown.Count > 0)
+{
+    Console.Error.WriteLine($"Unknown section '{unknown[0]}': use enqueue, dispatch or latency.");
+    return 2;
+}
+
+var rounds = Option("--rounds", 5);
+var messages = Option("--messages", 10_000);
+var samples = Option("--samples", 200);
+
+Console.WriteLine($"// load at start: {Uptime()}");
+using var cluster = new PostgresCluster();
+Func<QueueDatabase>[] providers = [QueueDatabase.Sqlite, () => QueueDatabase.PostgreSql(cluster)];
+
+if (sections.Contains("enqueue"))
+{
+    var rows = new List<string[]>();
+    foreach (var open in providers)
+    {
+        rows.AddRange(await EnqueueBenchmark.RunAsync(open, rounds));
+    }
+
+    Table($"Enqueue rate (median of {rounds} rounds)", ["Database", "Emails per transaction", "TypedMail Enqueue (emails/s)", "Plain EF Core insert (rows/s)", "Ratio", "Allocated per email: TypedMail / plain"], rows);
+}
+
+if (sections.Contains("dispatch"))
+{
+    var rows = new List<string[]>();
+    foreach (var open in providers)
+    {
+        rows.AddRange(await DispatchBenchmark.RunAsync(open, messages));
+    }
+
+    Table($"Dispatch rate, {messages:N0} committed emails to smtp-sink", ["Database", "Dispatchers", "Queue drained (emails/s)", "SmtpTransport alone (emails/s)", "Ratio"], rows);
+}
+
+if (sections.Contains("latency"))
+{
+    var rows = new List<string[]>();
+    var poll = TimeSpan.FromSeconds(5);
+    rows.AddRange(await LatencyBenchmark.RunAsync(providers[0], WakeMode.LocalCommit, poll, samples));
+    rows.AddRange(await LatencyBenchmark.RunAsync(providers[0], WakeMode.PollingOnly, poll, samples));
+    rows.AddRange(await LatencyBenchmark.RunAsync(providers[1], WakeMode.LocalCommit, poll, samples));
+    rows.AddRange(await LatencyBenchmark.RunAsync(providers[1], WakeMode.ListenNotify, poll, samples));
+    rows.AddRange(await LatencyBenchmark.RunAsync(providers[1], WakeMode.PollingOnly, poll, samples));
+    Table("Commit-to-accepted latency", ["Database", "How the dispatcher learns of new mail", "Emails", "p50", "p99", "max"], rows);
+}
+
+Console.WriteLine($"// load at end: {Uptime()}");
+return 0;
+
+int Option(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var value) && value > 0 ? value : fallback;
+}
+
+static string Uptime() => File.Exists("/proc/loadavg") ? "load average " + string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+static void Table(string title, string[] header, List<string[]> rows)
+{
+    Console.WriteLine();
+    Console.WriteLine("### " + title);
+    Console.WriteLine();
+    Console.WriteLine("| " + string.Join(" | ", header) + " |");
+    Console.WriteLine("|" + string.Join("|", header.Select((_, i) => i == 0 ? "---" : "---:")) + "|");
+    foreach (var row in rows)
+    {
+        Console.WriteLine("| " + string.Join(" | ", row) + " |");
+    }
+
+    Console.WriteLine();
+}
