@@ -76,7 +76,8 @@ public sealed class QueueDatabase : IDisposable
     public static QueueDatabase PostgreSql(PostgresCluster cluster)
         => new("PostgreSQL", cluster.ConnectionString(cluster.CreateDatabase()) + ";Maximum Pool Size=50", null);
 
-    public TContext Create<TContext>()
+    /// <summary>A context as the application configures it; <paramref name="typedMail"/> false leaves out UseTypedMail (no interceptor).</summary>
+    public TContext Create<TContext>(bool typedMail = true)
         where TContext : QueueContext
     {
         var builder = new DbContextOptionsBuilder();
@@ -89,7 +90,11 @@ public sealed class QueueDatabase : IDisposable
             builder.UseNpgsql(ConnectionString);
         }
 
-        builder.UseTypedMail(o => o.DefaultFrom = "Example Shop <shop@example.com>");
+        if (typedMail)
+        {
+            builder.UseTypedMail(o => o.DefaultFrom = "Example Shop <shop@example.com>");
+        }
+
         return (TContext)Activator.CreateInstance(typeof(TContext), builder.Options)!;
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using TypedMail.Benchmarks.Queue.Emails;
+using TypedMail.Outbox;
 
 namespace TypedMail.Benchmarks.Queue;
 
@@ -37,5 +38,28 @@ public static class Workload
             TextBody = rendered.TextBody,
             CreatedAt = DateTime.UtcNow,
         };
+    }
+
+    /// <summary>The outbox rows Enqueue writes for <see cref="Email"/> (message and recipient), built by hand from its rendering.</summary>
+    public static OutboxMessage OutboxRows(int number)
+    {
+        var rendered = Email(number).Render();
+        var id = Guid.CreateVersion7();
+        var now = DateTime.UtcNow;
+        var message = new OutboxMessage
+        {
+            Id = id,
+            MessageId = id.ToString("N") + "@example.com",
+            EmailType = nameof(OrderShippedEmail),
+            State = OutboxMessageState.Queued,
+            CreatedAt = now,
+            DueAt = now,
+            From = "Example Shop <shop@example.com>",
+            Subject = rendered.Subject,
+            HtmlBody = rendered.HtmlBody,
+            TextBody = rendered.TextBody,
+        };
+        message.Recipients.Add(new OutboxRecipient { OutboxMessageId = id, Kind = RecipientKind.To, Address = Recipient(number) });
+        return message;
     }
 }
