@@ -438,4 +438,35 @@ public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
         await EnqueueAsync("PU-1", options: new EnqueueOptions { IdempotencyKey = "pu-1" });
         Assert.Equal(OutboxMessageState.Queued, (await LoadAsync(old)).State);
     }
+
+    [Fact]
+    public async Task Purge_waits_for_an_open_enqueue_that_reuses_an_old_blob_and_keeps_it()
+    {
+        var pdf = new EmailAttachment("terms.pdf", "application/pdf", new byte[] { 7, 8, 9 });
+        await EnqueueAsync("PB-1", options: new EnqueueOptions { Attachments = [pdf] });
+        await Dispatcher(new ScriptedTransport()).DispatchDueAsync();
+        Clock.Advance(TimeSpan.FromDays(40));
+
+        // The application's transaction reuses the stored blob (only a link row is written) and stays open while the
+        // purge deletes the old message, whose blob then looks unlinked.
+        await using var app = Shop.CreateDbContext(o => o.TimeProvider = Clock);
+        await using var transaction = await app.Database.BeginTransactionAsync();
+        var reused = app.Emails().Enqueue(new OrderConfirmationEmail("Ada", "PB-2", 1m), to: "ada@example.com", new EnqueueOptions { Attachments = [pdf] }).Id;
+        await app.SaveChangesAsync();
+        Assert.Equal(EntityState.Unchanged, app.ChangeTracker.Entries<OutboxBlob>().Single().State);
+
+        await using var maintenance = Shop.CreateDbContext();
+        // On its own thread: Microsoft.Data.Sqlite's async methods run synchronously, waiting out the lock in the call.
+        var purge = Task.Run(() => OutboxMaintenance.PurgeAsync(maintenance, Start.AddDays(30)));
+        await Task.Delay(500);
+        Assert.False(purge.IsCompleted, "the purge must wait for the open transaction that links the blob");
+
+        await transaction.CommitAsync();
+        var result = await purge.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(new PurgeResult(1, 0, 0), result);
+
+        await using var db = Shop.CreateDbContext();
+        var link = await db.Set<OutboxAttachment>().Include(a => a.Blob).SingleAsync(a => a.OutboxMessageId == reused);
+        Assert.Equal(pdf.Content.ToArray(), link.Blob!.Content);
+    }
 }

@@ -1,11 +1,8 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Data.Common;
-using System.Globalization;
 using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Transactions;
@@ -29,10 +26,6 @@ namespace TypedMail.Outbox;
 internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
     public static readonly OutboxInterceptor Instance = new();
-
-    // Advisory lock class ids ('TMm', 'TMb'): keep TypedMail's locks apart from the application's own.
-    private const int MessageLockClass = 0x544D6D;
-    private const int BlobLockClass = 0x544D62;
 
     private readonly ConditionalWeakTable<DbContext, SaveState> _saves = [];
     private readonly ConditionalWeakTable<DbTransaction, PendingCommit> _pendingWakeups = [];
@@ -185,7 +178,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     private static async Task<int> DropExistingMessagesAsync(DbContext context, List<EntityEntry> keyed, bool async, CancellationToken cancellationToken)
     {
         var ids = keyed.Select(e => ((OutboxMessage)e.Entity).Id).ToList();
-        await LockAsync(context, MessageLockClass, ids.Select(id => BinaryPrimitives.ReadInt32BigEndian(id.ToByteArray(bigEndian: true))), async, cancellationToken).ConfigureAwait(false);
+        await OutboxLocks.LockMessagesAsync(context, ids, async, cancellationToken).ConfigureAwait(false);
         var query = context.Set<OutboxMessage>().AsNoTracking().Where(m => ids.Contains(m.Id)).Select(m => m.Id);
         var existing = (async ? await query.ToListAsync(cancellationToken).ConfigureAwait(false) : query.ToList()).ToHashSet();
         var dropped = 0;
@@ -219,7 +212,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     private static async Task ReuseExistingBlobsAsync(DbContext context, List<EntityEntry> blobs, bool async, CancellationToken cancellationToken)
     {
         var keys = blobs.Select(e => ((OutboxBlob)e.Entity).Sha256).ToList();
-        await LockAsync(context, BlobLockClass, keys.Select(k => int.Parse(k.AsSpan(0, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture)), async, cancellationToken).ConfigureAwait(false);
+        await OutboxLocks.LockBlobsAsync(context, keys, async, cancellationToken).ConfigureAwait(false);
         var query = context.Set<OutboxBlob>().AsNoTracking().Where(b => keys.Contains(b.Sha256)).Select(b => b.Sha256);
         var existing = (async ? await query.ToListAsync(cancellationToken).ConfigureAwait(false) : query.ToList()).ToHashSet(StringComparer.Ordinal);
         foreach (var entry in blobs)
@@ -228,34 +221,6 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
             {
                 entry.State = EntityState.Unchanged;
             }
-        }
-    }
-
-    /// <summary>
-    /// PostgreSQL: takes transaction-scoped advisory locks, in a fixed order, so two transactions inserting the same key
-    /// run one after the other and the second sees the first's committed row. SQLite needs none: EF Core's transactions
-    /// there begin IMMEDIATE, which already serializes writers.
-    /// </summary>
-    private static async Task LockAsync(DbContext context, int lockClass, IEnumerable<int> keys, bool async, CancellationToken cancellationToken)
-    {
-        if (!DatabaseProviders.IsPostgreSql(context))
-        {
-            return;
-        }
-
-        var sql = new StringBuilder();
-        foreach (var key in keys.Distinct().Order())
-        {
-            sql.Append(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({lockClass}, {key});");
-        }
-
-        if (async)
-        {
-            await context.Database.ExecuteSqlRawAsync(sql.ToString(), cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            context.Database.ExecuteSqlRaw(sql.ToString());
         }
     }
 

@@ -46,12 +46,7 @@ public static class OutboxMaintenance
         var deletedAttempts = await DeleteInChunksAsync(
             () => attempts.Where(a => oldAttempts.Select(o => o.Id).Take(ChunkSize).Contains(a.Id)).ExecuteDeleteAsync(cancellationToken)).ConfigureAwait(false);
 
-        // A blob enqueued a moment ago may not have its link committed yet: only blobs older than the cut-off go.
-        var blobs = context.Set<OutboxBlob>();
-        var links = context.Set<OutboxAttachment>();
-        var orphans = blobs.Where(b => b.CreatedAt < cutoff && !links.Any(l => l.BlobSha256 == b.Sha256));
-        var deletedBlobs = await DeleteInChunksAsync(
-            () => blobs.Where(b => orphans.Select(o => o.Sha256).Take(ChunkSize).Contains(b.Sha256)).ExecuteDeleteAsync(cancellationToken)).ConfigureAwait(false);
+        var deletedBlobs = await DeleteOrphanedBlobsAsync(context, cutoff, cancellationToken).ConfigureAwait(false);
         return new PurgeResult(deletedMessages, deletedAttempts, deletedBlobs);
     }
 
@@ -118,6 +113,56 @@ public static class OutboxMaintenance
                 .SetProperty(m => m.AttemptCount, 0)
                 .SetProperty(m => m.FailedAt, (DateTime?)null), cancellationToken).ConfigureAwait(false);
         return requeued > 0;
+    }
+
+    /// <summary>
+    /// Deletes blobs older than the cut-off that no attachment links to, a chunk per transaction. Each chunk first takes
+    /// the blob locks an enqueue takes before reusing a stored blob (PostgreSQL), then deletes only what is still
+    /// unlinked: an enqueue that reused a blob either committed its link first (the blob stays) or waits and then
+    /// finds the blob gone and stores it again. Without the locks, an enqueue could link a blob this deletes, and the
+    /// application's transaction would fail on the foreign key. SQLite serializes writers, so it needs no lock.
+    /// </summary>
+    private static async Task<int> DeleteOrphanedBlobsAsync(DbContext context, DateTime cutoff, CancellationToken cancellationToken)
+    {
+        var blobs = context.Set<OutboxBlob>();
+        var links = context.Set<OutboxAttachment>();
+        var total = 0;
+        while (true)
+        {
+            var candidates = await blobs.Where(b => b.CreatedAt < cutoff && !links.Any(l => l.BlobSha256 == b.Sha256))
+                .OrderBy(b => b.Sha256).Select(b => b.Sha256).Take(ChunkSize)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            if (candidates.Count == 0)
+            {
+                return total;
+            }
+
+            var own = context.Database.CurrentTransaction is null
+                ? await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false)
+                : null;
+            try
+            {
+                await OutboxLocks.LockBlobsAsync(context, candidates, async: true, cancellationToken).ConfigureAwait(false);
+                total += await blobs.Where(b => candidates.Contains(b.Sha256) && !links.Any(l => l.BlobSha256 == b.Sha256))
+                    .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                if (own is not null)
+                {
+                    await own.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                if (own is not null)
+                {
+                    await own.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            if (candidates.Count < ChunkSize)
+            {
+                return total;
+            }
+        }
     }
 
     private static async Task<int> DeleteInChunksAsync(Func<Task<int>> deleteChunk)
