@@ -86,6 +86,82 @@ public sealed class HostingTests : IDisposable
     }
 
     [Fact]
+    public async Task Named_transports_and_routes_from_configuration_route_by_email_type_and_fail_over()
+    {
+        var backup = Path.Combine(_shop.Folder, "backup");
+        var newsletter = Path.Combine(_shop.Folder, "newsletter");
+        var settings = new System.Collections.Generic.Dictionary<string, string?>
+        {
+            // The main transport is an SMTP server that is down: nothing listens on the port.
+            ["TypedMail:Transport"] = "Smtp",
+            ["TypedMail:Smtp:Host"] = "127.0.0.1",
+            ["TypedMail:Smtp:Port"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["TypedMail:Smtp:TlsMode"] = "None",
+            ["TypedMail:Transports:backup:Transport"] = "Pickup",
+            ["TypedMail:Transports:backup:Pickup:Folder"] = backup,
+            ["TypedMail:Transports:newsletter:Transport"] = "Pickup",
+            ["TypedMail:Transports:newsletter:Pickup:Folder"] = newsletter,
+            ["TypedMail:Transports:newsletter:MaxMessagesPerSecond"] = "50",
+            ["TypedMail:Routes:" + typeof(OrderConfirmationEmail).FullName + ":0"] = "newsletter",
+            ["TypedMail:Dispatcher:PollInterval"] = "00:00:00.100",
+        };
+        using var host = HostedShop.Builder(_shop, settings).Build();
+        await host.StartAsync();
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<HostedShopContext>>();
+        Guid routed, failedOver;
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            routed = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "R-1", 1m), to: "ada@example.com", new EnqueueOptions { From = "shop@example.com" }).Id;
+            failedOver = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "R-2", 2m), to: "ada@example.com", new EnqueueOptions { From = "shop@example.com", Transport = "smtp" }).Id;
+            await db.SaveChangesAsync();
+        }
+
+        await Eventually.True(async () =>
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            return await db.Set<OutboxMessage>().CountAsync(m => m.State == OutboxMessageState.Sent) == 2;
+        }, "both messages sent");
+        await host.StopAsync();
+
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            var attempts = await db.Set<OutboxAttempt>().OrderBy(a => a.Number).ToListAsync();
+
+            // The email type's route: straight to the newsletter folder, the main transport never tried.
+            Assert.Equal([("newsletter", AttemptOutcome.Accepted)], attempts.Where(a => a.OutboxMessageId == routed).Select(a => (a.Transport, a.Outcome)));
+
+            // The message's own choice, the main SMTP server, is down: it fails over to the next transport by name.
+            Assert.Equal([("smtp", AttemptOutcome.TransientFailure), ("backup", AttemptOutcome.Accepted)],
+                attempts.Where(a => a.OutboxMessageId == failedOver).Select(a => (a.Transport, a.Outcome)));
+        }
+
+        Assert.Contains("R-1", File.ReadAllText(Assert.Single(Directory.GetFiles(newsletter, "*.eml"))));
+        Assert.Contains("R-2", File.ReadAllText(Assert.Single(Directory.GetFiles(backup, "*.eml"))));
+    }
+
+    [Fact]
+    public async Task Invalid_named_transports_and_routes_stop_the_host_naming_each_setting()
+    {
+        var settings = HostedShop.Settings(_shop);
+        settings["TypedMail:Transports:pickup:Transport"] = "Smtp";
+        settings["TypedMail:Transports:pickup:Smtp:Host"] = "relay.example.com";
+        settings["TypedMail:Transports:backup:Transport"] = "Pickup";
+        settings["TypedMail:Transports:backup:MaxMessagesPerSecond"] = "-2";
+        settings["TypedMail:Routes:Shop.NewsletterEmail:0"] = "bulk";
+        using var host = HostedShop.Builder(_shop, settings).Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Equal(
+            [
+                "TypedMail:Transports:backup:Pickup:Folder is required when TypedMail:Transports:backup:Transport is Pickup: set it to the folder .eml files are written to.",
+                "TypedMail:Transports:backup:MaxMessagesPerSecond must be a positive number, but is -2.",
+                "TypedMail:Transports:pickup has the main transport's name 'pickup': give it another name.",
+                "TypedMail:Routes:Shop.NewsletterEmail names transport 'bulk', which is not configured. Configured: pickup, backup.",
+            ],
+            error.Failures);
+    }
+
+    [Fact]
     public async Task Queue_depth_gauge_reports_each_state_and_the_oldest_pending_age()
     {
         var time = new ManualTime(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));

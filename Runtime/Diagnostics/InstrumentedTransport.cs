@@ -12,18 +12,22 @@ internal sealed class InstrumentedTransport : IEmailTransport
     private readonly IEmailTransport _inner;
     private readonly TypedMailMetrics _metrics;
 
-    public InstrumentedTransport(IEmailTransport inner, TypedMailMetrics metrics)
+    /// <param name="inner">The transport.</param>
+    /// <param name="metrics">Where send durations are recorded.</param>
+    /// <param name="name">Its name in routes, the attempt log and the telemetry tags; the transport's own name when <see langword="null"/>.</param>
+    public InstrumentedTransport(IEmailTransport inner, TypedMailMetrics metrics, string? name = null)
     {
         _inner = inner;
         _metrics = metrics;
+        Name = name ?? inner.Name;
     }
 
-    public string Name => _inner.Name;
+    public string Name { get; }
 
     public async Task<IReadOnlyList<SendResult>> SendAsync(IReadOnlyList<OutgoingEmail> batch, CancellationToken cancellationToken)
     {
         using var activity = TypedMailDiagnostics.ActivitySource.StartActivity("typedmail.send", ActivityKind.Client);
-        activity?.SetTag(TypedMailDiagnostics.TransportTag, _inner.Name);
+        activity?.SetTag(TypedMailDiagnostics.TransportTag, Name);
         activity?.SetTag(TypedMailDiagnostics.BatchSizeTag, batch.Count);
         var started = Stopwatch.GetTimestamp();
         try
@@ -53,7 +57,7 @@ internal sealed class InstrumentedTransport : IEmailTransport
         }
         finally
         {
-            _metrics.RecordSend(Stopwatch.GetElapsedTime(started), _inner.Name);
+            _metrics.RecordSend(Stopwatch.GetElapsedTime(started), Name);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using TypedMail.Dispatch;
 using TypedMail.Smtp;
 
@@ -37,6 +38,21 @@ public sealed class TypedMailOptions
     public DispatcherOptions Dispatcher { get; set; } = new();
 
     /// <summary>
+    /// Further transports by name (<c>TypedMail:Transports:backup:Smtp:Host</c>), besides the main one, which routes and
+    /// the attempt log call <c>smtp</c> or <c>pickup</c>. A message goes through the transport its
+    /// <c>EnqueueOptions.Transport</c> names, else the first of its email type's route in <see cref="Routes"/>, else
+    /// the main one. When that transport is down (no connection, a timeout, 421), the message fails over to the next:
+    /// the route's next entry, or, with no route, the main transport and then these in the order of their names.
+    /// </summary>
+    public Dictionary<string, TransportOptions> Transports { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Routes by email type: the type's full name (<c>MyApp.Mail.NewsletterEmail</c>) to the names of the transports to
+    /// use, first choice first, such as <c>["backup", "smtp"]</c>.
+    /// </summary>
+    public Dictionary<string, string[]> Routes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// The most messages per second this process sends through the transport, or <see langword="null"/> for no limit.
     /// </summary>
     public double? MaxMessagesPerSecond { get; set; }
@@ -52,6 +68,25 @@ public sealed class TypedMailOptions
 
     /// <summary>Thresholds of the health check.</summary>
     public TypedMailHealthOptions Health { get; set; } = new();
+
+    /// <summary>The main transport's name in routes and the attempt log: <c>smtp</c> or <c>pickup</c>.</summary>
+    internal static string MainTransportName(EmailTransportKind kind) => kind == EmailTransportKind.Smtp ? "smtp" : "pickup";
+}
+
+/// <summary>One of <see cref="TypedMailOptions.Transports"/>: a transport besides the main one, with its own settings.</summary>
+public sealed class TransportOptions
+{
+    /// <summary>The kind of transport. Default <see cref="EmailTransportKind.Smtp"/>.</summary>
+    public EmailTransportKind Transport { get; set; } = EmailTransportKind.Smtp;
+
+    /// <summary>The pickup folder, when <see cref="Transport"/> is <see cref="EmailTransportKind.Pickup"/>.</summary>
+    public PickupFolderOptions Pickup { get; set; } = new();
+
+    /// <summary>The SMTP server, when <see cref="Transport"/> is <see cref="EmailTransportKind.Smtp"/>.</summary>
+    public SmtpOptions Smtp { get; set; } = new();
+
+    /// <summary>The most messages per second this process sends through this transport, or <see langword="null"/> for no limit.</summary>
+    public double? MaxMessagesPerSecond { get; set; }
 }
 
 /// <summary>Settings of the pickup-folder transport.</summary>

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using TypedMail.Smtp;
 using Microsoft.Extensions.Options;
 
 namespace TypedMail.Hosting;
@@ -58,45 +60,117 @@ internal sealed class TypedMailOptionsValidator : IValidateOptions<TypedMailOpti
             failures.Add($"{Path("MessageIdDomain")} is not a valid domain: '{options.MessageIdDomain}'.");
         }
 
-        switch (options.Transport)
-        {
-            case EmailTransportKind.Pickup:
-                ValidatePickup(failures, options.Pickup);
-                break;
-            case EmailTransportKind.Smtp when options.Smtp is null:
-                failures.Add($"{Path("Smtp")} is required when {Path("Transport")} is Smtp.");
-                break;
-            case EmailTransportKind.Smtp:
-                // Values are shown as SmtpOptions shows them: the password never.
-                foreach (var (setting, value, rule) in options.Smtp.Problems())
-                {
-                    failures.Add($"{Path("Smtp:" + setting)} {rule}, but is {value}.");
-                }
-
-                break;
-            default:
-                failures.Add($"{Path("Transport")} is '{options.Transport}', which is not a transport. Use one of: {string.Join(", ", Enum.GetNames<EmailTransportKind>())}.");
-                break;
-        }
+        ValidateTransport(failures, "", options.Transport, options.Pickup, options.Smtp);
+        ValidateNamedTransports(failures, options);
+        ValidateRoutes(failures, options);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private void ValidatePickup(List<string> failures, PickupFolderOptions? pickup)
+    /// <summary>The main transport (<paramref name="prefix"/> empty) or a named one (<c>Transports:name:</c>).</summary>
+    private void ValidateTransport(List<string> failures, string prefix, EmailTransportKind kind, PickupFolderOptions? pickup, SmtpOptions? smtp)
+    {
+        switch (kind)
+        {
+            case EmailTransportKind.Pickup:
+                ValidatePickup(failures, prefix, pickup);
+                break;
+            case EmailTransportKind.Smtp when smtp is null:
+                failures.Add($"{Path(prefix + "Smtp")} is required when {Path(prefix + "Transport")} is Smtp.");
+                break;
+            case EmailTransportKind.Smtp:
+                // Values are shown as SmtpOptions shows them: the password never.
+                foreach (var (setting, value, rule) in smtp.Problems())
+                {
+                    failures.Add($"{Path(prefix + "Smtp:" + setting)} {rule}, but is {value}.");
+                }
+
+                break;
+            default:
+                failures.Add($"{Path(prefix + "Transport")} is '{kind}', which is not a transport. Use one of: {string.Join(", ", Enum.GetNames<EmailTransportKind>())}.");
+                break;
+        }
+    }
+
+    private void ValidateNamedTransports(List<string> failures, TypedMailOptions options)
+    {
+        if (options.Transports is null)
+        {
+            failures.Add($"{Path("Transports")} is missing.");
+            return;
+        }
+
+        var main = TypedMailOptions.MainTransportName(options.Transport);
+        foreach (var (name, transport) in options.Transports)
+        {
+            var prefix = "Transports:" + name + ":";
+            if (string.IsNullOrWhiteSpace(name) || name.Length > EnqueueOptions.MaxTransportLength)
+            {
+                failures.Add($"{Path("Transports")} has a transport named '{name}': a name must be 1 to {EnqueueOptions.MaxTransportLength} characters and not blank.");
+            }
+            else if (string.Equals(name, main, StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"{Path("Transports:" + name)} has the main transport's name '{main}': give it another name.");
+            }
+
+            if (transport is null)
+            {
+                failures.Add($"{Path("Transports:" + name)} is empty: set at least {Path(prefix + "Transport")} and its settings.");
+                continue;
+            }
+
+            ValidateTransport(failures, prefix, transport.Transport, transport.Pickup, transport.Smtp);
+            if (transport.MaxMessagesPerSecond is { } rate && !(rate > 0 && double.IsFinite(rate)))
+            {
+                failures.Add($"{Path(prefix + "MaxMessagesPerSecond")} must be a positive number, but is {rate}.");
+            }
+        }
+    }
+
+    private void ValidateRoutes(List<string> failures, TypedMailOptions options)
+    {
+        if (options.Routes is null)
+        {
+            failures.Add($"{Path("Routes")} is missing.");
+            return;
+        }
+
+        var configured = new[] { TypedMailOptions.MainTransportName(options.Transport) }
+            .Concat(options.Transports?.Keys.Order(StringComparer.Ordinal) ?? Enumerable.Empty<string>())
+            .Distinct(StringComparer.Ordinal).ToList();
+        foreach (var (emailType, names) in options.Routes)
+        {
+            if (names is null || names.Length == 0)
+            {
+                failures.Add($"{Path("Routes:" + emailType)} names no transport: list one or more of {string.Join(", ", configured)}.");
+                continue;
+            }
+
+            foreach (var name in names)
+            {
+                if (!configured.Contains(name, StringComparer.Ordinal))
+                {
+                    failures.Add($"{Path("Routes:" + emailType)} names transport '{name}', which is not configured. Configured: {string.Join(", ", configured)}.");
+                }
+            }
+        }
+    }
+
+    private void ValidatePickup(List<string> failures, string prefix, PickupFolderOptions? pickup)
     {
         if (string.IsNullOrWhiteSpace(pickup?.Folder))
         {
-            failures.Add($"{Path("Pickup:Folder")} is required when {Path("Transport")} is Pickup: set it to the folder .eml files are written to.");
+            failures.Add($"{Path(prefix + "Pickup:Folder")} is required when {Path(prefix + "Transport")} is Pickup: set it to the folder .eml files are written to.");
             return;
         }
 
         if (pickup.Folder.IndexOfAny(System.IO.Path.GetInvalidPathChars()) >= 0)
         {
-            failures.Add($"{Path("Pickup:Folder")} is not a valid path: '{pickup.Folder}'.");
+            failures.Add($"{Path(prefix + "Pickup:Folder")} is not a valid path: '{pickup.Folder}'.");
         }
         else if (File.Exists(pickup.Folder))
         {
-            failures.Add($"{Path("Pickup:Folder")} is a file, not a folder: '{pickup.Folder}'.");
+            failures.Add($"{Path(prefix + "Pickup:Folder")} is a file, not a folder: '{pickup.Folder}'.");
         }
     }
 

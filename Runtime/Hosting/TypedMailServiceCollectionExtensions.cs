@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics.Metrics;
+using System.Linq;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -105,19 +106,29 @@ public static class TypedMailServiceCollectionExtensions
         services.TryAddSingleton<IEmailTransport>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
-            return o.Transport switch
-            {
-                EmailTransportKind.Pickup => new PickupFolderTransport(o.Pickup.Folder!),
-                EmailTransportKind.Smtp => new SmtpTransport(o.Smtp, sp.GetRequiredService<ILogger<SmtpTransport>>()),
-                var other => throw new InvalidOperationException($"TypedMail:Transport '{other}' is not a transport."),
-            };
+            return CreateTransport(sp, "", o.Transport, o.Pickup, o.Smtp);
         });
+        services.TryAddSingleton(sp => new NamedTransports(sp.GetRequiredService<IOptions<TypedMailOptions>>().Value.Transports
+            .OrderBy(t => t.Key, StringComparer.Ordinal)
+            .Select(t => (t.Key, CreateTransport(sp, $"Transports:{t.Key}:", t.Value.Transport, t.Value.Pickup, t.Value.Smtp), t.Value.MaxMessagesPerSecond))
+            .ToList()));
         services.TryAddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
             var metrics = sp.GetRequiredService<TypedMailMetrics>();
             var routes = new TransportRoutes().Add(
-                new InstrumentedTransport(sp.GetRequiredService<IEmailTransport>(), metrics), maxMessagesPerSecond: o.MaxMessagesPerSecond);
+                new InstrumentedTransport(sp.GetRequiredService<IEmailTransport>(), metrics, TypedMailOptions.MainTransportName(o.Transport)),
+                maxMessagesPerSecond: o.MaxMessagesPerSecond);
+            foreach (var (name, transport, rate) in sp.GetRequiredService<NamedTransports>().Transports)
+            {
+                routes.Add(new InstrumentedTransport(transport, metrics, name), name, rate);
+            }
+
+            foreach (var (emailType, names) in o.Routes)
+            {
+                routes.RouteEmailType(emailType, names);
+            }
+
             return new OutboxDispatcher<TContext>(
                 ContextFactory<TContext>(sp),
                 routes,
@@ -131,6 +142,15 @@ public static class TypedMailServiceCollectionExtensions
         services.AddHostedService<OutboxDispatcherService<TContext>>();
         return services;
     }
+
+    /// <summary>A transport from its settings; <paramref name="prefix"/> names it in errors (empty for the main one).</summary>
+    private static IEmailTransport CreateTransport(IServiceProvider services, string prefix, EmailTransportKind kind, PickupFolderOptions pickup, SmtpOptions smtp)
+        => kind switch
+        {
+            EmailTransportKind.Pickup => new PickupFolderTransport(pickup.Folder!),
+            EmailTransportKind.Smtp => new SmtpTransport(smtp, services.GetRequiredService<ILogger<SmtpTransport>>()),
+            _ => throw new InvalidOperationException($"TypedMail:{prefix}Transport '{kind}' is not a transport."),
+        };
 
     private static IDbContextFactory<TContext> ContextFactory<TContext>(IServiceProvider services)
         where TContext : DbContext
