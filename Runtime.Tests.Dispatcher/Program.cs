@@ -16,10 +16,25 @@ public sealed class HostContext(DbContextOptions<HostContext> options) : DbConte
     protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddTypedMailOutbox();
 }
 
+/// <summary>PostgreSQL, or SQLite when the connection string names a file (<c>Data Source=...</c>).</summary>
 public sealed class HostContextFactory(string connectionString) : IDbContextFactory<HostContext>
 {
+    public bool IsSqlite { get; } = connectionString.StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase);
+
     public HostContext CreateDbContext()
-        => new(new DbContextOptionsBuilder<HostContext>().UseNpgsql(connectionString).UseTypedMail(_ => { }).Options);
+    {
+        var builder = new DbContextOptionsBuilder<HostContext>();
+        if (IsSqlite)
+        {
+            builder.UseSqlite(connectionString);
+        }
+        else
+        {
+            builder.UseNpgsql(connectionString);
+        }
+
+        return new(builder.UseTypedMail(_ => { }).Options);
+    }
 }
 
 /// <summary>
@@ -48,7 +63,12 @@ public static class Program
             RetryMaxDelay = TimeSpan.FromSeconds(1),
             MaxAttempts = 50,
         };
-        options.WakeSources.Add(new PostgreSqlNotificationWakeSource(args[0]));
+        var contexts = new HostContextFactory(args[0]);
+        if (!contexts.IsSqlite)
+        {
+            options.WakeSources.Add(new PostgreSqlNotificationWakeSource(args[0]));
+        }
+
         await using var transport = new SmtpTransport(new SmtpOptions
         {
             Host = "127.0.0.1",
@@ -57,7 +77,7 @@ public static class Program
             ConnectTimeout = lease / 4,
             CommandTimeout = lease / 4,
         });
-        var dispatcher = new OutboxDispatcher<HostContext>(new HostContextFactory(args[0]), transport, options);
+        var dispatcher = new OutboxDispatcher<HostContext>(contexts, transport, options);
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {

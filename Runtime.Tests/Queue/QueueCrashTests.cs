@@ -13,19 +13,23 @@ using Xunit.Abstractions;
 
 namespace TypedMail.Runtime.Tests.Queue;
 
-/// <summary>
-/// Several dispatcher processes on one PostgreSQL queue, sending with SmtpTransport to a real SMTP server (aiosmtpd, smtp_test_server.py), killed with SIGKILL
-/// at random moments and restarted. The queue holds 10,000 messages (half that without kills); TYPEDMAIL_CRASH_MESSAGES
-/// sets another size. Figures in docs/queue.md.
-/// </summary>
+public sealed class QueueCrashTestsSqlite(ITestOutputHelper output) : QueueCrashTests(new SqliteShop(), output);
+
 [Collection(PostgresCollection.Name)]
-public sealed class QueueCrashTests(PostgresCluster cluster, ITestOutputHelper output) : IDisposable
+public sealed class QueueCrashTestsPostgres(PostgresCluster cluster, ITestOutputHelper output) : QueueCrashTests(new PostgresShop(cluster), output);
+
+/// <summary>
+/// Several dispatcher processes on one queue (a PostgreSQL database, or one SQLite file), sending with SmtpTransport to a
+/// real SMTP server (aiosmtpd, smtp_test_server.py), killed with SIGKILL at random moments and restarted. The queue
+/// holds 10,000 messages (half that without kills); TYPEDMAIL_CRASH_MESSAGES sets another size. Figures in docs/queue.md.
+/// </summary>
+public abstract class QueueCrashTests(ShopDatabase shop, ITestOutputHelper output) : IDisposable
 {
     private const int Dispatchers = 3;
     private const int BatchSize = 25;
     private const double LeaseSeconds = 4;
 
-    private readonly PostgresShop _shop = new(cluster);
+    private readonly ShopDatabase _shop = shop;
     private readonly List<Process> _processes = [];
 
     private static int MessageCount => int.TryParse(Environment.GetEnvironmentVariable("TYPEDMAIL_CRASH_MESSAGES"), out var n) ? n : 10_000;
@@ -65,7 +69,7 @@ public sealed class QueueCrashTests(PostgresCluster cluster, ITestOutputHelper o
         var accepted = smtp.Accepted();
         var distinct = accepted.Select(a => a.MessageId).ToHashSet();
         var duplicates = accepted.Count - distinct.Count;
-        output.WriteLine($"{MessageCount} messages, {kills} kills, {accepted.Count} deliveries, {duplicates} duplicates, {watch.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine($"{_shop.Provider}: {MessageCount} messages, {kills} kills, {accepted.Count} deliveries, {duplicates} duplicates, {watch.Elapsed.TotalSeconds:0.0} s");
         Assert.Subset(distinct, ids.ToHashSet());
         Assert.Equal(ids.Count, distinct.Count);
         Assert.InRange(duplicates, 0, kills * BatchSize);
