@@ -380,6 +380,40 @@ public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
     }
 
     [Fact]
+    public async Task Throttle_is_shared_by_every_dispatcher_on_the_database()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "TS-" + i, 1m), to: $"s{i}@example.com");
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        // Two dispatchers, each with its own transport object under the same name and limit, as on two machines.
+        var transports = new[] { new ScriptedTransport("relay"), new ScriptedTransport("relay") };
+        var started = TimeProvider.System.GetTimestamp();
+        var summaries = await Task.WhenAll(transports.Select((t, i) =>
+            Task.Run(() => new OutboxDispatcher<ShopContext>(Shop, new TransportRoutes().Add(t, maxMessagesPerSecond: 3),
+                new DispatcherOptions { BatchSize = 6, DispatcherId = "d" + i }).DispatchDueAsync())));
+        Assert.Equal(12, summaries.Sum(s => s.Sent));
+
+        // 12 messages at 3 per second between both: the last group of 3 starts 3 s after the first, not 1 s (which is
+        // what two separate limits of 3 per second would allow).
+        var groups = transports.SelectMany(t => t.Batches).OrderBy(b => b.Timestamp).ToList();
+        Assert.All(groups, g => Assert.InRange(g.Count, 1, 3));
+        Assert.True(TimeProvider.System.GetElapsedTime(groups[0].Timestamp, groups[^1].Timestamp) >= TimeSpan.FromSeconds(2.9),
+            $"12 messages went out within {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0} s at a shared limit of 3/s");
+        await using (var db = Shop.CreateDbContext())
+        {
+            var schedule = await db.Set<OutboxThrottle>().SingleAsync();
+            Assert.Equal("relay", schedule.Transport);
+        }
+    }
+
+    [Fact]
     public async Task Stopping_mid_batch_finishes_the_send_in_flight_and_releases_the_rest()
     {
         var ids = new List<Guid>();

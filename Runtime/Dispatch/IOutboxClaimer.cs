@@ -8,7 +8,8 @@ using TypedMail.Outbox;
 namespace TypedMail.Dispatch;
 
 /// <summary>
-/// Claims due messages for one dispatcher, atomically, so no two dispatchers hold the same message at once.
+/// Claims due messages for one dispatcher, atomically, so no two dispatchers hold the same message at once, and books
+/// send time on throttled transports, atomically, so every dispatcher on the database shares one rate.
 /// One small class per database provider holds the SQL.
 /// </summary>
 public interface IOutboxClaimer
@@ -29,6 +30,20 @@ public interface IOutboxClaimer
     /// <param name="cancellationToken">Cancels the claim.</param>
     /// <exception cref="System.Data.Common.DbException">The database failed the statement.</exception>
     Task<IReadOnlyList<Guid>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Books <paramref name="duration"/> of <paramref name="transport"/>'s send schedule (<see cref="OutboxThrottle"/>):
+    /// the slot starts at the schedule's next free time, or at <paramref name="now"/> if that is later, and the schedule
+    /// moves to the slot's end. One statement, so concurrent dispatchers always get slots that do not overlap.
+    /// </summary>
+    /// <param name="context">A context whose model includes the outbox.</param>
+    /// <param name="transport">The transport's name.</param>
+    /// <param name="now">The current time (UTC).</param>
+    /// <param name="duration">How long the slot lasts: the messages to send divided by the transport's rate.</param>
+    /// <param name="cancellationToken">Cancels the booking.</param>
+    /// <returns>When the slot starts (UTC); the caller waits until then before sending.</returns>
+    /// <exception cref="System.Data.Common.DbException">The database failed the statement.</exception>
+    Task<DateTime> ReserveSendSlotAsync(DbContext context, string transport, DateTime now, TimeSpan duration, CancellationToken cancellationToken);
 }
 
 /// <summary>Picks the claimer for a context's database provider.</summary>

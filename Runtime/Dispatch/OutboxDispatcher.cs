@@ -227,7 +227,7 @@ public sealed partial class OutboxDispatcher<TContext>
             work.Add(new Work(message, _routes.RouteFor(message)));
         }
 
-        await SendAllAsync(work, leaseUntil, cancellationToken).ConfigureAwait(false);
+        await SendAllAsync(db, work, leaseUntil, cancellationToken).ConfigureAwait(false);
 
         var summary = new DispatchSummary(messages.Count + givenUp, 0, 0, givenUp);
         foreach (var item in work)
@@ -257,7 +257,7 @@ public sealed partial class OutboxDispatcher<TContext>
         }
     }
 
-    private async Task SendAllAsync(List<Work> work, DateTime leaseUntil, CancellationToken stop)
+    private async Task SendAllAsync(DbContext db, List<Work> work, DateTime leaseUntil, CancellationToken stop)
     {
         // Rounds: every message goes to the first transport of its route; a message whose transport was down moves on
         // to the next one in a later round.
@@ -283,9 +283,9 @@ public sealed partial class OutboxDispatcher<TContext>
 
                 for (var offset = 0; offset < items.Count;)
                 {
-                    var chunk = items.Skip(offset).Take(entry.Throttle?.Burst ?? items.Count).ToList();
+                    var chunk = items.Skip(offset).Take(entry.GroupSize).ToList();
                     offset += chunk.Count;
-                    if (!await MayStartSendAsync(entry, chunk.Count, leaseUntil, stop).ConfigureAwait(false))
+                    if (!await MayStartSendAsync(db, entry, chunk.Count, leaseUntil, stop).ConfigureAwait(false))
                     {
                         // Stopping, or the lease is too short: what was not tried in this pass goes back unsent.
                         foreach (var item in work)
@@ -304,23 +304,32 @@ public sealed partial class OutboxDispatcher<TContext>
         }
     }
 
-    /// <summary>False when the dispatcher is stopping or the lease is too short for a whole send: release instead.</summary>
-    private async Task<bool> MayStartSendAsync(TransportRoutes.TransportEntry entry, int count, DateTime leaseUntil, CancellationToken stop)
+    /// <summary>
+    /// False when the dispatcher is stopping or the lease is too short for a whole send: release instead. On a throttled
+    /// transport, first books a slot of the schedule every dispatcher on the database shares, and waits for it.
+    /// </summary>
+    private async Task<bool> MayStartSendAsync(DbContext db, TransportRoutes.TransportEntry entry, int count, DateTime leaseUntil, CancellationToken stop)
     {
         if (stop.IsCancellationRequested)
         {
             return false;
         }
 
-        if (entry.Throttle is { } throttle)
+        if (entry.MaxMessagesPerSecond is { } rate)
         {
-            try
+            var now = _time.GetUtcNow().UtcDateTime;
+            var start = await OutboxClaimers.For(db)
+                .ReserveSendSlotAsync(db, entry.Name, now, TimeSpan.FromSeconds(count / rate), CancellationToken.None).ConfigureAwait(false);
+            if (start > now)
             {
-                await throttle.WaitAsync(count, _time, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return false;
+                try
+                {
+                    await Task.Delay(start - now, _time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return false;
+                }
             }
         }
 

@@ -35,4 +35,17 @@ public sealed class PostgreSqlOutboxClaimer : IOutboxClaimer
             RETURNING m.id AS "Value"
             """).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc/>
+    public async Task<DateTime> ReserveSendSlotAsync(DbContext context, string transport, DateTime now, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(transport);
+        var end = await context.Database.SqlQuery<long>($"""
+            INSERT INTO typedmail_throttles AS t (transport, next_slot_ticks) VALUES ({transport}, {now.Ticks + duration.Ticks})
+            ON CONFLICT (transport) DO UPDATE SET next_slot_ticks = GREATEST(t.next_slot_ticks, {now.Ticks}) + {duration.Ticks}
+            RETURNING next_slot_ticks AS "Value"
+            """).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return new DateTime(end.Single() - duration.Ticks, DateTimeKind.Utc);
+    }
 }

@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Threading;
-using System.Threading.Tasks;
 using TypedMail.Outbox;
 using TypedMail.Transports;
 
@@ -31,8 +29,9 @@ public sealed class TransportRoutes
     /// <param name="transport">The transport.</param>
     /// <param name="name">Its name in routes and the attempt log; defaults to <see cref="IEmailTransport.Name"/>.</param>
     /// <param name="maxMessagesPerSecond">
-    /// A rate limit for this dispatcher process, or <see langword="null"/> for none. Messages go out in groups of at most
-    /// one second's worth, spaced so the average stays at the limit.
+    /// A rate limit, or <see langword="null"/> for none, shared by every dispatcher on the database that gives a transport
+    /// this name a limit (the schedule lives in the outbox's <c>typedmail_throttles</c> table). Messages go out in groups
+    /// of at most one second's worth, each group in its own slot of the shared schedule, so the average stays at the limit.
     /// </param>
     /// <returns>This object.</returns>
     /// <exception cref="ArgumentException">The name is taken, blank or too long, or the rate is not positive.</exception>
@@ -55,7 +54,7 @@ public sealed class TransportRoutes
             throw new ArgumentException($"maxMessagesPerSecond for transport '{name}' must be a positive number; it is {rate}.", nameof(maxMessagesPerSecond));
         }
 
-        var entry = new TransportEntry(name, transport, maxMessagesPerSecond is { } r ? new Throttle(r) : null);
+        var entry = new TransportEntry(name, transport, maxMessagesPerSecond);
         _transports.Add(entry);
         _byName.Add(name, entry);
         return this;
@@ -111,42 +110,19 @@ public sealed class TransportRoutes
         return _byEmailType.TryGetValue(message.EmailType, out var byType) ? byType : Names;
     }
 
-    internal sealed class TransportEntry(string name, IEmailTransport transport, Throttle? throttle)
+    internal sealed class TransportEntry(string name, IEmailTransport transport, double? maxMessagesPerSecond)
     {
         public string Name { get; } = name;
 
         public IEmailTransport Transport { get; } = transport;
 
-        public Throttle? Throttle { get; } = throttle;
+        /// <summary>The shared rate limit, or <see langword="null"/> for none.</summary>
+        public double? MaxMessagesPerSecond { get; } = maxMessagesPerSecond;
+
+        /// <summary>The most messages sent together: one second's worth of the rate, at least one; all of them without a rate.</summary>
+        public int GroupSize => MaxMessagesPerSecond is { } rate ? Math.Max(1, (int)Math.Floor(rate)) : int.MaxValue;
 
         /// <summary>Until when (a <see cref="TimeProvider"/> timestamp) the transport counts as down; 0 when up.</summary>
         public long DownUntil { get; set; }
-    }
-
-    /// <summary>Spaces sends so a transport sees at most <c>rate</c> messages per second on average.</summary>
-    internal sealed class Throttle(double rate)
-    {
-        private readonly Lock _lock = new();
-        private long _next;
-
-        /// <summary>The most messages sent together: one second's worth, at least one.</summary>
-        public int Burst { get; } = Math.Max(1, (int)Math.Floor(rate));
-
-        /// <summary>Waits until <paramref name="count"/> more messages may go, and books their time.</summary>
-        public Task WaitAsync(int count, TimeProvider time, CancellationToken cancellationToken)
-        {
-            long start;
-            long now;
-            lock (_lock)
-            {
-                now = time.GetTimestamp();
-                start = Math.Max(now, _next);
-                _next = start + (long)(count / rate * time.TimestampFrequency);
-            }
-
-            return start > now
-                ? Task.Delay(time.GetElapsedTime(now, start), time, cancellationToken)
-                : Task.CompletedTask;
-        }
     }
 }

@@ -53,7 +53,8 @@ public sealed class TypedMailOptions
     public Dictionary<string, string[]> Routes { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The most messages per second this process sends through the transport, or <see langword="null"/> for no limit.
+    /// The most messages per second sent through the main transport by all dispatchers on the database together, or
+    /// <see langword="null"/> for no limit.
     /// </summary>
     public double? MaxMessagesPerSecond { get; set; }
 
@@ -85,7 +86,7 @@ public sealed class TransportOptions
     /// <summary>The SMTP server, when <see cref="Transport"/> is <see cref="EmailTransportKind.Smtp"/>.</summary>
     public SmtpOptions Smtp { get; set; } = new();
 
-    /// <summary>The most messages per second this process sends through this transport, or <see langword="null"/> for no limit.</summary>
+    /// <summary>The most messages per second sent through this transport by all dispatchers on the database together, or <see langword="null"/> for no limit.</summary>
     public double? MaxMessagesPerSecond { get; set; }
 }
 

@@ -105,7 +105,14 @@ public static class ModelBuilderExtensions
             e.Property(s => s.CreatedAt).HasConversion(utc);
         });
 
-        foreach (var type in new[] { typeof(OutboxMessage), typeof(OutboxRecipient), typeof(OutboxAttempt), typeof(OutboxBlob), typeof(OutboxAttachment), typeof(OutboxSuppression) })
+        modelBuilder.Entity<OutboxThrottle>(e =>
+        {
+            e.ToTable(OutboxTables.Throttles);
+            e.HasKey(t => t.Transport);
+            e.Property(t => t.Transport).HasMaxLength(EnqueueOptions.MaxTransportLength);
+        });
+
+        foreach (var type in new[] { typeof(OutboxMessage), typeof(OutboxRecipient), typeof(OutboxAttempt), typeof(OutboxBlob), typeof(OutboxAttachment), typeof(OutboxSuppression), typeof(OutboxThrottle) })
         {
             foreach (var property in modelBuilder.Model.FindEntityType(type)!.GetProperties())
             {
@@ -154,4 +161,7 @@ public static class OutboxTables
 
     /// <summary>The suppression list.</summary>
     public const string Suppressions = "typedmail_suppressions";
+
+    /// <summary>The shared send schedule of each throttled transport.</summary>
+    public const string Throttles = "typedmail_throttles";
 }

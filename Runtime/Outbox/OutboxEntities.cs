@@ -299,3 +299,17 @@ public sealed class OutboxSuppression
         return address.Address.ToLowerInvariant();
     }
 }
+
+/// <summary>
+/// The send schedule of a throttled transport, shared by every dispatcher on the database: the time from which its
+/// next messages may go. A dispatcher books a group of messages by moving it forward by the group's share of a second
+/// (<see cref="Dispatch.IOutboxClaimer.ReserveSendSlotAsync"/>) and waits until the slot it booked begins.
+/// </summary>
+public sealed class OutboxThrottle
+{
+    /// <summary>The transport's name, as in <see cref="Dispatch.TransportRoutes"/>. The key.</summary>
+    public string Transport { get; set; } = "";
+
+    /// <summary>When the next unbooked slot begins, as UTC <see cref="DateTime.Ticks"/> (a number, so both databases can add to it).</summary>
+    public long NextSlotTicks { get; set; }
+}
