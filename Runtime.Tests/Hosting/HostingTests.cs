@@ -284,19 +284,60 @@ public sealed class HostingTests : IDisposable
         using var host = builder.Build();
         var health = host.Services.GetRequiredService<HealthCheckService>();
 
-        await SeedFailedAsync(DateTime.UtcNow.AddHours(-1));
-        await SeedFailedAsync(DateTime.UtcNow.AddMinutes(-1));
+        await SeedAsync(OutboxMessageState.Failed, DateTime.UtcNow.AddHours(-1));
+        await SeedAsync(OutboxMessageState.Failed, DateTime.UtcNow.AddMinutes(-1));
         var report = await health.CheckHealthAsync();
         Assert.Equal(HealthStatus.Healthy, report.Entries["typedmail"].Status);
         Assert.Equal(1L, report.Entries["typedmail"].Data["failedRecently"]);
 
-        await SeedFailedAsync(DateTime.UtcNow.AddMinutes(-2));
+        await SeedAsync(OutboxMessageState.Failed, DateTime.UtcNow.AddMinutes(-2));
         report = await health.CheckHealthAsync();
         Assert.Equal(HealthStatus.Degraded, report.Entries["typedmail"].Status);
         Assert.Equal("2 message(s) failed for good in the last 00:15:00 (limit 2).", report.Entries["typedmail"].Description);
     }
 
-    private async Task SeedFailedAsync(DateTime failedAt)
+    [Fact]
+    public async Task Hosted_retention_purge_deletes_finished_mail_older_than_the_period()
+    {
+        var settings = HostedShop.Settings(_shop);
+        settings["TypedMail:Retention:Period"] = "30.00:00:00";
+        await SeedAsync(OutboxMessageState.Sent, DateTime.UtcNow.AddDays(-40));
+        var recent = await SeedAsync(OutboxMessageState.Sent, DateTime.UtcNow.AddDays(-20));
+        var dead = await SeedAsync(OutboxMessageState.Failed, DateTime.UtcNow.AddDays(-40));
+        var queued = await SeedAsync(OutboxMessageState.Queued, DateTime.UtcNow.AddDays(-40));
+        using var host = HostedShop.Builder(_shop, settings).Build();
+
+        await host.StartAsync();
+        await Eventually.True(async () =>
+        {
+            await using var db = _shop.CreateDbContext();
+            return await db.Set<OutboxMessage>().CountAsync() == 3;
+        }, "the old sent message purged");
+        await host.StopAsync();
+
+        // Failed mail stays unless Retention:IncludeFailed; unfinished mail always stays.
+        await using var check = _shop.CreateDbContext();
+        Assert.Equal(new[] { recent, dead, queued }.Order(), (await check.Set<OutboxMessage>().Select(m => m.Id).ToListAsync()).Order());
+    }
+
+    [Fact]
+    public async Task Invalid_retention_settings_stop_the_host_naming_each_setting()
+    {
+        var settings = HostedShop.Settings(_shop);
+        settings["TypedMail:Retention:Period"] = "-1.00:00:00";
+        settings["TypedMail:Retention:Interval"] = "00:00:00";
+        using var host = HostedShop.Builder(_shop, settings).Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Equal(
+            [
+                "TypedMail:Retention:Period must be longer than zero, but is -1.00:00:00.",
+                "TypedMail:Retention:Interval must be longer than zero, but is 00:00:00.",
+            ],
+            error.Failures);
+    }
+
+    private async Task<Guid> SeedAsync(OutboxMessageState state, DateTime finishedAt)
     {
         await using var db = _shop.CreateDbContext();
         var id = Guid.CreateVersion7();
@@ -305,14 +346,16 @@ public sealed class HostingTests : IDisposable
             Id = id,
             MessageId = id.ToString("N") + "@example.com",
             EmailType = "Test",
-            State = OutboxMessageState.Failed,
-            CreatedAt = failedAt,
-            DueAt = failedAt,
+            State = state,
+            CreatedAt = finishedAt,
+            DueAt = state == OutboxMessageState.Queued ? finishedAt.AddYears(1) : finishedAt,
             From = "shop@example.com",
-            Subject = "failed",
-            FailedAt = failedAt,
+            Subject = state.ToString(),
+            SentAt = state == OutboxMessageState.Sent ? finishedAt : null,
+            FailedAt = state == OutboxMessageState.Failed ? finishedAt : null,
         });
         await db.SaveChangesAsync();
+        return id;
     }
 }
 

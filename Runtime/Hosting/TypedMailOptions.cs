@@ -70,6 +70,9 @@ public sealed class TypedMailOptions
     /// <summary>Thresholds of the health check.</summary>
     public TypedMailHealthOptions Health { get; set; } = new();
 
+    /// <summary>The retention purge the host runs by itself; off unless <see cref="TypedMailRetentionOptions.Period"/> is set.</summary>
+    public TypedMailRetentionOptions Retention { get; set; } = new();
+
     /// <summary>The main transport's name in routes and the attempt log: <c>smtp</c> or <c>pickup</c>.</summary>
     internal static string MainTransportName(EmailTransportKind kind) => kind == EmailTransportKind.Smtp ? "smtp" : "pickup";
 }
@@ -88,6 +91,22 @@ public sealed class TransportOptions
 
     /// <summary>The most messages per second sent through this transport by all dispatchers on the database together, or <see langword="null"/> for no limit.</summary>
     public double? MaxMessagesPerSecond { get; set; }
+}
+
+/// <summary>
+/// The hosted retention purge (<see cref="Outbox.OutboxMaintenance.PurgeAsync"/>): every <see cref="Interval"/>, finished
+/// mail older than <see cref="Period"/> is deleted with its attempt log, and attachment content nothing links to any more.
+/// </summary>
+public sealed class TypedMailRetentionOptions
+{
+    /// <summary>How long sent mail (and failed mail, with <see cref="IncludeFailed"/>) is kept after it finished; <see langword="null"/> (the default) keeps everything.</summary>
+    public TimeSpan? Period { get; set; }
+
+    /// <summary>Also delete failed (dead) mail older than <see cref="Period"/>. Default <see langword="false"/>: dead mail stays until someone looks at it.</summary>
+    public bool IncludeFailed { get; set; }
+
+    /// <summary>How often the purge runs: at start, then every interval. Default 1 hour.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>Settings of the pickup-folder transport.</summary>

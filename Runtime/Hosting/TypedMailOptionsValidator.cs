@@ -50,6 +50,20 @@ internal sealed class TypedMailOptionsValidator : IValidateOptions<TypedMailOpti
             Positive(failures, "Health:ProbeTimeout", options.Health.ProbeTimeout);
         }
 
+        if (options.Retention is null)
+        {
+            failures.Add($"{Path("Retention")} is missing.");
+        }
+        else
+        {
+            if (options.Retention.Period is { } period)
+            {
+                Positive(failures, "Retention:Period", period);
+            }
+
+            Positive(failures, "Retention:Interval", options.Retention.Interval);
+        }
+
         if (options.DefaultFrom is not null && !EmailAddress.TryParse(options.DefaultFrom, out _))
         {
             failures.Add($"{Path("DefaultFrom")} is not a valid mailbox: '{options.DefaultFrom}'. Write it as 'name@example.com' or 'Name <name@example.com>'.");

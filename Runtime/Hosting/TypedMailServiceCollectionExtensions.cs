@@ -140,6 +140,11 @@ public static class TypedMailServiceCollectionExtensions
             };
         });
         services.AddHostedService<OutboxDispatcherService<TContext>>();
+        services.AddHostedService(sp => new OutboxRetentionService<TContext>(
+            ContextFactory<TContext>(sp),
+            sp.GetRequiredService<IOptions<TypedMailOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<OutboxRetentionService<TContext>>>()));
         return services;
     }
 
