@@ -414,6 +414,28 @@ public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
     }
 
     [Fact]
+    public async Task Throttle_schedule_unavailable_releases_the_batch_unsent_without_counting_an_attempt()
+    {
+        var ids = new[] { await EnqueueAsync("TU-1"), await EnqueueAsync("TU-2") };
+        await using (var db = Shop.CreateDbContext())
+        {
+            await db.Database.ExecuteSqlRawAsync("DROP TABLE typedmail_throttles");
+        }
+
+        var transport = new ScriptedTransport("relay");
+        var summary = await new OutboxDispatcher<ShopContext>(Shop, new TransportRoutes().Add(transport, maxMessagesPerSecond: 10), timeProvider: Clock).DispatchBatchAsync();
+
+        Assert.Equal((2, 0, 2), (summary.Claimed, summary.Sent, summary.Released));
+        Assert.Empty(transport.Sent);
+        foreach (var id in ids)
+        {
+            var row = await LoadAsync(id);
+            Assert.Equal((OutboxMessageState.Queued, 0, (string?)null), (row.State, row.AttemptCount, row.LeaseOwner));
+            Assert.Empty(row.Attempts);
+        }
+    }
+
+    [Fact]
     public async Task Stopping_mid_batch_finishes_the_send_in_flight_and_releases_the_rest()
     {
         var ids = new List<Guid>();

@@ -318,8 +318,19 @@ public sealed partial class OutboxDispatcher<TContext>
         if (entry.MaxMessagesPerSecond is { } rate)
         {
             var now = _time.GetUtcNow().UtcDateTime;
-            var start = await OutboxClaimers.For(db)
-                .ReserveSendSlotAsync(db, entry.Name, now, TimeSpan.FromSeconds(count / rate), CancellationToken.None).ConfigureAwait(false);
+            DateTime start;
+            try
+            {
+                start = await OutboxClaimers.For(db)
+                    .ReserveSendSlotAsync(db, entry.Name, now, TimeSpan.FromSeconds(count / rate), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsDatabaseUnavailable(ex))
+            {
+                // No slot, no send: what was not tried goes back unsent, not as a lapsed attempt.
+                LogThrottleUnavailable(_logger, ex, entry.Name);
+                return false;
+            }
+
             if (start > now)
             {
                 try
@@ -800,4 +811,7 @@ public sealed partial class OutboxDispatcher<TContext>
 
     [LoggerMessage(8, LogLevel.Error, "Wake source {Source} stopped")]
     private static partial void LogWakeSourceFailed(ILogger logger, Exception exception, string source);
+
+    [LoggerMessage(9, LogLevel.Warning, "Could not book a send slot for throttled transport {Transport}; the batch's unsent messages are released")]
+    private static partial void LogThrottleUnavailable(ILogger logger, Exception exception, string transport);
 }
