@@ -73,7 +73,7 @@ public sealed class TypedMailOptions
     /// <summary>The retention purge the host runs by itself; off unless <see cref="TypedMailRetentionOptions.Period"/> is set.</summary>
     public TypedMailRetentionOptions Retention { get; set; } = new();
 
-    /// <summary>The main transport's name in routes and the attempt log: <c>smtp</c> or <c>pickup</c>.</summary>
+    /// <summary>The main transport's name in routes and the attempt log: <c>smtp</c> or <c>pickup</c>, the built-in transports' own names.</summary>
     internal static string MainTransportName(EmailTransportKind kind) => kind == EmailTransportKind.Smtp ? "smtp" : "pickup";
 }
 

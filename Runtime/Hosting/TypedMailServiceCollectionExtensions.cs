@@ -117,8 +117,7 @@ public static class TypedMailServiceCollectionExtensions
             var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
             var metrics = sp.GetRequiredService<TypedMailMetrics>();
             var routes = new TransportRoutes().Add(
-                new InstrumentedTransport(sp.GetRequiredService<IEmailTransport>(), metrics, TypedMailOptions.MainTransportName(o.Transport)),
-                maxMessagesPerSecond: o.MaxMessagesPerSecond);
+                new InstrumentedTransport(sp.GetRequiredService<IEmailTransport>(), metrics), maxMessagesPerSecond: o.MaxMessagesPerSecond);
             foreach (var (name, transport, rate) in sp.GetRequiredService<NamedTransports>().Transports)
             {
                 routes.Add(new InstrumentedTransport(transport, metrics, name), name, rate);
