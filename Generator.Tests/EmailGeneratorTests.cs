@@ -69,7 +69,8 @@ public sealed class EmailGeneratorTests
             Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
         }
 
-        Assert.All(run.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+        // The diagnostics output takes the compilation (to put locations on syntax trees), so it re-runs; source outputs do not.
+        Assert.All(run.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).Where(o => o.Value is not (_, Compilation)),
             o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
     }
 

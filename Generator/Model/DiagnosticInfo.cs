@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using TypedMail.Generator.Helpers;
 
@@ -9,7 +10,30 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
         => new(descriptor, location, arguments.ToEquatableArray());
 
-    public Diagnostic ToDiagnostic()
+    /// <summary>Every diagnostic of the groups once, in order of first appearance.</summary>
+    public static EquatableArray<DiagnosticInfo> Distinct(IEnumerable<EquatableArray<DiagnosticInfo>> groups)
+    {
+        var seen = new HashSet<DiagnosticInfo>();
+        var result = new List<DiagnosticInfo>();
+        foreach (var group in groups)
+        {
+            foreach (var diagnostic in group)
+            {
+                if (seen.Add(diagnostic))
+                {
+                    result.Add(diagnostic);
+                }
+            }
+        }
+
+        return result.ToEquatableArray();
+    }
+
+    /// <summary>
+    /// The diagnostic, located on the compilation's syntax tree when it is about C# code (so <c>#pragma warning disable</c>
+    /// applies to it), or in the template file otherwise.
+    /// </summary>
+    public Diagnostic ToDiagnostic(Compilation compilation)
     {
         var args = new object[Arguments.Count];
         for (var i = 0; i < args.Length; i++)
@@ -17,6 +41,6 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
             args[i] = Arguments[i];
         }
 
-        return Diagnostic.Create(Descriptor, Location?.ToLocation(), args);
+        return Diagnostic.Create(Descriptor, Location?.ToLocation(compilation), args);
     }
 }

@@ -172,7 +172,7 @@ internal sealed partial class TemplateBinder
             return new BoundExpression("null", BoundType.Null);
         }
 
-        if (BuiltinObjects.Contains(name) || name == "include")
+        if (BuiltinCatalog.IsGlobalName(name))
         {
             return new BoundExpression(name, new BoundType(BoundKind.Function, name, false, false));
         }
@@ -274,7 +274,7 @@ internal sealed partial class TemplateBinder
 
     private BoundExpression BindMember(MemberExpression member)
     {
-        if (member.Target is VariableExpression { IsLocal: false } root && BuiltinObjects.Contains(root.Name) && IsBuiltinName(root.Name))
+        if (member.Target is VariableExpression { IsLocal: false } root && BuiltinCatalog.IsObject(root.Name) && IsBuiltinName(root.Name))
         {
             if (root.Name == "date" && member.Name == "format")
             {

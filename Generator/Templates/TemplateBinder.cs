@@ -19,7 +19,6 @@ internal sealed partial class TemplateBinder
     private const string Rendering = "global::TypedMail.Rendering.";
     private const int MaxPasses = 6;
 
-    private static readonly HashSet<string> BuiltinObjects = new(StringComparer.Ordinal) { "string", "html", "math", "array", "object", "date", "regex", "timespan" };
 
     private readonly EmailSpec _email;
     private readonly Dictionary<string, TypeSpec> _types = new(StringComparer.Ordinal);
@@ -423,7 +422,7 @@ internal sealed partial class TemplateBinder
                     return;
                 }
 
-                if (BuiltinObjects.Contains(name) || name == "include")
+                if (BuiltinCatalog.IsGlobalName(name))
                 {
                     Report(DiagnosticDescriptors.InvalidAssignment, target.Span, name, "it is a builtin");
                     return;
