@@ -10,16 +10,20 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
         => new(descriptor, location, arguments.ToEquatableArray());
 
-    /// <summary>Every diagnostic of the groups once, in order of first appearance.</summary>
+    /// <summary>
+    /// The diagnostics of the groups, one per ID and location, in order of first appearance. Every email that uses a shared
+    /// layout or partial finds the same problems in it; each is reported once (with the message of the first email).
+    /// </summary>
     public static EquatableArray<DiagnosticInfo> Distinct(IEnumerable<EquatableArray<DiagnosticInfo>> groups)
     {
-        var seen = new HashSet<DiagnosticInfo>();
+        var seen = new HashSet<(string, LocationInfo?)>();
+        var unlocated = new HashSet<DiagnosticInfo>();
         var result = new List<DiagnosticInfo>();
         foreach (var group in groups)
         {
             foreach (var diagnostic in group)
             {
-                if (seen.Add(diagnostic))
+                if (diagnostic.Location is null ? unlocated.Add(diagnostic) : seen.Add((diagnostic.Descriptor.Id, diagnostic.Location)))
                 {
                     result.Add(diagnostic);
                 }
