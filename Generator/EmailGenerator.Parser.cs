@@ -138,8 +138,9 @@ public sealed partial class EmailGenerator
             return false;
         }
 
-        public static bool IsTemplateFile(AdditionalText file)
-            => file.Path.EndsWith(TemplateExtension, StringComparison.OrdinalIgnoreCase);
+        public static bool IsTemplateFile(AdditionalText file) => IsTemplatePath(file.Path);
+
+        public static bool IsTemplatePath(string path) => path.EndsWith(TemplateExtension, StringComparison.OrdinalIgnoreCase);
 
         public static TemplateFileSpec? ParseTemplateFile(AdditionalText file, CancellationToken cancellationToken)
         {

@@ -11,19 +11,22 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
         => new(descriptor, location, arguments.ToEquatableArray());
 
     /// <summary>
-    /// The diagnostics of the groups, one per ID and location, in order of first appearance. Every email that uses a shared
-    /// layout or partial finds the same problems in it; each is reported once (with the message of the first email).
+    /// The diagnostics of the groups, each once, in order of first appearance. In a template file, that is one per ID and
+    /// location: every email that uses a shared layout or partial finds the same problems in it, and each is reported once
+    /// (with the message of the first email). In C# code, equal diagnostics are merged.
     /// </summary>
     public static EquatableArray<DiagnosticInfo> Distinct(IEnumerable<EquatableArray<DiagnosticInfo>> groups)
     {
-        var seen = new HashSet<(string, LocationInfo?)>();
-        var unlocated = new HashSet<DiagnosticInfo>();
+        var seen = new HashSet<(string, LocationInfo)>();
+        var others = new HashSet<DiagnosticInfo>();
         var result = new List<DiagnosticInfo>();
         foreach (var group in groups)
         {
             foreach (var diagnostic in group)
             {
-                if (diagnostic.Location is null ? unlocated.Add(diagnostic) : seen.Add((diagnostic.Descriptor.Id, diagnostic.Location)))
+                if (diagnostic.Location is { } location && EmailGenerator.Parser.IsTemplatePath(location.FilePath)
+                    ? seen.Add((diagnostic.Descriptor.Id, location))
+                    : others.Add(diagnostic))
                 {
                     result.Add(diagnostic);
                 }
