@@ -151,6 +151,12 @@ public sealed partial class EmailGenerator
                 case BoundLine line:
                     w.WriteLine(line.Code);
                     break;
+                case BoundText text:
+                    w.WriteLine($"output.Write({Literal(text.Text)});");
+                    break;
+                case BoundWrite write:
+                    w.WriteLine(WriteCall(write));
+                    break;
                 case BoundComment comment:
                     w.WriteComment(comment.Text);
                     break;
@@ -177,6 +183,21 @@ public sealed partial class EmailGenerator
 
                     break;
             }
+        }
+
+        private static string WriteCall(BoundWrite write)
+        {
+            var code = write.Value.Code;
+            var html = write.Html ? "true" : "false";
+            return write.Kind switch
+            {
+                BoundWriteKind.Text => $"output.Write({code});",
+                BoundWriteKind.EncodedText => $"output.WriteHtml({code});",
+                BoundWriteKind.Date => $"output.WriteDate({code}, {html});",
+                BoundWriteKind.Char => $"output.WriteText({code}.ToString(), {html});",
+                BoundWriteKind.Value => $"output.WriteValue({code}, {html});",
+                _ => $"_ = {code};",
+            };
         }
 
         private static bool Has(EmailModel model, TemplateKind kind)

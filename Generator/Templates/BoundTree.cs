@@ -107,13 +107,51 @@ internal sealed record BoundType(
 /// <param name="Code">A C# expression.</param>
 /// <param name="Type">Its type.</param>
 /// <param name="IsConstant">Whether it only involves literals (C# would fold it).</param>
-internal sealed record BoundExpression(string Code, BoundType Type, bool IsConstant = false);
+internal sealed record BoundExpression(string Code, BoundType Type, bool IsConstant = false)
+{
+    /// <summary>No value: what a name that is not known, or an expression in error, compiles to.</summary>
+    public static readonly BoundExpression Null = new("null", BoundType.Null);
+
+    /// <summary>The <c>null</c> literal.</summary>
+    public static readonly BoundExpression NullLiteral = new("null", BoundType.Null, IsConstant: true);
+}
 
 /// <summary>A statement of a compiled template.</summary>
 internal abstract record BoundStatement;
 
 /// <summary>One line of C#.</summary>
 internal sealed record BoundLine(string Code) : BoundStatement;
+
+/// <summary>Template text, written as is.</summary>
+internal sealed record BoundText(string Text) : BoundStatement;
+
+/// <summary>How a value is written.</summary>
+internal enum BoundWriteKind
+{
+    /// <summary>Text that needs no conversion or encoding: a string of a text template, HTML, a number or a boolean.</summary>
+    Text,
+
+    /// <summary>A string in an HTML template: HTML-encoded.</summary>
+    EncodedText,
+
+    /// <summary>A <c>DateTime</c>: formatted with <c>date.format</c>.</summary>
+    Date,
+
+    /// <summary>A <c>char</c>: written as one-character text.</summary>
+    Char,
+
+    /// <summary>Any other value: converted as Scriban converts it at run time.</summary>
+    Value,
+
+    /// <summary>A value that prints nothing but must still be evaluated (it may fail).</summary>
+    Evaluate,
+}
+
+/// <summary>A value written to the output (<c>{{ value }}</c>).</summary>
+/// <param name="Value">The value.</param>
+/// <param name="Kind">How it is converted to text.</param>
+/// <param name="Html">Whether the template is HTML (values are encoded).</param>
+internal sealed record BoundWrite(BoundExpression Value, BoundWriteKind Kind, bool Html) : BoundStatement;
 
 /// <summary>A comment: the template fragment a block of code comes from.</summary>
 internal sealed record BoundComment(string Text) : BoundStatement;

@@ -42,7 +42,7 @@ internal sealed partial class TemplateBinder
                 BindExpression(argument);
             }
 
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         var parameters = function.Parameters;
@@ -52,7 +52,7 @@ internal sealed partial class TemplateBinder
         if (arguments.Count > parameters.Length)
         {
             Report(DiagnosticDescriptors.WrongArgumentCount, call.Span, name, Arity(parameters.Length, required), arguments.Count.ToString(CultureInfo.InvariantCulture));
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         for (var i = 0; i < arguments.Count; i++)
@@ -68,7 +68,7 @@ internal sealed partial class TemplateBinder
             {
                 Report(DiagnosticDescriptors.InvalidArgument, named.Span, name, $"'{named.Name}:'", named.Name,
                     index < 0 ? $"its parameters are {string.Join(", ", parameters.Select(p => p.Name))}" : "it is given twice");
-                return new BoundExpression("null", BoundType.Null);
+                return BoundExpression.Null;
             }
 
             bound[index] = BindExpression(named.Value);
@@ -81,7 +81,7 @@ internal sealed partial class TemplateBinder
             if (bound[i] is null)
             {
                 Report(DiagnosticDescriptors.WrongArgumentCount, call.Span, name, Arity(parameters.Length, required), given.ToString(CultureInfo.InvariantCulture));
-                return new BoundExpression("null", BoundType.Null);
+                return BoundExpression.Null;
             }
         }
 
@@ -196,7 +196,7 @@ internal sealed partial class TemplateBinder
         var list = ListArgument(a[0]!, spans[0], name);
         if (list is null)
         {
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         var (code, element) = list.Value;
@@ -222,7 +222,7 @@ internal sealed partial class TemplateBinder
                 var other = ListArgument(a[1]!, spans[1], name);
                 if (other is null)
                 {
-                    return new BoundExpression("null", BoundType.Null);
+                    return BoundExpression.Null;
                 }
 
                 if (!Equals(other.Value.Element, element))
@@ -234,7 +234,6 @@ internal sealed partial class TemplateBinder
 
                 return new BoundExpression($"{Rendering}ArrayFunctions.Concat{generic}({code}, {other.Value.Code})", listType.AsNullable());
             case "array.cycle":
-                _usesWriter = true;
                 var group = a[1] is null ? "" : ", " + ToTextArgument(a[1]!);
                 return element.IsValueType && !element.Nullable
                     ? new BoundExpression($"{Rendering}ArrayFunctions.Cycle<object?>(output, {Rendering}ArrayFunctions.ToList({"(object?)" + code}, {location}){group})", BoundType.Dynamic)
@@ -246,7 +245,7 @@ internal sealed partial class TemplateBinder
                 if (a[1]!.Type.Kind != BoundKind.String || call.Arguments.Concat(call.NamedArguments.Select(n => n.Value)).LastOrDefault() is not StringLiteral member)
                 {
                     Report(DiagnosticDescriptors.InvalidArgument, spans[1], name, "a computed value", "member", "the member name must be a string literal");
-                    return new BoundExpression("null", BoundType.Null);
+                    return BoundExpression.Null;
                 }
 
                 if (element.Kind is BoundKind.Dynamic or BoundKind.ScriptObject)
@@ -260,7 +259,7 @@ internal sealed partial class TemplateBinder
                 if (element.Kind != BoundKind.Model || FindMember(_types[element.TypeId!], member.Value) is not { } found)
                 {
                     Report(DiagnosticDescriptors.UnknownTemplateMember, member.Span, member.Value, element.Display);
-                    return new BoundExpression("null", BoundType.Null);
+                    return BoundExpression.Null;
                 }
 
                 var memberType = TypeOf(found);
@@ -276,7 +275,7 @@ internal sealed partial class TemplateBinder
                     new BoundType(BoundKind.List, $"global::System.Collections.Generic.List<{resultType.Declaration}>", false, false, null, resultType, ListShape.Indexed));
             default:
                 Report(DiagnosticDescriptors.UnknownFunction, call.Callee.Span, name);
-                return new BoundExpression("null", BoundType.Null);
+                return BoundExpression.Null;
         }
     }
 

@@ -45,7 +45,6 @@ internal sealed partial class TemplateBinder
     private TemplateFileSpec _current;
     private int _includeCount;
     private int _contentWrites;
-    private bool _usesWriter;
 
     private TemplateBinder(TemplateFileSpec file, TemplateFileSpec? layout, EmailSpec email, IReadOnlyDictionary<string, TemplateFileSpec> partials)
     {
@@ -128,16 +127,16 @@ internal sealed partial class TemplateBinder
             }
         }
 
-        if (!_usesWriter && statements.All(s => s is BoundLine { Code: var c } && c.StartsWith("output.Write(\"", StringComparison.Ordinal)))
+        // A template of text only (no code ran) is its text.
+        if (statements.All(s => s is BoundText))
         {
-            var text = string.Concat(_constantText);
+            var text = string.Concat(statements.Select(s => ((BoundText)s).Text));
             return new BoundTemplate(EquatableArray<string>.Empty, EquatableArray<BoundStatement>.Empty, text, text.Length);
         }
 
         return new BoundTemplate(declarations.ToEquatableArray(), statements.ToEquatableArray(), null, EstimateCapacity());
     }
 
-    private readonly List<string> _constantText = [];
     private int _literalLength;
     private int _dynamicWrites;
 
@@ -168,8 +167,6 @@ internal sealed partial class TemplateBinder
         _current = _file;
         _includeCount = 0;
         _contentWrites = 0;
-        _usesWriter = false;
-        _constantText.Clear();
         _literalLength = 0;
         _dynamicWrites = 0;
 
@@ -282,8 +279,7 @@ internal sealed partial class TemplateBinder
         }
 
         _literalLength += text.Length;
-        _constantText.Add(text);
-        sink.Add(new BoundLine($"output.Write({Literal(text)});"));
+        sink.Add(new BoundText(text));
     }
 
     private void BindIndent(IndentStatement indent, List<BoundStatement> sink)
@@ -295,7 +291,6 @@ internal sealed partial class TemplateBinder
             return;
         }
 
-        _usesWriter = true;
         sink.Add(new BoundLine($"output.PushIndent({Literal(indent.Indent)});"));
         if (ContainsLoopControl(indent.Body) && _loops.Count > 0)
         {
@@ -342,55 +337,49 @@ internal sealed partial class TemplateBinder
         }
 
         var value = BindExpression(statement.Expression);
-        _usesWriter = true;
         sink.Add(new BoundComment("{{ " + statement.Source + " }}"));
-        var code = WriteCode(value, statement.Expression);
-        if (code is not null)
+        if (Write(value, statement.Expression) is { } write)
         {
             _dynamicWrites++;
-            sink.Add(new BoundLine(code));
+            sink.Add(write);
         }
     }
 
-    /// <summary>The C# that writes a value with Scriban's conversion to text (HTML-encoded in HTML templates).</summary>
-    private string? WriteCode(BoundExpression value, Expression source)
+    /// <summary>How a value is written, with Scriban's conversion to text (HTML-encoded in HTML templates); nothing for a value that prints nothing.</summary>
+    private BoundWrite? Write(BoundExpression value, Expression source)
     {
         var type = value.Type;
-        var html = _html ? "true" : "false";
         switch (type.Kind)
         {
             case BoundKind.Null:
                 // Nothing is written, but what the expression reads is still evaluated (a null target still fails).
-                return value.Code == "null" ? null : $"_ = {value.Code};";
+                return value.Equals(BoundExpression.Null) || value.Equals(BoundExpression.NullLiteral) ? null : new BoundWrite(value, BoundWriteKind.Evaluate, _html);
             case BoundKind.Empty:
+            case BoundKind.Function:
                 return null;
             case BoundKind.String:
-                return _html ? $"output.WriteHtml({value.Code});" : $"output.Write({value.Code});";
+                return new BoundWrite(value, _html ? BoundWriteKind.EncodedText : BoundWriteKind.Text, _html);
             case BoundKind.Html:
-                return $"output.Write({value.Code});";
             case BoundKind.Boolean:
             case BoundKind.Int32:
             case BoundKind.Int64:
             case BoundKind.Double:
             case BoundKind.Decimal:
-                return $"output.Write({value.Code});";
             case BoundKind.Single when !type.Nullable:
-                return $"output.Write({value.Code});";
+                return new BoundWrite(value, BoundWriteKind.Text, _html);
             case BoundKind.DateTime:
-                return $"output.WriteDate({value.Code}, {html});";
+                return new BoundWrite(value, BoundWriteKind.Date, _html);
             case BoundKind.Char:
-                return type.Nullable ? $"output.WriteValue({value.Code}, {html});" : $"output.WriteText({value.Code}.ToString(), {html});";
+                return new BoundWrite(value, type.Nullable ? BoundWriteKind.Value : BoundWriteKind.Char, _html);
             case BoundKind.Model:
             case BoundKind.List:
             case BoundKind.Dictionary:
             case BoundKind.ScriptObject:
                 Report(DiagnosticDescriptors.PrintsObject, source.Span, SourceText(source), type.Kind == BoundKind.Model ? "record" : type.Kind == BoundKind.Dictionary ? "dictionary" : type.Kind == BoundKind.ScriptObject ? "object" : "list",
                     type.Kind == BoundKind.Model ? "its ToString()" : "[item, item, ...]");
-                return $"output.WriteValue({value.Code}, {html});";
-            case BoundKind.Function:
-                return null;
+                return new BoundWrite(value, BoundWriteKind.Value, _html);
             default:
-                return $"output.WriteValue({Box(value)}, {html});";
+                return new BoundWrite(new BoundExpression(Box(value), BoundType.Dynamic), BoundWriteKind.Value, _html);
         }
     }
 
@@ -457,8 +446,7 @@ internal sealed partial class TemplateBinder
                 Report(DiagnosticDescriptors.InvalidAssignment, target.Span, loopVariable.Name, "it is a loop variable");
                 return;
             case MemberExpression { Target: VariableExpression { Name: "date", IsLocal: false }, Name: "format" } when !IsModelMember("date"):
-                _usesWriter = true;
-                sink.Add(new BoundLine($"output.DateFormat = {ToText(value)};"));
+                        sink.Add(new BoundLine($"output.DateFormat = {ToText(value)};"));
                 return;
             case MemberExpression member:
                 var owner = BindExpression(member.Target);
@@ -524,7 +512,6 @@ internal sealed partial class TemplateBinder
 
     private void BindWhile(WhileStatement @while, List<BoundStatement> sink)
     {
-        _usesWriter = true;
         sink.Add(new BoundComment("{{ " + @while.Source + " }}"));
         var index = Unique("whileIndex");
         var frame = new LoopFrame("while", null, BoundType.Dynamic, index, null);
@@ -540,7 +527,6 @@ internal sealed partial class TemplateBinder
 
     private void BindFor(ForStatement @for, List<BoundStatement> sink)
     {
-        _usesWriter = true;
         sink.Add(new BoundComment("{{ " + @for.Source + " }}"));
         var iterable = BindExpression(@for.Iterable);
         var type = iterable.Type;
@@ -701,7 +687,6 @@ internal sealed partial class TemplateBinder
 
     private void BindCapture(CaptureStatement capture, List<BoundStatement> sink)
     {
-        _usesWriter = true;
         sink.Add(new BoundComment("{{ " + capture.Source + " }}"));
         var mark = Unique("captureStart");
         sink.Add(new BoundLine($"var {mark} = output.BeginCapture();"));
@@ -718,7 +703,6 @@ internal sealed partial class TemplateBinder
 
     private BoundExpression IncludeAsValue(CallExpression include)
     {
-        _usesWriter = true;
         var mark = Unique("includeStart");
         var statements = new List<BoundStatement> { new BoundLine($"var {mark} = output.BeginCapture();") };
         BindInclude(include, statements);
@@ -754,7 +738,6 @@ internal sealed partial class TemplateBinder
             return;
         }
 
-        _usesWriter = true;
         var page = new Page("include" + (++_includeCount).ToString(CultureInfo.InvariantCulture));
         var arguments = new List<BoundStatement>();
         page.Arguments["0"] = new BoundExpression(Literal(name.Value), BoundType.String);
