@@ -14,7 +14,7 @@ using TypedMail.GeneratorTiming;
 
 // Times the email generator on a project of many [Email] records with three templates each: its share of a build, and
 // of an IDE-style edit of one template (against the same edit to a file the generator ignores).
-// Usage: dotnet run -c Release --project benchmarks/GeneratorTiming -- [--emails 200] [--iterations 10] [--dotnet-build 5]
+// Usage: dotnet run -c Release --project benchmarks/GeneratorTiming -- [--emails 200] [--iterations 10] [--dotnet-build 5] [--dump folder]
 var emails = Option("--emails", 200);
 var iterations = Option("--iterations", 10);
 var dotnetBuilds = Option("--dotnet-build", 0);
@@ -147,6 +147,16 @@ void Check()
 
     Compile(output);
     var rendered = tracked.GetRunResult().GeneratedTrees.Length;
+    if (Array.IndexOf(args, "--dump") is var dump and >= 0)
+    {
+        // --dump <folder>: writes the generated sources, to read what the compiler is given.
+        Directory.CreateDirectory(args[dump + 1]);
+        foreach (var tree in tracked.GetRunResult().GeneratedTrees)
+        {
+            File.WriteAllText(Path.Combine(args[dump + 1], Path.GetFileName(tree.FilePath)), tree.ToString());
+        }
+    }
+
     var edited = tracked.ReplaceAdditionalText(templates.Single(t => t.Path == LargeProject.EditedTemplate), new Text(LargeProject.EditedTemplate, LargeProject.Html(7, "Hello")))
         .RunGenerators(NewCompilation());
     var rebound = edited.GetRunResult().Results.Single().TrackedSteps[TrackingNames.BoundEmails]
