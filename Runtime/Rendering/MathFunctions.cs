@@ -56,7 +56,11 @@ public static class MathFunctions
     /// <returns>Whether it is a number.</returns>
     public static bool IsNumber(object? value) => value is not Enum && ScriptValue.IsNumber(value);
 
-    /// <summary><c>math.divided_by</c>: divides as a double; with an integer divisor the result is floored to an integer.</summary>
+    /// <summary>
+    /// <c>math.divided_by</c>: the value, as a double, divided by the divisor with the <c>/</c> operator's rules; with an
+    /// <see langword="int"/> divisor the result is floored and converted to an <see langword="int"/> (saturating, as
+    /// Scriban's cast does).
+    /// </summary>
     /// <param name="value">The dividend.</param>
     /// <param name="divisor">The divisor.</param>
     /// <param name="location">Where the call is, for errors.</param>
@@ -68,14 +72,13 @@ public static class MathFunctions
             return null;
         }
 
-        var result = ScriptValue.ToDouble(value, location) / ScriptValue.ToDouble(divisor, location);
-        if (ScriptValue.IsInteger(divisor))
+        var result = ScriptValue.Divide(ScriptValue.ToDouble(value, location), divisor, location);
+        return (divisor, result) switch
         {
-            var floored = Math.Floor(result);
-            return floored >= int.MinValue && floored <= int.MaxValue ? (int)floored : (object)(long)floored;
-        }
-
-        return result;
+            (int, double d) => (int)Math.Floor(d),
+            (int, float f) => (int)Math.Floor(f),
+            _ => result,
+        };
     }
 
     internal static CultureInfo CultureOf(string? culture) => culture is null ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo(culture);

@@ -212,10 +212,10 @@ public static class ScriptValue
     /// <param name="value">The operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
     /// <returns>The result.</returns>
-    /// <exception cref="TemplateRuntimeException">The operand is not a number.</exception>
+    /// <exception cref="TemplateRuntimeException">The operand is null or not a number.</exception>
     public static object? Negate(object? value, string location) => value switch
     {
-        null => null,
+        null => throw new TemplateRuntimeException(location, "Operator `-` is not supported"),
         int i => i == int.MinValue ? -(long)i : -i,
         long l => l == long.MinValue ? -(BigInteger)l : -l,
         double d => -d,
@@ -233,7 +233,8 @@ public static class ScriptValue
     /// <returns>The operand.</returns>
     /// <exception cref="TemplateRuntimeException">The operand is not a number.</exception>
     public static object? Plus(object? value, string location)
-        => value is null || IsNumber(value) || value is TimeSpan ? value : throw new TemplateRuntimeException(location, $"Operator `+` is not supported on `{TypeName(value)}`");
+        => value is null ? throw new TemplateRuntimeException(location, "Operator `+` is not supported")
+            : IsNumber(value) || value is TimeSpan ? value : throw new TemplateRuntimeException(location, $"Operator `+` is not supported on `{TypeName(value)}`");
 
     /// <summary><c>a == b</c> with Scriban's rules (strings compare as text, numbers after promotion).</summary>
     /// <param name="left">The left operand.</param>
