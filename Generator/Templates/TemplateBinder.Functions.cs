@@ -283,7 +283,7 @@ internal sealed partial class TemplateBinder
             case "math.ceil": return new BoundExpression(F("MathFunctions", "Ceil", D(0)), BoundType.Double);
             case "math.floor": return new BoundExpression(F("MathFunctions", "Floor", D(0)), BoundType.Double);
             case "math.round": return new BoundExpression($"{Rendering}MathFunctions.Round({D(0)}{Opt(1, I)})", BoundType.Double);
-            case "math.format": return NStr($"{Rendering}MathFunctions.Format({O(0)}, {S(1)}{Opt(2, S)})");
+            case "math.format": return NStr($"{Rendering}MathFunctions.Format({O(0)}, {S(1)}, {location}{Opt(2, S)})");
             case "math.is_number": return Bool(F("MathFunctions", "IsNumber", O(0)));
             case "math.divided_by": return new BoundExpression(F("MathFunctions", "DividedBy", O(0), O(1), location), BoundType.Dynamic);
             case "math.plus": return Binary("+", a[0]!, a[1]!, call.Span);
@@ -299,7 +299,7 @@ internal sealed partial class TemplateBinder
                 }
 
                 return new BoundExpression($"{Rendering}ObjectFunctions.Default<{joined.AsNonNullable().CSharp}>({Convert(a[0]!, joined)}, {Convert(a[1]!, joined)})", joined.AsNullable());
-            case "object.format": return NStr($"{Rendering}ObjectFunctions.Format({O(0)}, {S(1)}{Opt(2, S)})");
+            case "object.format": return NStr($"{Rendering}ObjectFunctions.Format({O(0)}, {S(1)}, {location}{Opt(2, S)})");
             case "object.size": return new BoundExpression(F("ObjectFunctions", "Size", O(0)), BoundType.Int32);
 
             case "date.to_string":

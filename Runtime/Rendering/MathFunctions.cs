@@ -43,13 +43,40 @@ public static class MathFunctions
     /// <returns>The rounded value.</returns>
     public static double Round(double value, int precision = 0) => Math.Round(value, precision);
 
-    /// <summary><c>math.format</c>: <see cref="IFormattable.ToString(string, IFormatProvider)"/> with the invariant culture.</summary>
+    /// <summary><c>math.format</c>: <see cref="IFormattable.ToString(string, IFormatProvider)"/> of a number, with the invariant culture.</summary>
     /// <param name="value">The number.</param>
     /// <param name="format">A .NET format string.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <param name="culture">A culture name; the invariant culture when <see langword="null"/>.</param>
     /// <returns>The text, or <see langword="null"/> for <see langword="null"/>.</returns>
-    public static string? Format(object? value, string? format, string? culture = null)
-        => value is null ? null : value is IFormattable f ? f.ToString(format, CultureOf(culture)) : ScriptValue.ToText(value);
+    /// <exception cref="TemplateRuntimeException">The value is not a number, or the format or culture is invalid.</exception>
+    public static string? Format(object? value, string? format, string location, string? culture = null)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!IsNumber(value) || value is not IFormattable formattable)
+        {
+            throw new TemplateRuntimeException(location, $"Unexpected `{ScriptValue.ToText(value)}`. Must be a formattable number");
+        }
+
+        return FormatWith(formattable, format, culture, location);
+    }
+
+    /// <summary>Formats with the culture named <paramref name="culture"/>; a bad format or culture fails as in Scriban.</summary>
+    internal static string FormatWith(IFormattable value, string? format, string? culture, string location)
+    {
+        try
+        {
+            return value.ToString(format ?? "", CultureOf(culture));
+        }
+        catch (Exception e) when (e is FormatException or CultureNotFoundException)
+        {
+            throw new TemplateRuntimeException(location, e.Message, e);
+        }
+    }
 
     /// <summary><c>math.is_number</c>.</summary>
     /// <param name="value">The value.</param>
