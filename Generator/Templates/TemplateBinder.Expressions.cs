@@ -501,8 +501,13 @@ internal sealed partial class TemplateBinder
             case "!":
                 return new BoundExpression($"!{Condition(operand)}", BoundType.Boolean);
             case "-" when type.Kind == BoundKind.Null:
+                return new BoundExpression($"{Rendering}ScriptValue.Negate(null, {Location(unary.Span)})", BoundType.Dynamic);
             case "+" when type.Kind == BoundKind.Null:
-                return operand;
+                return new BoundExpression($"{Rendering}ScriptValue.Plus(null, {Location(unary.Span)})", BoundType.Dynamic);
+            case "-" when type.Nullable && type.Kind is BoundKind.Int32 or BoundKind.Int64 or BoundKind.Double or BoundKind.Single or BoundKind.Decimal or BoundKind.TimeSpan:
+                return new BoundExpression($"(-{Rendering}ScriptValue.Operand({operand.Code}, \"-\", {Location(unary.Span)}))", type.AsNonNullable());
+            case "+" when type.Nullable && (type.IsNumeric || type.Kind == BoundKind.TimeSpan):
+                return new BoundExpression($"{Rendering}ScriptValue.Operand({operand.Code}, \"+\", {Location(unary.Span)})", type.AsNonNullable());
             case "-" when type.Kind is BoundKind.Int32 or BoundKind.Int64 or BoundKind.Double or BoundKind.Single or BoundKind.Decimal or BoundKind.TimeSpan:
                 return new BoundExpression($"(-{operand.Code})", type, operand.IsConstant);
             case "+" when type.IsNumeric || type.Kind == BoundKind.TimeSpan:

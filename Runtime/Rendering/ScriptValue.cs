@@ -227,6 +227,17 @@ public static class ScriptValue
         _ => throw new TemplateRuntimeException(location, $"Operator `-` is not supported on `{TypeName(value)}`"),
     };
 
+    /// <summary>The operand of a unary <c>-</c> or <c>+</c> of a nullable number: Scriban fails on <see langword="null"/>.</summary>
+    /// <typeparam name="T">The number type.</typeparam>
+    /// <param name="value">The operand.</param>
+    /// <param name="op">The operator, for the error.</param>
+    /// <param name="location">Where the operator is, for errors.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="TemplateRuntimeException">The operand is <see langword="null"/>.</exception>
+    public static T Operand<T>(T? value, string op, string location)
+        where T : struct
+        => value ?? throw new TemplateRuntimeException(location, $"Operator `{op}` is not supported");
+
     /// <summary>Unary <c>+a</c>.</summary>
     /// <param name="value">The operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
