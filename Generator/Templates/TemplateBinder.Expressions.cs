@@ -466,6 +466,11 @@ internal sealed partial class TemplateBinder
         {
             case BoundKind.List when type.Shape == ListShape.Array:
                 return new BoundExpression($"{Rendering}ScriptValue.Item({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", type.Element!);
+            case BoundKind.List when type.Shape == ListShape.Indexed && type.Element!.IsValueType && !type.Element.Nullable:
+                // Out of range is null, not the value type's default (`amounts[9]` is not `0`).
+                return new BoundExpression(
+                    $"{Rendering}ScriptValue.ValueItem<{type.Element.Declaration}>({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})",
+                    BoundType.Dynamic);
             case BoundKind.List when type.Shape == ListShape.Indexed:
                 return new BoundExpression(
                     $"{Rendering}ScriptValue.Item<{type.Element!.Declaration}>({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})",

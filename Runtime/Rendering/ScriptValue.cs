@@ -637,6 +637,26 @@ public static class ScriptValue
         return i >= 0 && i < list.Count ? list[i] : default;
     }
 
+    /// <summary>Reads an item of a list of a value type: out of range is <see langword="null"/>, as in Scriban, not <see langword="default"/>.</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="list">The list.</param>
+    /// <param name="index">The index.</param>
+    /// <param name="path">The expression, for errors.</param>
+    /// <param name="location">Where the expression is, for errors.</param>
+    /// <returns>The boxed item, or <see langword="null"/>.</returns>
+    /// <exception cref="TemplateRuntimeException">The list is <see langword="null"/>.</exception>
+    public static object? ValueItem<T>(IReadOnlyList<T>? list, int index, string path, string location)
+        where T : struct
+    {
+        if (list is null)
+        {
+            throw new TemplateRuntimeException(location, $"Object `{path}` is null. Cannot access indexer: {path}[{index}]");
+        }
+
+        var i = Normalize(index, list.Count);
+        return i >= 0 && i < list.Count ? list[i] : null;
+    }
+
     /// <summary>Reads an item of an array with Scriban's rules: negative indexes count from the end; out of range fails.</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="array">The array.</param>
