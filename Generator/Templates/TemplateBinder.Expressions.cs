@@ -676,8 +676,9 @@ internal sealed partial class TemplateBinder
         if (l.Kind == BoundKind.Null || r.Kind == BoundKind.Null)
         {
             var other = l.Kind == BoundKind.Null ? right : left;
-            if (other.Type.IsValueType && !other.Type.Nullable)
+            if (other.Type.IsValueType && !other.Type.Nullable && other.IsConstant)
             {
+                // Only a constant can be folded: anything else is evaluated, since it may fail (`array[99] == null`).
                 return new BoundExpression(negate ? "true" : "false", BoundType.Boolean, IsConstant: true);
             }
 
