@@ -50,7 +50,8 @@ internal sealed record BuiltinParameter(string Name, BuiltinParameterKind Kind, 
 /// <param name="Helper">The method of <c>TypedMail.Rendering</c> that runs it (<c>StringFunctions.Upcase</c>); for special functions, the main one, or <see langword="null"/> when it compiles to an operator or to nothing (<c>math.plus</c>, <c>html.raw</c>).</param>
 /// <param name="Parameters">Its parameters, in order.</param>
 /// <param name="Returns">The type of its result, when the function is lowered directly to <paramref name="Helper"/>; <see langword="null"/> for special functions, whose result type the binder works out.</param>
-internal sealed record BuiltinFunction(string Name, string? Helper, ImmutableArray<BuiltinParameter> Parameters, BoundType? Returns)
+/// <param name="TakesLocation">Whether the helper takes the call's template location after the required arguments, for its run-time errors.</param>
+internal sealed record BuiltinFunction(string Name, string? Helper, ImmutableArray<BuiltinParameter> Parameters, BoundType? Returns, bool TakesLocation)
 {
     /// <summary>The number of parameters that must be given.</summary>
     public int RequiredCount
@@ -126,7 +127,11 @@ internal static class BuiltinCatalog
         var nullableText = BoundType.String.AsNullable();
         var boolean = BoundType.Boolean;
 
-        void Add(string name, string? helper, BoundType? returns, params string[] parameters)
+        void Add(string name, string? helper, BoundType? returns, params string[] parameters) => AddFunction(name, helper, returns, false, parameters);
+
+        void AddLocated(string name, string helper, BoundType returns, params string[] parameters) => AddFunction(name, helper, returns, true, parameters);
+
+        void AddFunction(string name, string? helper, BoundType? returns, bool takesLocation, string[] parameters)
         {
             var list = ImmutableArray.CreateBuilder<BuiltinParameter>(parameters.Length);
             foreach (var parameter in parameters)
@@ -151,7 +156,7 @@ internal static class BuiltinCatalog
                 list.Add(new BuiltinParameter(spec, kind, optional));
             }
 
-            functions.Add(name, new BuiltinFunction(name, helper, list.MoveToImmutable(), returns));
+            functions.Add(name, new BuiltinFunction(name, helper, list.MoveToImmutable(), returns, takesLocation));
         }
 
         Add("string.append", "StringFunctions.Append", text, "text", "with");
@@ -210,7 +215,7 @@ internal static class BuiltinCatalog
         Add("math.ceil", "MathFunctions.Ceil", BoundType.Double, "value:double");
         Add("math.floor", "MathFunctions.Floor", BoundType.Double, "value:double");
         Add("math.round", "MathFunctions.Round", BoundType.Double, "value:double", "precision:int?");
-        Add("math.format", "MathFunctions.Format", nullableText, "value:object", "format", "culture?");
+        AddLocated("math.format", "MathFunctions.Format", nullableText, "value:object", "format", "culture?");
         Add("math.is_number", "MathFunctions.IsNumber", boolean, "value:object");
         Add("math.divided_by", "MathFunctions.DividedBy", null, "value", "divisor");
         Add("math.plus", null, null, "value", "with");
@@ -219,7 +224,7 @@ internal static class BuiltinCatalog
         Add("math.modulo", null, null, "value", "with");
 
         Add("object.default", "ObjectFunctions.Default", null, "value", "default");
-        Add("object.format", "ObjectFunctions.Format", nullableText, "value:object", "format", "culture?");
+        AddLocated("object.format", "ObjectFunctions.Format", nullableText, "value:object", "format", "culture?");
         Add("object.size", "ObjectFunctions.Size", BoundType.Int32, "value:object");
 
         Add("date.to_string", "DateFunctions.ToString", null, "date", "pattern", "culture?");

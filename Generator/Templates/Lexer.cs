@@ -657,7 +657,13 @@ internal sealed class Lexer
             };
         }
 
-        if (isReal || (hasExponent && exponent < 0))
+        if (!isReal && exponent < 0)
+        {
+            // Scriban reads `1e-3` as an integer and fails; `1.0e-3` is the double.
+            throw new TemplateSyntaxException($"Unable to parse the integer {_text.Substring(start, _pos - start)}", start, _pos);
+        }
+
+        if (isReal)
         {
             var text = digits + (hasExponent ? "E" + exponent.ToString(CultureInfo.InvariantCulture) : "");
             return new Token(TokenKind.Number, double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture), start, _pos) { NumberKind = NumberKind.Double };

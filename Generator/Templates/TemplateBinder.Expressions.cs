@@ -465,6 +465,11 @@ internal sealed partial class TemplateBinder
         {
             case BoundKind.List when type.Shape == ListShape.Array:
                 return new BoundExpression($"{Rendering}ScriptValue.Item({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", type.Element!);
+            case BoundKind.List when type.Shape == ListShape.Indexed && type.Element!.IsValueType && !type.Element.Nullable:
+                // Out of range is null, not the value type's default (`amounts[9]` is not `0`).
+                return new BoundExpression(
+                    $"{Rendering}ScriptValue.ValueItem<{type.Element.Declaration}>({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})",
+                    BoundType.Dynamic);
             case BoundKind.List when type.Shape == ListShape.Indexed:
                 return new BoundExpression(
                     $"{Rendering}ScriptValue.Item<{type.Element!.Declaration}>({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})",
@@ -500,8 +505,13 @@ internal sealed partial class TemplateBinder
             case "!":
                 return new BoundExpression($"!{Condition(operand)}", BoundType.Boolean);
             case "-" when type.Kind == BoundKind.Null:
+                return new BoundExpression($"{Rendering}ScriptValue.Negate(null, {Location(unary.Span)})", BoundType.Dynamic);
             case "+" when type.Kind == BoundKind.Null:
-                return operand;
+                return new BoundExpression($"{Rendering}ScriptValue.Plus(null, {Location(unary.Span)})", BoundType.Dynamic);
+            case "-" when type.Nullable && type.Kind is BoundKind.Int32 or BoundKind.Int64 or BoundKind.Double or BoundKind.Single or BoundKind.Decimal or BoundKind.TimeSpan:
+                return new BoundExpression($"(-{Rendering}ScriptValue.Operand({operand.Code}, \"-\", {Location(unary.Span)}))", type.AsNonNullable());
+            case "+" when type.Nullable && (type.IsNumeric || type.Kind == BoundKind.TimeSpan):
+                return new BoundExpression($"{Rendering}ScriptValue.Operand({operand.Code}, \"+\", {Location(unary.Span)})", type.AsNonNullable());
             case "-" when type.Kind is BoundKind.Int32 or BoundKind.Int64 or BoundKind.Double or BoundKind.Single or BoundKind.Decimal or BoundKind.TimeSpan:
                 return new BoundExpression($"(-{operand.Code})", type, operand.IsConstant);
             case "+" when type.IsNumeric || type.Kind == BoundKind.TimeSpan:
@@ -665,8 +675,9 @@ internal sealed partial class TemplateBinder
         if (l.Kind == BoundKind.Null || r.Kind == BoundKind.Null)
         {
             var other = l.Kind == BoundKind.Null ? right : left;
-            if (other.Type.IsValueType && !other.Type.Nullable)
+            if (other.Type.IsValueType && !other.Type.Nullable && other.IsConstant)
             {
+                // Only a constant can be folded: anything else is evaluated, since it may fail (`array[99] == null`).
                 return new BoundExpression(negate ? "true" : "false", BoundType.Boolean, IsConstant: true);
             }
 

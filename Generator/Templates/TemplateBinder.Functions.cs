@@ -85,11 +85,11 @@ internal sealed partial class TemplateBinder
             }
         }
 
-        return function.Returns is { } returns ? LowerToHelper(function, returns, bound, spans) : Lower(function, bound, spans, call);
+        return function.Returns is { } returns ? LowerToHelper(function, returns, bound, spans, Location(call.Span)) : Lower(function, bound, spans, call);
     }
 
     /// <summary>A function the catalog maps straight to its run-time helper: required arguments by position, optional ones by name.</summary>
-    private BoundExpression LowerToHelper(BuiltinFunction function, BoundType returns, BoundExpression?[] a, TemplateSpan[] spans)
+    private BoundExpression LowerToHelper(BuiltinFunction function, BoundType returns, BoundExpression?[] a, TemplateSpan[] spans, string location)
     {
         var arguments = new List<string>();
         for (var i = 0; i < a.Length; i++)
@@ -108,6 +108,10 @@ internal sealed partial class TemplateBinder
                 _ => ToTextArgument(value),
             };
             arguments.Add(parameter.IsOptional ? parameter.CSharpName + ": " + code : code);
+            if (function.TakesLocation && i == function.RequiredCount - 1)
+            {
+                arguments.Add(location);
+            }
         }
 
         return new BoundExpression($"{Rendering}{function.Helper}({string.Join(", ", arguments)})", returns);

@@ -600,7 +600,10 @@ internal sealed partial class TemplateBinder
         var lengthCode = startCode == "0" ? count : $"{count} - {start}";
         if (limit is not null)
         {
-            lengthCode = $"global::System.Math.Min({lengthCode}, global::System.Math.Max({limit}, 0))";
+            // Scriban applies `limit:` only when it is positive: `limit:0` iterates everything.
+            var limitValue = Unique(SafeName(@for.Variable) + "Limit");
+            inner.Add(new BoundLine($"var {limitValue} = {limit};"));
+            lengthCode = $"{limitValue} > 0 ? global::System.Math.Min({lengthCode}, {limitValue}) : {lengthCode}";
         }
 
         inner.Add(new BoundLine($"var {length} = {lengthCode};"));

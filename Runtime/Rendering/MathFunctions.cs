@@ -43,20 +43,51 @@ public static class MathFunctions
     /// <returns>The rounded value.</returns>
     public static double Round(double value, int precision = 0) => Math.Round(value, precision);
 
-    /// <summary><c>math.format</c>: <see cref="IFormattable.ToString(string, IFormatProvider)"/> with the invariant culture.</summary>
+    /// <summary><c>math.format</c>: <see cref="IFormattable.ToString(string, IFormatProvider)"/> of a number, with the invariant culture.</summary>
     /// <param name="value">The number.</param>
     /// <param name="format">A .NET format string.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <param name="culture">A culture name; the invariant culture when <see langword="null"/>.</param>
     /// <returns>The text, or <see langword="null"/> for <see langword="null"/>.</returns>
-    public static string? Format(object? value, string? format, string? culture = null)
-        => value is null ? null : value is IFormattable f ? f.ToString(format, CultureOf(culture)) : ScriptValue.ToText(value);
+    /// <exception cref="TemplateRuntimeException">The value is not a number, or the format or culture is invalid.</exception>
+    public static string? Format(object? value, string? format, string location, string? culture = null)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!IsNumber(value) || value is not IFormattable formattable)
+        {
+            throw new TemplateRuntimeException(location, $"Unexpected `{ScriptValue.ToText(value)}`. Must be a formattable number");
+        }
+
+        return FormatWith(formattable, format, culture, location);
+    }
+
+    /// <summary>Formats with the culture named <paramref name="culture"/>; a bad format or culture fails as in Scriban.</summary>
+    internal static string FormatWith(IFormattable value, string? format, string? culture, string location)
+    {
+        try
+        {
+            return value.ToString(format ?? "", CultureOf(culture));
+        }
+        catch (Exception e) when (e is FormatException or CultureNotFoundException)
+        {
+            throw new TemplateRuntimeException(location, e.Message, e);
+        }
+    }
 
     /// <summary><c>math.is_number</c>.</summary>
     /// <param name="value">The value.</param>
     /// <returns>Whether it is a number.</returns>
     public static bool IsNumber(object? value) => value is not Enum && ScriptValue.IsNumber(value);
 
-    /// <summary><c>math.divided_by</c>: divides as a double; with an integer divisor the result is floored to an integer.</summary>
+    /// <summary>
+    /// <c>math.divided_by</c>: the value, as a double, divided by the divisor with the <c>/</c> operator's rules; with an
+    /// <see langword="int"/> divisor the result is floored and converted to an <see langword="int"/> (saturating, as
+    /// Scriban's cast does).
+    /// </summary>
     /// <param name="value">The dividend.</param>
     /// <param name="divisor">The divisor.</param>
     /// <param name="location">Where the call is, for errors.</param>
@@ -68,14 +99,13 @@ public static class MathFunctions
             return null;
         }
 
-        var result = ScriptValue.ToDouble(value, location) / ScriptValue.ToDouble(divisor, location);
-        if (ScriptValue.IsInteger(divisor))
+        var result = ScriptValue.Divide(ScriptValue.ToDouble(value, location), divisor, location);
+        return (divisor, result) switch
         {
-            var floored = Math.Floor(result);
-            return floored >= int.MinValue && floored <= int.MaxValue ? (int)floored : (object)(long)floored;
-        }
-
-        return result;
+            (int, double d) => (int)Math.Floor(d),
+            (int, float f) => (int)Math.Floor(f),
+            _ => result,
+        };
     }
 
     internal static CultureInfo CultureOf(string? culture) => culture is null ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo(culture);

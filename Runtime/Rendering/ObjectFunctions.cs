@@ -18,9 +18,16 @@ public static class ObjectFunctions
     /// <summary><c>object.format</c>: <see cref="IFormattable.ToString(string, IFormatProvider)"/> with the invariant culture.</summary>
     /// <param name="value">The value.</param>
     /// <param name="format">A .NET format string.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <param name="culture">A culture name; the invariant culture when <see langword="null"/>.</param>
     /// <returns>The text, or <see langword="null"/> for <see langword="null"/>.</returns>
-    public static string? Format(object? value, string? format, string? culture = null) => MathFunctions.Format(value, format, culture);
+    /// <exception cref="TemplateRuntimeException">The value is not formattable, or the format or culture is invalid.</exception>
+    public static string? Format(object? value, string? format, string location, string? culture = null) => value switch
+    {
+        null => null,
+        IFormattable formattable => MathFunctions.FormatWith(formattable, format, culture, location),
+        _ => throw new TemplateRuntimeException(location, $"Unexpected `{ScriptValue.ToText(value)}`. Must be a formattable object"),
+    };
 
     /// <summary><c>object.size</c>: a string's length or a list's count; 0 otherwise.</summary>
     /// <param name="value">The value.</param>

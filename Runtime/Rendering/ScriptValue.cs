@@ -212,10 +212,10 @@ public static class ScriptValue
     /// <param name="value">The operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
     /// <returns>The result.</returns>
-    /// <exception cref="TemplateRuntimeException">The operand is not a number.</exception>
+    /// <exception cref="TemplateRuntimeException">The operand is null or not a number.</exception>
     public static object? Negate(object? value, string location) => value switch
     {
-        null => null,
+        null => throw new TemplateRuntimeException(location, "Operator `-` is not supported"),
         int i => i == int.MinValue ? -(long)i : -i,
         long l => l == long.MinValue ? -(BigInteger)l : -l,
         double d => -d,
@@ -227,13 +227,25 @@ public static class ScriptValue
         _ => throw new TemplateRuntimeException(location, $"Operator `-` is not supported on `{TypeName(value)}`"),
     };
 
+    /// <summary>The operand of a unary <c>-</c> or <c>+</c> of a nullable number: Scriban fails on <see langword="null"/>.</summary>
+    /// <typeparam name="T">The number type.</typeparam>
+    /// <param name="value">The operand.</param>
+    /// <param name="op">The operator, for the error.</param>
+    /// <param name="location">Where the operator is, for errors.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="TemplateRuntimeException">The operand is <see langword="null"/>.</exception>
+    public static T Operand<T>(T? value, string op, string location)
+        where T : struct
+        => value ?? throw new TemplateRuntimeException(location, $"Operator `{op}` is not supported");
+
     /// <summary>Unary <c>+a</c>.</summary>
     /// <param name="value">The operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
     /// <returns>The operand.</returns>
     /// <exception cref="TemplateRuntimeException">The operand is not a number.</exception>
     public static object? Plus(object? value, string location)
-        => value is null || IsNumber(value) || value is TimeSpan ? value : throw new TemplateRuntimeException(location, $"Operator `+` is not supported on `{TypeName(value)}`");
+        => value is null ? throw new TemplateRuntimeException(location, "Operator `+` is not supported")
+            : IsNumber(value) || value is TimeSpan ? value : throw new TemplateRuntimeException(location, $"Operator `+` is not supported on `{TypeName(value)}`");
 
     /// <summary><c>a == b</c> with Scriban's rules (strings compare as text, numbers after promotion).</summary>
     /// <param name="left">The left operand.</param>
@@ -623,6 +635,26 @@ public static class ScriptValue
 
         var i = Normalize(index, list.Count);
         return i >= 0 && i < list.Count ? list[i] : default;
+    }
+
+    /// <summary>Reads an item of a list of a value type: out of range is <see langword="null"/>, as in Scriban, not <see langword="default"/>.</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="list">The list.</param>
+    /// <param name="index">The index.</param>
+    /// <param name="path">The expression, for errors.</param>
+    /// <param name="location">Where the expression is, for errors.</param>
+    /// <returns>The boxed item, or <see langword="null"/>.</returns>
+    /// <exception cref="TemplateRuntimeException">The list is <see langword="null"/>.</exception>
+    public static object? ValueItem<T>(IReadOnlyList<T>? list, int index, string path, string location)
+        where T : struct
+    {
+        if (list is null)
+        {
+            throw new TemplateRuntimeException(location, $"Object `{path}` is null. Cannot access indexer: {path}[{index}]");
+        }
+
+        var i = Normalize(index, list.Count);
+        return i >= 0 && i < list.Count ? list[i] : null;
     }
 
     /// <summary>Reads an item of an array with Scriban's rules: negative indexes count from the end; out of range fails.</summary>
