@@ -130,9 +130,9 @@ public sealed partial class EmailGenerator
             }
 
             w.WriteLine($"using var output = new global::TypedMail.Rendering.TemplateWriter({template.Kind}Capacity);");
-            foreach (var declaration in body.Declarations)
+            foreach (var variable in body.Variables)
             {
-                w.WriteLine(declaration);
+                w.WriteLine($"{variable.Type.Declaration} {variable.Name} = null;");
             }
 
             foreach (var statement in body.Statements)
@@ -148,9 +148,6 @@ public sealed partial class EmailGenerator
         {
             switch (statement)
             {
-                case BoundLine line:
-                    w.WriteLine(line.Code);
-                    break;
                 case BoundText text:
                     w.WriteLine($"output.Write({Literal(text.Text)});");
                     break;
@@ -160,28 +157,74 @@ public sealed partial class EmailGenerator
                 case BoundComment comment:
                     w.WriteComment(comment.Text);
                     break;
-                case BoundBlock block:
-                    if (block.Header is not null)
+                case BoundLocal local:
+                    w.WriteLine($"var {local.Name} = {local.Value.Code};");
+                    break;
+                case BoundLine line:
+                    w.WriteLine(line.Code);
+                    break;
+                case BoundLoopControl control:
+                    w.WriteLine(control.IsBreak ? "break;" : "continue;");
+                    break;
+                case BoundIf @if:
+                    EmitBlock(w, $"if ({@if.Condition})", @if.Then);
+                    if (@if.Else.Count > 0)
                     {
-                        w.WriteLine(block.Header);
-                    }
-
-                    if (block.Braces)
-                    {
-                        w.OpenBrace();
-                    }
-
-                    foreach (var inner in block.Statements)
-                    {
-                        EmitStatement(w, inner);
-                    }
-
-                    if (block.Braces)
-                    {
-                        w.CloseBrace();
+                        EmitBlock(w, "else", @if.Else);
                     }
 
                     break;
+                case BoundWhile @while:
+                    // The loop limit (LoopLimit) and the loop variables: each iteration is counted by the writer.
+                    w.WriteLine("output.EnterLoop();");
+                    w.WriteLine($"for (var {@while.Index} = 0; {@while.Condition}; {@while.Index}++)");
+                    w.OpenBrace();
+                    w.WriteLine($"output.StepLoop({Literal(@while.Location)});");
+                    EmitStatements(w, @while.Body);
+                    w.CloseBrace();
+                    w.WriteLine("output.ExitLoop();");
+                    break;
+                case BoundIndent indent:
+                    w.WriteLine($"output.PushIndent({Literal(indent.Indent)});");
+                    if (indent.LeavesEarly)
+                    {
+                        EmitBlock(w, "try", indent.Body);
+                        w.WriteLine("finally");
+                        w.OpenBrace();
+                        w.WriteLine("output.PopIndent();");
+                        w.CloseBrace();
+                    }
+                    else
+                    {
+                        EmitStatements(w, indent.Body);
+                        w.WriteLine("output.PopIndent();");
+                    }
+
+                    break;
+                case BoundScope scope:
+                    w.OpenBrace();
+                    EmitStatements(w, scope.Body);
+                    w.CloseBrace();
+                    break;
+                case BoundBlock block:
+                    EmitBlock(w, block.Header, block.Statements);
+                    break;
+            }
+        }
+
+        private static void EmitBlock(SourceWriter w, string header, EquatableArray<BoundStatement> statements)
+        {
+            w.WriteLine(header);
+            w.OpenBrace();
+            EmitStatements(w, statements);
+            w.CloseBrace();
+        }
+
+        private static void EmitStatements(SourceWriter w, EquatableArray<BoundStatement> statements)
+        {
+            foreach (var statement in statements)
+            {
+                EmitStatement(w, statement);
             }
         }
 

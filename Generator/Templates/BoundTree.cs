@@ -119,7 +119,7 @@ internal sealed record BoundExpression(string Code, BoundType Type, bool IsConst
 /// <summary>A statement of a compiled template.</summary>
 internal abstract record BoundStatement;
 
-/// <summary>One line of C#.</summary>
+/// <summary>One line of C#: an assignment, or a step of a <c>for</c> loop's lowering.</summary>
 internal sealed record BoundLine(string Code) : BoundStatement;
 
 /// <summary>Template text, written as is.</summary>
@@ -156,16 +156,40 @@ internal sealed record BoundWrite(BoundExpression Value, BoundWriteKind Kind, bo
 /// <summary>A comment: the template fragment a block of code comes from.</summary>
 internal sealed record BoundComment(string Text) : BoundStatement;
 
-/// <summary>Statements under an optional header (<c>if (…)</c>, <c>for (…)</c>, <c>else</c>, <c>try</c>…); in braces unless <paramref name="Header"/> and <paramref name="Braces"/> say otherwise.</summary>
-internal sealed record BoundBlock(string? Header, EquatableArray<BoundStatement> Statements, bool Braces = true) : BoundStatement;
+/// <summary><c>break</c> or <c>continue</c>.</summary>
+internal sealed record BoundLoopControl(bool IsBreak) : BoundStatement;
+
+/// <summary>Statements whose output is indented after each line break (<c>{{ }}</c> blocks that start on an indented line).</summary>
+/// <param name="Indent">The indentation.</param>
+/// <param name="Body">The statements.</param>
+/// <param name="LeavesEarly">Whether a <c>break</c> or <c>continue</c> may leave the statements, so the indentation must be undone on the way out.</param>
+internal sealed record BoundIndent(string Indent, EquatableArray<BoundStatement> Body, bool LeavesEarly) : BoundStatement;
+
+/// <summary><c>if</c> / <c>else</c>: <paramref name="Condition"/> is a C# <c>bool</c> expression; an empty <paramref name="Else"/> is none.</summary>
+internal sealed record BoundIf(string Condition, EquatableArray<BoundStatement> Then, EquatableArray<BoundStatement> Else) : BoundStatement;
+
+/// <summary>A <c>while</c> loop: <paramref name="Index"/> counts iterations (<c>while.index</c>), <paramref name="Location"/> is the template position for the loop limit's error.</summary>
+internal sealed record BoundWhile(string Index, string Condition, string Location, EquatableArray<BoundStatement> Body) : BoundStatement;
+
+/// <summary>Statements in their own C# scope (an included partial, whose locals must not clash with the caller's).</summary>
+internal sealed record BoundScope(EquatableArray<BoundStatement> Body) : BoundStatement;
+
+/// <summary>A local that holds a value computed once: <c>var Name = Value;</c>.</summary>
+internal sealed record BoundLocal(string Name, BoundExpression Value) : BoundStatement;
+
+/// <summary>A template variable, declared at the top of the render method (<see langword="null"/> until assigned).</summary>
+internal sealed record BoundVariable(string Name, BoundType Type);
+
+/// <summary>Statements in braces under a C# header: the parts of a <c>for</c> loop's lowering (<c>for (…)</c>, <c>if (…)</c>).</summary>
+internal sealed record BoundBlock(string Header, EquatableArray<BoundStatement> Statements) : BoundStatement;
 
 /// <summary>A template compiled against an email: the body of its render method.</summary>
-/// <param name="Declarations">Template variables, declared first.</param>
+/// <param name="Variables">Template variables, declared first.</param>
 /// <param name="Statements">The statements.</param>
 /// <param name="ConstantText">The whole output, when the template has no code.</param>
 /// <param name="Capacity">The expected output length, for the output buffer.</param>
 internal sealed record BoundTemplate(
-    EquatableArray<string> Declarations,
+    EquatableArray<BoundVariable> Variables,
     EquatableArray<BoundStatement> Statements,
     string? ConstantText,
     int Capacity);

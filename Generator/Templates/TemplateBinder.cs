@@ -118,12 +118,12 @@ internal sealed partial class TemplateBinder
             }
         }
 
-        var declarations = new List<string>();
+        var variables = new List<BoundVariable>();
         foreach (var pair in _globalNames)
         {
             if (_known.TryGetValue(pair.Key, out var type) && _read.Contains(pair.Key))
             {
-                declarations.Add($"{type.AsNullable().Declaration} {pair.Value} = null;");
+                variables.Add(new BoundVariable(pair.Value, type.AsNullable()));
             }
         }
 
@@ -131,10 +131,10 @@ internal sealed partial class TemplateBinder
         if (statements.All(s => s is BoundText))
         {
             var text = string.Concat(statements.Select(s => ((BoundText)s).Text));
-            return new BoundTemplate(EquatableArray<string>.Empty, EquatableArray<BoundStatement>.Empty, text, text.Length);
+            return new BoundTemplate(EquatableArray<BoundVariable>.Empty, EquatableArray<BoundStatement>.Empty, text, text.Length);
         }
 
-        return new BoundTemplate(declarations.ToEquatableArray(), statements.ToEquatableArray(), null, EstimateCapacity());
+        return new BoundTemplate(variables.ToEquatableArray(), statements.ToEquatableArray(), null, EstimateCapacity());
     }
 
     private int _literalLength;
@@ -256,7 +256,7 @@ internal sealed partial class TemplateBinder
                 }
                 else
                 {
-                    sink.Add(new BoundLine(control.IsBreak ? "break;" : "continue;"));
+                    sink.Add(new BoundLoopControl(control.IsBreak));
                 }
 
                 break;
@@ -291,17 +291,7 @@ internal sealed partial class TemplateBinder
             return;
         }
 
-        sink.Add(new BoundLine($"output.PushIndent({Literal(indent.Indent)});"));
-        if (ContainsLoopControl(indent.Body) && _loops.Count > 0)
-        {
-            sink.Add(new BoundBlock("try", body.ToEquatableArray()));
-            sink.Add(new BoundBlock("finally", new BoundStatement[] { new BoundLine("output.PopIndent();") }.ToEquatableArray()));
-        }
-        else
-        {
-            sink.AddRange(body);
-            sink.Add(new BoundLine("output.PopIndent();"));
-        }
+        sink.Add(new BoundIndent(indent.Indent, body.ToEquatableArray(), ContainsLoopControl(indent.Body) && _loops.Count > 0));
     }
 
     private static bool ContainsLoopControl(Statement statement) => statement switch
@@ -492,22 +482,17 @@ internal sealed partial class TemplateBinder
         var condition = Condition(BindExpression(@if.Condition));
         var then = new List<BoundStatement>();
         BindBlock(@if.Then, then);
-        sink.Add(new BoundBlock($"if ({condition})", then.ToEquatableArray()));
+        var otherwise = new List<BoundStatement>();
         if (@if.Else is IfStatement elseIf)
         {
-            var nested = new List<BoundStatement>();
-            BindIf(elseIf, nested, isElseIf: true);
-            sink.Add(new BoundBlock("else", nested.ToEquatableArray()));
+            BindIf(elseIf, otherwise, isElseIf: true);
         }
-        else if (@if.Else is BlockStatement otherwise)
+        else if (@if.Else is BlockStatement block)
         {
-            var statements = new List<BoundStatement>();
-            BindBlock(otherwise, statements);
-            if (statements.Count > 0)
-            {
-                sink.Add(new BoundBlock("else", statements.ToEquatableArray()));
-            }
+            BindBlock(block, otherwise);
         }
+
+        sink.Add(new BoundIf(condition, then.ToEquatableArray(), otherwise.ToEquatableArray()));
     }
 
     private void BindWhile(WhileStatement @while, List<BoundStatement> sink)
@@ -517,12 +502,10 @@ internal sealed partial class TemplateBinder
         var frame = new LoopFrame("while", null, BoundType.Dynamic, index, null);
         _loops.Add(frame);
         var condition = Condition(BindExpression(@while.Condition));
-        var body = new List<BoundStatement> { new BoundLine($"output.StepLoop({Location(@while.Span)});") };
+        var body = new List<BoundStatement>();
         BindBlock(@while.Body, body);
         _loops.RemoveAt(_loops.Count - 1);
-        sink.Add(new BoundLine("output.EnterLoop();"));
-        sink.Add(new BoundBlock($"for (var {index} = 0; {condition}; {index}++)", body.ToEquatableArray()));
-        sink.Add(new BoundLine("output.ExitLoop();"));
+        sink.Add(new BoundWhile(index, condition, Position(@while.Span), body.ToEquatableArray()));
     }
 
     private void BindFor(ForStatement @for, List<BoundStatement> sink)
@@ -651,7 +634,7 @@ internal sealed partial class TemplateBinder
         sink.Add(new BoundComment("{{ " + @case.Source + " }}"));
         var value = BindExpression(@case.Value);
         var temp = Unique("caseValue");
-        sink.Add(new BoundLine($"var {temp} = {value.Code};"));
+        sink.Add(new BoundLocal(temp, value));
         var subject = new BoundExpression(temp, value.Type);
         var branches = new List<(string Test, List<BoundStatement> Body)>();
         foreach (var when in @case.Whens)
@@ -676,13 +659,7 @@ internal sealed partial class TemplateBinder
         // when … when … else: an if / else if chain, built from the last branch.
         for (var i = branches.Count - 1; i >= 0; i--)
         {
-            var next = new List<BoundStatement> { new BoundBlock($"if ({branches[i].Test})", branches[i].Body.ToEquatableArray()) };
-            if (chain.Count > 0)
-            {
-                next.Add(new BoundBlock("else", chain.ToEquatableArray()));
-            }
-
-            chain = next;
+            chain = [new BoundIf(branches[i].Test, branches[i].Body.ToEquatableArray(), chain.ToEquatableArray())];
         }
 
         sink.AddRange(chain);
@@ -749,7 +726,7 @@ internal sealed partial class TemplateBinder
         {
             var value = BindExpression(include.Arguments[i]);
             var local = Unique("arg" + i.ToString(CultureInfo.InvariantCulture));
-            arguments.Add(new BoundLine($"var {local} = {value.Code};"));
+            arguments.Add(new BoundLocal(local, value));
             page.Arguments[i.ToString(CultureInfo.InvariantCulture)] = new BoundExpression(local, value.Type);
             all.Add(BoxCode(local, value.Type));
         }
@@ -758,7 +735,7 @@ internal sealed partial class TemplateBinder
         {
             var value = BindExpression(named.Value);
             var local = Unique("arg_" + SafeName(named.Name));
-            arguments.Add(new BoundLine($"var {local} = {value.Code};"));
+            arguments.Add(new BoundLocal(local, value));
             page.Arguments[named.Name] = new BoundExpression(local, value.Type);
         }
 
@@ -772,7 +749,7 @@ internal sealed partial class TemplateBinder
         _includeStack.RemoveAt(_includeStack.Count - 1);
         _pages.RemoveAt(_pages.Count - 1);
         _current = saved;
-        sink.Add(new BoundBlock(null, body.ToEquatableArray()));
+        sink.Add(new BoundScope(body.ToEquatableArray()));
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -931,7 +908,10 @@ internal sealed partial class TemplateBinder
         => _diagnostics.Add(Diagnostic(descriptor, _current, span, arguments));
 
     /// <summary>The template file and position, for run-time errors: <c>Welcome.html.scriban(3,12)</c>.</summary>
-    private string Location(TemplateSpan span) => Literal(_current.FileName + span.Position);
+    private string Position(TemplateSpan span) => _current.FileName + span.Position;
+
+    /// <summary><see cref="Position"/> as a C# string literal.</summary>
+    private string Location(TemplateSpan span) => Literal(Position(span));
 
     private string SourceText(Expression expression) => SourceOf(_current, expression.Span);
 
