@@ -464,8 +464,11 @@ internal sealed partial class TemplateBinder
         var type = target.Type;
         switch (type.Kind)
         {
+            case BoundKind.List when type.Shape == ListShape.Array && type.Element!.IsValueType && !type.Element.Nullable:
+                // An index before the start is null (`numbers[-9]`), which the value type cannot hold.
+                return new BoundExpression($"{Rendering}ScriptValue.ValueItem({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", BoundType.Dynamic);
             case BoundKind.List when type.Shape == ListShape.Array:
-                return new BoundExpression($"{Rendering}ScriptValue.Item({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", type.Element!);
+                return new BoundExpression($"{Rendering}ScriptValue.Item({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", type.Element!.AsNullable());
             case BoundKind.List when type.Shape == ListShape.Indexed && type.Element!.IsValueType && !type.Element.Nullable:
                 // Out of range is null, not the value type's default (`amounts[9]` is not `0`).
                 return new BoundExpression(
