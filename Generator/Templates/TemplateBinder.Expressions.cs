@@ -918,7 +918,7 @@ internal sealed partial class TemplateBinder
         {
             BoundKind.Int32 when !type.Nullable => value.Code,
             BoundKind.Int32 => $"({value.Code} ?? 0)",
-            BoundKind.Int64 when !type.Nullable => $"(int){value.Code}",
+            BoundKind.Int64 when !type.Nullable => $"{Rendering}ScriptValue.ToInt({value.Code}, {Location(span)})",
             BoundKind.Null => "0",
             _ => $"{Rendering}ScriptValue.ToInt({Box(value)}, {Location(span)})",
         };
