@@ -337,7 +337,7 @@ internal sealed partial class TemplateBinder
     };
 
     private BoundExpression AddDate(string method, BoundExpression?[] a, TemplateSpan[] spans, Func<int, string> amount)
-        => new($"{Rendering}DateFunctions.{method}({DateArgument(a[0]!, spans[0])}, {amount(1)})", BoundType.DateTime.AsNullable());
+        => new($"{Rendering}DateFunctions.{method}({DateArgument(a[0]!, spans[0])}, {amount(1)}, {Location(spans[0])})", BoundType.DateTime);
 
     private BoundExpression LowerArray(string name, BoundExpression?[] a, TemplateSpan[] spans, CallExpression call, string location)
     {
