@@ -715,7 +715,10 @@ internal sealed partial class TemplateBinder
     private static string NumericOperand(BoundExpression value, BoundExpression other)
         => other.Type.Kind == BoundKind.Decimal && value.Type.Kind is BoundKind.Double or BoundKind.Single
             ? $"(decimal{(value.Type.Nullable ? "?" : "")}){value.Code}"
-            : value.Code;
+            : other.Type.Kind == BoundKind.Int64 && value.Type.Kind == BoundKind.Int32
+                // Widened explicitly: an int compared with a long constant out of its range is warning CS0652.
+                ? $"(long{(value.Type.Nullable ? "?" : "")}){value.Code}"
+                : value.Code;
 
     private BoundExpression Relational(string op, BoundExpression left, BoundExpression right, TemplateSpan span)
     {
