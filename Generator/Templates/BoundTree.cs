@@ -114,6 +114,9 @@ internal sealed record BoundExpression(string Code, BoundType Type, bool IsConst
 
     /// <summary>The <c>null</c> literal.</summary>
     public static readonly BoundExpression NullLiteral = new("null", BoundType.Null, IsConstant: true);
+
+    /// <summary>Whether this is <see cref="Null"/> or <see cref="NullLiteral"/>: nothing to compute.</summary>
+    public bool IsNothing => Equals(Null) || Equals(NullLiteral);
 }
 
 /// <summary>A statement of a compiled template.</summary>

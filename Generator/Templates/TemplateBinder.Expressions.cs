@@ -463,8 +463,11 @@ internal sealed partial class TemplateBinder
         var type = target.Type;
         switch (type.Kind)
         {
+            case BoundKind.List when type.Shape == ListShape.Array && type.Element!.IsValueType && !type.Element.Nullable:
+                // An index before the start is null (`numbers[-9]`), which the value type cannot hold.
+                return new BoundExpression($"{Rendering}ScriptValue.ValueItem({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", BoundType.Dynamic);
             case BoundKind.List when type.Shape == ListShape.Array:
-                return new BoundExpression($"{Rendering}ScriptValue.Item({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", type.Element!);
+                return new BoundExpression($"{Rendering}ScriptValue.Item({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", type.Element!.AsNullable());
             case BoundKind.List when type.Shape == ListShape.Indexed && type.Element!.IsValueType && !type.Element.Nullable:
                 // Out of range is null, not the value type's default (`amounts[9]` is not `0`).
                 return new BoundExpression(
@@ -711,7 +714,10 @@ internal sealed partial class TemplateBinder
     private static string NumericOperand(BoundExpression value, BoundExpression other)
         => other.Type.Kind == BoundKind.Decimal && value.Type.Kind is BoundKind.Double or BoundKind.Single
             ? $"(decimal{(value.Type.Nullable ? "?" : "")}){value.Code}"
-            : value.Code;
+            : other.Type.Kind == BoundKind.Int64 && value.Type.Kind == BoundKind.Int32
+                // Widened explicitly: an int compared with a long constant out of its range is warning CS0652.
+                ? $"(long{(value.Type.Nullable ? "?" : "")}){value.Code}"
+                : value.Code;
 
     private BoundExpression Relational(string op, BoundExpression left, BoundExpression right, TemplateSpan span)
     {
@@ -913,7 +919,7 @@ internal sealed partial class TemplateBinder
         {
             BoundKind.Int32 when !type.Nullable => value.Code,
             BoundKind.Int32 => $"({value.Code} ?? 0)",
-            BoundKind.Int64 when !type.Nullable => $"(int){value.Code}",
+            BoundKind.Int64 when !type.Nullable => $"{Rendering}ScriptValue.ToInt({value.Code}, {Location(span)})",
             BoundKind.Null => "0",
             _ => $"{Rendering}ScriptValue.ToInt({Box(value)}, {Location(span)})",
         };

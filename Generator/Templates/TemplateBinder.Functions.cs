@@ -179,10 +179,10 @@ internal sealed partial class TemplateBinder
             case "date.add_minutes":
             case "date.add_seconds":
             case "date.add_milliseconds":
-                return new BoundExpression($"{helper}({DateArgument(a[0]!, spans[0])}, {ToDouble(a[1]!, spans[1])})", BoundType.DateTime.AsNullable());
+                return new BoundExpression($"{helper}({DateArgument(a[0]!, spans[0])}, {ToDouble(a[1]!, spans[1])}, {Location(spans[0])})", BoundType.DateTime);
             case "date.add_months":
             case "date.add_years":
-                return new BoundExpression($"{helper}({DateArgument(a[0]!, spans[0])}, {ToInt(a[1]!, spans[1])})", BoundType.DateTime.AsNullable());
+                return new BoundExpression($"{helper}({DateArgument(a[0]!, spans[0])}, {ToInt(a[1]!, spans[1])}, {Location(spans[0])})", BoundType.DateTime);
         }
 
         return LowerArray(name, a, spans, call, location);

@@ -343,7 +343,7 @@ internal sealed partial class TemplateBinder
         {
             case BoundKind.Null:
                 // Nothing is written, but what the expression reads is still evaluated (a null target still fails).
-                return value.Equals(BoundExpression.Null) || value.Equals(BoundExpression.NullLiteral) ? null : new BoundWrite(value, BoundWriteKind.Evaluate, _html);
+                return value.IsNothing ? null : new BoundWrite(value, BoundWriteKind.Evaluate, _html);
             case BoundKind.Empty:
             case BoundKind.Function:
                 return null;
@@ -413,10 +413,16 @@ internal sealed partial class TemplateBinder
                     csharp = _globalNames[name] = Unique(name);
                 }
 
-                // A variable that is never read is not declared; its value is still computed.
-                sink.Add(new BoundLine(_readKnown.Contains(name) && _known.ContainsKey(name)
-                    ? $"{csharp} = {Convert(value, _known[name].AsNullable())};"
-                    : $"_ = {value.Code};"));
+                // A variable that is never read is not declared; its value is still computed (a null literal has nothing to compute).
+                if (_readKnown.Contains(name) && _known.ContainsKey(name))
+                {
+                    sink.Add(new BoundLine($"{csharp} = {Convert(value, _known[name].AsNullable())};"));
+                }
+                else if (!value.IsNothing)
+                {
+                    sink.Add(new BoundLine($"_ = {value.Code};"));
+                }
+
                 return;
             case VariableExpression { IsLocal: true, Name: var local }:
                 var page = _pages[_pages.Count - 1];
@@ -428,9 +434,15 @@ internal sealed partial class TemplateBinder
                     _globalNames[key] = localName;
                 }
 
-                sink.Add(new BoundLine(_readKnown.Contains(key) && _known.ContainsKey(key)
-                    ? $"{localName} = {Convert(value, _known[key].AsNullable())};"
-                    : $"_ = {value.Code};"));
+                if (_readKnown.Contains(key) && _known.ContainsKey(key))
+                {
+                    sink.Add(new BoundLine($"{localName} = {Convert(value, _known[key].AsNullable())};"));
+                }
+                else if (!value.IsNothing)
+                {
+                    sink.Add(new BoundLine($"_ = {value.Code};"));
+                }
+
                 return;
             case VariableExpression loopVariable:
                 Report(DiagnosticDescriptors.InvalidAssignment, target.Span, loopVariable.Name, "it is a loop variable");

@@ -157,44 +157,61 @@ public static class DateFunctions
     /// <summary><c>date.add_days</c>.</summary>
     /// <param name="date">The date.</param>
     /// <param name="days">The days.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <returns>The new date.</returns>
-    public static DateTime? AddDays(DateTime? date, double days) => date?.AddDays(days);
+    /// <exception cref="TemplateRuntimeException">The date is <see langword="null"/> (Scriban fails too).</exception>
+    public static DateTime AddDays(DateTime? date, double days, string location) => (date ?? throw NullDate("AddDays", location)).AddDays(days);
 
     /// <summary><c>date.add_months</c>.</summary>
     /// <param name="date">The date.</param>
     /// <param name="months">The months.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <returns>The new date.</returns>
-    public static DateTime? AddMonths(DateTime? date, int months) => date?.AddMonths(months);
+    /// <exception cref="TemplateRuntimeException">The date is <see langword="null"/> (Scriban fails too).</exception>
+    public static DateTime AddMonths(DateTime? date, int months, string location) => (date ?? throw NullDate("AddMonths", location)).AddMonths(months);
 
     /// <summary><c>date.add_years</c>.</summary>
     /// <param name="date">The date.</param>
     /// <param name="years">The years.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <returns>The new date.</returns>
-    public static DateTime? AddYears(DateTime? date, int years) => date?.AddYears(years);
+    /// <exception cref="TemplateRuntimeException">The date is <see langword="null"/> (Scriban fails too).</exception>
+    public static DateTime AddYears(DateTime? date, int years, string location) => (date ?? throw NullDate("AddYears", location)).AddYears(years);
 
     /// <summary><c>date.add_hours</c>.</summary>
     /// <param name="date">The date.</param>
     /// <param name="hours">The hours.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <returns>The new date.</returns>
-    public static DateTime? AddHours(DateTime? date, double hours) => date?.AddHours(hours);
+    /// <exception cref="TemplateRuntimeException">The date is <see langword="null"/> (Scriban fails too).</exception>
+    public static DateTime AddHours(DateTime? date, double hours, string location) => (date ?? throw NullDate("AddHours", location)).AddHours(hours);
 
     /// <summary><c>date.add_minutes</c>.</summary>
     /// <param name="date">The date.</param>
     /// <param name="minutes">The minutes.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <returns>The new date.</returns>
-    public static DateTime? AddMinutes(DateTime? date, double minutes) => date?.AddMinutes(minutes);
+    /// <exception cref="TemplateRuntimeException">The date is <see langword="null"/> (Scriban fails too).</exception>
+    public static DateTime AddMinutes(DateTime? date, double minutes, string location) => (date ?? throw NullDate("AddMinutes", location)).AddMinutes(minutes);
 
     /// <summary><c>date.add_seconds</c>.</summary>
     /// <param name="date">The date.</param>
     /// <param name="seconds">The seconds.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <returns>The new date.</returns>
-    public static DateTime? AddSeconds(DateTime? date, double seconds) => date?.AddSeconds(seconds);
+    /// <exception cref="TemplateRuntimeException">The date is <see langword="null"/> (Scriban fails too).</exception>
+    public static DateTime AddSeconds(DateTime? date, double seconds, string location) => (date ?? throw NullDate("AddSeconds", location)).AddSeconds(seconds);
 
     /// <summary><c>date.add_milliseconds</c>.</summary>
     /// <param name="date">The date.</param>
     /// <param name="milliseconds">The milliseconds.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <returns>The new date.</returns>
-    public static DateTime? AddMilliseconds(DateTime? date, double milliseconds) => date?.AddMilliseconds(milliseconds);
+    /// <exception cref="TemplateRuntimeException">The date is <see langword="null"/> (Scriban fails too).</exception>
+    public static DateTime AddMilliseconds(DateTime? date, double milliseconds, string location) => (date ?? throw NullDate("AddMilliseconds", location)).AddMilliseconds(milliseconds);
+
+    private static TemplateRuntimeException NullDate(string function, string location)
+        => new(location, $"Argument `date` cannot be null for function `{function}`.");
 
     /// <summary><c>date.now</c>.</summary>
     /// <returns>The local time now.</returns>

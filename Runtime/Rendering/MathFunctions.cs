@@ -48,13 +48,13 @@ public static class MathFunctions
     /// <param name="format">A .NET format string.</param>
     /// <param name="location">Where the call is, for errors.</param>
     /// <param name="culture">A culture name; the invariant culture when <see langword="null"/>.</param>
-    /// <returns>The text, or <see langword="null"/> for <see langword="null"/>.</returns>
+    /// <returns>The text; empty for <see langword="null"/>.</returns>
     /// <exception cref="TemplateRuntimeException">The value is not a number, or the format or culture is invalid.</exception>
-    public static string? Format(object? value, string? format, string location, string? culture = null)
+    public static string Format(object? value, string? format, string location, string? culture = null)
     {
         if (value is null)
         {
-            return null;
+            return "";
         }
 
         if (!IsNumber(value) || value is not IFormattable formattable)

@@ -20,11 +20,11 @@ public static class ObjectFunctions
     /// <param name="format">A .NET format string.</param>
     /// <param name="location">Where the call is, for errors.</param>
     /// <param name="culture">A culture name; the invariant culture when <see langword="null"/>.</param>
-    /// <returns>The text, or <see langword="null"/> for <see langword="null"/>.</returns>
+    /// <returns>The text; empty for <see langword="null"/>.</returns>
     /// <exception cref="TemplateRuntimeException">The value is not formattable, or the format or culture is invalid.</exception>
-    public static string? Format(object? value, string? format, string location, string? culture = null) => value switch
+    public static string Format(object? value, string? format, string location, string? culture = null) => value switch
     {
-        null => null,
+        null => "",
         IFormattable formattable => MathFunctions.FormatWith(formattable, format, culture, location),
         _ => throw new TemplateRuntimeException(location, $"Unexpected `{ScriptValue.ToText(value)}`. Must be a formattable object"),
     };

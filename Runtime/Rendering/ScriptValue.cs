@@ -559,6 +559,14 @@ public static class ScriptValue
         }
     }
 
+    /// <summary>Converts a <see cref="long"/> to an <see cref="int"/> as Scriban does for a builtin's <c>int</c> parameter: it must fit.</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="location">Where the value is used, for errors.</param>
+    /// <returns>The number.</returns>
+    /// <exception cref="TemplateRuntimeException">The value is outside the range of <see cref="int"/>.</exception>
+    public static int ToInt(long value, string location)
+        => value is >= int.MinValue and <= int.MaxValue ? (int)value : throw new TemplateRuntimeException(location, "Unable to convert type `long` to int");
+
     /// <summary>Converts a value to a <see cref="double"/> as Scriban does for a builtin's <c>double</c> parameter.</summary>
     /// <param name="value">The value.</param>
     /// <param name="location">Where the value is used, for errors.</param>
@@ -657,23 +665,36 @@ public static class ScriptValue
         return i >= 0 && i < list.Count ? list[i] : null;
     }
 
-    /// <summary>Reads an item of an array with Scriban's rules: negative indexes count from the end; out of range fails.</summary>
+    /// <summary>Reads an item of an array of a value type with Scriban's rules: boxed, and <see langword="null"/> for an index before the start.</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="array">The array.</param>
     /// <param name="index">The index.</param>
     /// <param name="path">The expression, for errors.</param>
     /// <param name="location">Where the expression is, for errors.</param>
-    /// <returns>The item.</returns>
-    /// <exception cref="TemplateRuntimeException">The array is <see langword="null"/> or the index is out of its bounds.</exception>
-    public static T Item<T>(T[]? array, int index, string path, string location)
+    /// <returns>The boxed item, or <see langword="null"/>.</returns>
+    /// <exception cref="TemplateRuntimeException">The array is <see langword="null"/> or the index is past its end.</exception>
+    public static object? ValueItem<T>(T[]? array, int index, string path, string location)
+        where T : struct
+        => Normalize(index, array?.Length ?? 0) < 0 && array is not null ? null : Item(array, index, path, location);
+
+    /// <summary>Reads an item of an array with Scriban's rules: negative indexes count from the end; an index still negative is <see langword="default"/>, one past the end fails.</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="array">The array.</param>
+    /// <param name="index">The index.</param>
+    /// <param name="path">The expression, for errors.</param>
+    /// <param name="location">Where the expression is, for errors.</param>
+    /// <returns>The item, or <see langword="default"/>.</returns>
+    /// <exception cref="TemplateRuntimeException">The array is <see langword="null"/> or the index is past its end.</exception>
+    public static T? Item<T>(T[]? array, int index, string path, string location)
     {
         if (array is null)
         {
             throw new TemplateRuntimeException(location, $"Object `{path}` is null. Cannot access indexer: {path}[{index}]");
         }
 
+        // As Scriban: an index still negative after counting from the end is null; one past the end fails.
         var i = Normalize(index, array.Length);
-        return i >= 0 && i < array.Length ? array[i] : throw new TemplateRuntimeException(location, "Index was outside the bounds of the array.");
+        return i < 0 ? default : i < array.Length ? array[i] : throw new TemplateRuntimeException(location, "Index was outside the bounds of the array.");
     }
 
     /// <summary>Reads a character of a string as a string: negative indexes count from the end; out of range is <see langword="null"/>.</summary>
@@ -690,8 +711,9 @@ public static class ScriptValue
             throw new TemplateRuntimeException(location, $"Object `{path}` is null. Cannot access indexer: {path}[{index}]");
         }
 
+        // As Scriban: an index still negative after counting from the end is null; one past the end fails.
         var i = Normalize(index, text.Length);
-        return i >= 0 && i < text.Length ? text[i].ToString() : null;
+        return i < 0 ? null : i < text.Length ? text[i].ToString() : throw new TemplateRuntimeException(location, "Index was outside the bounds of the array.");
     }
 
     /// <summary>Reads a dictionary entry by its raw key; a missing key is <see langword="default"/>.</summary>
