@@ -206,10 +206,72 @@ public sealed partial class EmailGenerator
                     EmitStatements(w, scope.Body);
                     w.CloseBrace();
                     break;
-                case BoundBlock block:
-                    EmitBlock(w, block.Header, block.Statements);
+                case BoundFor @for:
+                    EmitFor(w, @for);
                     break;
             }
+        }
+
+        /// <summary>A <c>for</c> loop: the list read by index between its offset and limit; the writer counts iterations.</summary>
+        private static void EmitFor(SourceWriter w, BoundFor loop)
+        {
+            w.WriteLine("output.EnterLoop();");
+            if (loop.SourceMayBeNull)
+            {
+                w.WriteLine($"if ({loop.Source} is {{ }} {loop.Items})");
+                w.OpenBrace();
+            }
+            else
+            {
+                w.WriteLine($"var {loop.Items} = {loop.Source};");
+            }
+
+            var count = loop.Count;
+            w.WriteLine($"var {count} = {loop.Items}.{(loop.IsArray ? "Length" : "Count")};");
+            var length = count;
+            if (loop.Offset is { } offset)
+            {
+                w.WriteLine($"var {offset.Name} = global::System.Math.Min(global::System.Math.Max({offset.Value}, 0), {count});");
+                length = $"{count} - {offset.Name}";
+            }
+
+            if (loop.Limit is { } limit)
+            {
+                // Scriban applies `limit:` only when it is positive: `limit:0` iterates everything.
+                w.WriteLine($"var {limit.Name} = {limit.Value};");
+                length = $"{limit.Name} > 0 ? global::System.Math.Min({length}, {limit.Name}) : {length}";
+            }
+
+            w.WriteLine($"var {loop.Length} = {length};");
+            if (loop.Changed is { } changed)
+            {
+                w.WriteLine($"object? {changed.Name} = null;");
+            }
+
+            var item = loop.Reversed ? $"{count} - 1 - {loop.Index}" : loop.Offset is { } start ? $"{start.Name} + {loop.Index}" : loop.Index;
+            w.WriteLine($"for (var {loop.Index} = 0; {loop.Index} < {loop.Length}; {loop.Index}++)");
+            w.OpenBrace();
+            w.WriteLine($"output.StepLoop({Literal(loop.Location)});");
+            w.WriteLine($"var {loop.Variable} = {loop.Items}[{item}];");
+            if (loop.Changed is { } previous)
+            {
+                w.WriteLine($"var {loop.Variable}Changed = {loop.Index} == 0 || !global::TypedMail.Rendering.ScriptValue.AreEqual({previous.Name}, {previous.Value});");
+                w.WriteLine($"{previous.Name} = {previous.Value};");
+            }
+
+            EmitStatements(w, loop.Body);
+            w.CloseBrace();
+            if (loop.Else.Count > 0)
+            {
+                EmitBlock(w, $"if ({loop.Length} == 0)", loop.Else);
+            }
+
+            if (loop.SourceMayBeNull)
+            {
+                w.CloseBrace();
+            }
+
+            w.WriteLine("output.ExitLoop();");
         }
 
         private static void EmitBlock(SourceWriter w, string header, EquatableArray<BoundStatement> statements)

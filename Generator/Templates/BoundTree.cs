@@ -174,6 +174,45 @@ internal sealed record BoundIf(string Condition, EquatableArray<BoundStatement> 
 /// <summary>A <c>while</c> loop: <paramref name="Index"/> counts iterations (<c>while.index</c>), <paramref name="Location"/> is the template position for the loop limit's error.</summary>
 internal sealed record BoundWhile(string Index, string Condition, string Location, EquatableArray<BoundStatement> Body) : BoundStatement;
 
+/// <summary>A local of a <c>for</c> loop and the C# expression it is given: the offset, the limit, or the previous item (for <c>for.changed</c>).</summary>
+internal sealed record BoundLoopBound(string Name, string Value);
+
+/// <summary>
+/// <c>for x in list offset:o limit:l reversed</c> … <c>else</c> … <c>end</c>: the list is read by index, between the
+/// offset and the limit, forwards or backwards; the writer counts iterations (LoopLimit).
+/// </summary>
+/// <param name="Source">The C# expression of the list (copied to a list first when it is only enumerable).</param>
+/// <param name="SourceMayBeNull">Whether the list may be <see langword="null"/> (then neither the body nor <c>else</c> runs).</param>
+/// <param name="Items">The local holding the list.</param>
+/// <param name="IsArray">Whether the list is an array (<c>Length</c>, not <c>Count</c>).</param>
+/// <param name="Count">The local holding its count.</param>
+/// <param name="Offset">The first index, when <c>offset:</c> is given.</param>
+/// <param name="Limit">The most iterations, when <c>limit:</c> is given (applied only when positive, as Scriban does).</param>
+/// <param name="Reversed">Whether the items are visited from the last.</param>
+/// <param name="Index">The iteration counter (<c>for.index</c>).</param>
+/// <param name="Length">The local holding the number of iterations (<c>for.length</c>).</param>
+/// <param name="Variable">The loop variable.</param>
+/// <param name="Changed">The previous item and the boxed current one, when <c>for.changed</c> is used.</param>
+/// <param name="Location">The template position, for the loop limit's error.</param>
+/// <param name="Body">The statements of each iteration.</param>
+/// <param name="Else">The statements when there is no iteration.</param>
+internal sealed record BoundFor(
+    string Source,
+    bool SourceMayBeNull,
+    string Items,
+    bool IsArray,
+    string Count,
+    BoundLoopBound? Offset,
+    BoundLoopBound? Limit,
+    bool Reversed,
+    string Index,
+    string Length,
+    string Variable,
+    BoundLoopBound? Changed,
+    string Location,
+    EquatableArray<BoundStatement> Body,
+    EquatableArray<BoundStatement> Else) : BoundStatement;
+
 /// <summary>Statements in their own C# scope (an included partial, whose locals must not clash with the caller's).</summary>
 internal sealed record BoundScope(EquatableArray<BoundStatement> Body) : BoundStatement;
 
@@ -183,8 +222,6 @@ internal sealed record BoundLocal(string Name, BoundExpression Value) : BoundSta
 /// <summary>A template variable, declared at the top of the render method (<see langword="null"/> until assigned).</summary>
 internal sealed record BoundVariable(string Name, BoundType Type);
 
-/// <summary>Statements in braces under a C# header: the parts of a <c>for</c> loop's lowering (<c>for (…)</c>, <c>if (…)</c>).</summary>
-internal sealed record BoundBlock(string Header, EquatableArray<BoundStatement> Statements) : BoundStatement;
 
 /// <summary>A template compiled against an email: the body of its render method.</summary>
 /// <param name="Variables">Template variables, declared first.</param>

@@ -583,62 +583,22 @@ internal sealed partial class TemplateBinder
             BindBlock(@for.Else, otherwise);
         }
 
-        var countCode = shape == ListShape.Array ? $"{items}.Length" : $"{items}.Count";
-        var inner = new List<BoundStatement> { new BoundLine($"var {count} = {countCode};") };
-        var startCode = "0";
-        if (offset is not null)
-        {
-            inner.Add(new BoundLine($"var {start} = global::System.Math.Min(global::System.Math.Max({offset}, 0), {count});"));
-            startCode = start;
-        }
-
-        var lengthCode = startCode == "0" ? count : $"{count} - {start}";
-        if (limit is not null)
-        {
-            // Scriban applies `limit:` only when it is positive: `limit:0` iterates everything.
-            var limitValue = Unique(SafeName(@for.Variable) + "Limit");
-            inner.Add(new BoundLine($"var {limitValue} = {limit};"));
-            lengthCode = $"{limitValue} > 0 ? global::System.Math.Min({lengthCode}, {limitValue}) : {lengthCode}";
-        }
-
-        inner.Add(new BoundLine($"var {length} = {lengthCode};"));
-        if (frame.UsesChanged)
-        {
-            inner.Add(new BoundLine($"object? {previous} = null;"));
-        }
-
-        var itemIndex = @for.Reversed ? $"{count} - 1 - {index}" : startCode == "0" ? index : $"{start} + {index}";
-        var loop = new List<BoundStatement>
-        {
-            new BoundLine($"output.StepLoop({Location(@for.Span)});"),
-            new BoundLine($"var {variable} = {items}[{itemIndex}];"),
-        };
-        if (frame.UsesChanged)
-        {
-            loop.Add(new BoundLine($"var {variable}Changed = {index} == 0 || !{Rendering}ScriptValue.AreEqual({previous}, {BoxCode(variable, element)});"));
-            loop.Add(new BoundLine($"{previous} = {BoxCode(variable, element)};"));
-        }
-
-        loop.AddRange(body);
-        inner.Add(new BoundBlock($"for (var {index} = 0; {index} < {length}; {index}++)", loop.ToEquatableArray()));
-        if (otherwise.Count > 0)
-        {
-            inner.Add(new BoundBlock($"if ({length} == 0)", otherwise.ToEquatableArray()));
-        }
-
-        sink.Add(new BoundLine("output.EnterLoop();"));
-        var nullable = type.Nullable || type.Kind != BoundKind.List;
-        if (nullable)
-        {
-            sink.Add(new BoundBlock($"if ({source} is {{ }} {items})", inner.ToEquatableArray()));
-        }
-        else
-        {
-            sink.Add(new BoundLine($"var {items} = {source};"));
-            sink.AddRange(inner);
-        }
-
-        sink.Add(new BoundLine("output.ExitLoop();"));
+        sink.Add(new BoundFor(
+            source,
+            type.Nullable || type.Kind != BoundKind.List,
+            items,
+            shape == ListShape.Array,
+            count,
+            offset is null ? null : new BoundLoopBound(start, offset),
+            limit is null ? null : new BoundLoopBound(Unique(SafeName(@for.Variable) + "Limit"), limit),
+            @for.Reversed,
+            index,
+            length,
+            variable,
+            frame.UsesChanged ? new BoundLoopBound(previous, BoxCode(variable, element)) : null,
+            Position(@for.Span),
+            body.ToEquatableArray(),
+            otherwise.ToEquatableArray()));
     }
 
     private void BindCase(CaseStatement @case, List<BoundStatement> sink)
