@@ -160,8 +160,20 @@ public sealed partial class EmailGenerator
                 case BoundLocal local:
                     w.WriteLine($"var {local.Name} = {local.Value.Code};");
                     break;
-                case BoundLine line:
-                    w.WriteLine(line.Code);
+                case BoundAssign assign:
+                    w.WriteLine($"{assign.Variable ?? "_"} = {assign.Value.Code};");
+                    break;
+                case BoundEvaluate evaluate:
+                    w.WriteLine(evaluate.Call.Code + ";");
+                    break;
+                case BoundSetDateFormat format:
+                    w.WriteLine($"output.DateFormat = {format.Value.Code};");
+                    break;
+                case BoundCaptureStart capture:
+                    w.WriteLine($"var {capture.Mark} = output.BeginCapture();");
+                    break;
+                case BoundCaptureEnd captured:
+                    w.WriteLine($"var {captured.Name} = output.EndCapture({captured.Mark});");
                     break;
                 case BoundLoopControl control:
                     w.WriteLine(control.IsBreak ? "break;" : "continue;");

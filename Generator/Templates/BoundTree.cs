@@ -122,8 +122,20 @@ internal sealed record BoundExpression(string Code, BoundType Type, bool IsConst
 /// <summary>A statement of a compiled template.</summary>
 internal abstract record BoundStatement;
 
-/// <summary>One line of C#: an assignment, or a step of a <c>for</c> loop's lowering.</summary>
-internal sealed record BoundLine(string Code) : BoundStatement;
+/// <summary>A template variable given a value (<c>x = …</c>), or, when <paramref name="Variable"/> is <see langword="null"/> (nobody reads it), the value only computed.</summary>
+internal sealed record BoundAssign(string? Variable, BoundExpression Value) : BoundStatement;
+
+/// <summary>A call made for its effect (setting a member of a template object).</summary>
+internal sealed record BoundEvaluate(BoundExpression Call) : BoundStatement;
+
+/// <summary><c>date.format = …</c>: the pattern dates are written with from here on.</summary>
+internal sealed record BoundSetDateFormat(BoundExpression Value) : BoundStatement;
+
+/// <summary>The start of output that is captured (<c>capture</c>, or an <c>include</c> used as a value); <paramref name="Mark"/> holds where it starts.</summary>
+internal sealed record BoundCaptureStart(string Mark) : BoundStatement;
+
+/// <summary>The end of a capture: the output since <paramref name="Mark"/>, taken out and held in the local <paramref name="Name"/>.</summary>
+internal sealed record BoundCaptureEnd(string Name, string Mark) : BoundStatement;
 
 /// <summary>Template text, written as is.</summary>
 internal sealed record BoundText(string Text) : BoundStatement;

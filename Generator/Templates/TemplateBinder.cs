@@ -416,11 +416,11 @@ internal sealed partial class TemplateBinder
                 // A variable that is never read is not declared; its value is still computed (a null literal has nothing to compute).
                 if (_readKnown.Contains(name) && _known.ContainsKey(name))
                 {
-                    sink.Add(new BoundLine($"{csharp} = {Convert(value, _known[name].AsNullable())};"));
+                    sink.Add(new BoundAssign(csharp, new BoundExpression(Convert(value, _known[name].AsNullable()), _known[name].AsNullable())));
                 }
                 else if (!value.IsNothing)
                 {
-                    sink.Add(new BoundLine($"_ = {value.Code};"));
+                    sink.Add(new BoundAssign(null, value));
                 }
 
                 return;
@@ -436,11 +436,11 @@ internal sealed partial class TemplateBinder
 
                 if (_readKnown.Contains(key) && _known.ContainsKey(key))
                 {
-                    sink.Add(new BoundLine($"{localName} = {Convert(value, _known[key].AsNullable())};"));
+                    sink.Add(new BoundAssign(localName, new BoundExpression(Convert(value, _known[key].AsNullable()), _known[key].AsNullable())));
                 }
                 else if (!value.IsNothing)
                 {
-                    sink.Add(new BoundLine($"_ = {value.Code};"));
+                    sink.Add(new BoundAssign(null, value));
                 }
 
                 return;
@@ -448,13 +448,13 @@ internal sealed partial class TemplateBinder
                 Report(DiagnosticDescriptors.InvalidAssignment, target.Span, loopVariable.Name, "it is a loop variable");
                 return;
             case MemberExpression { Target: VariableExpression { Name: "date", IsLocal: false }, Name: "format" } when !IsModelMember("date"):
-                        sink.Add(new BoundLine($"output.DateFormat = {ToText(value)};"));
+                sink.Add(new BoundSetDateFormat(new BoundExpression(ToText(value), BoundType.String.AsNullable())));
                 return;
             case MemberExpression member:
                 var owner = BindExpression(member.Target);
                 if (owner.Type.Kind is BoundKind.ScriptObject or BoundKind.Dynamic)
                 {
-                    sink.Add(new BoundLine($"{Rendering}ScriptValue.SetMember({Box(owner)}, {Literal(member.Name)}, {Box(value)}, {Literal(SourceText(member))}, {Location(member.Span)});"));
+                    sink.Add(new BoundEvaluate(new BoundExpression($"{Rendering}ScriptValue.SetMember({Box(owner)}, {Literal(member.Name)}, {Box(value)}, {Literal(SourceText(member))}, {Location(member.Span)})", BoundType.Dynamic)));
                     return;
                 }
 
@@ -641,7 +641,7 @@ internal sealed partial class TemplateBinder
     {
         sink.Add(new BoundComment("{{ " + capture.Source + " }}"));
         var mark = Unique("captureStart");
-        sink.Add(new BoundLine($"var {mark} = output.BeginCapture();"));
+        sink.Add(new BoundCaptureStart(mark));
         BindBlock(capture.Body, sink);
         Assign(capture.Target, new BoundExpression($"output.EndCapture({mark})", _html ? BoundType.Html : BoundType.String), sink, capture.Span);
     }
@@ -656,10 +656,10 @@ internal sealed partial class TemplateBinder
     private BoundExpression IncludeAsValue(CallExpression include)
     {
         var mark = Unique("includeStart");
-        var statements = new List<BoundStatement> { new BoundLine($"var {mark} = output.BeginCapture();") };
+        var statements = new List<BoundStatement> { new BoundCaptureStart(mark) };
         BindInclude(include, statements);
         var result = Unique("included");
-        statements.Add(new BoundLine($"var {result} = output.EndCapture({mark});"));
+        statements.Add(new BoundCaptureEnd(result, mark));
         _pending.AddRange(statements);
         return new BoundExpression(result, _html ? BoundType.Html : BoundType.String);
     }
