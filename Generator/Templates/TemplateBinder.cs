@@ -9,10 +9,12 @@ using TypedMail.Generator.Model;
 namespace TypedMail.Generator.Templates;
 
 /// <summary>
-/// Binds a parsed template to an email's types and lowers it to C#: names resolve to the record's members, template
-/// variables, loop variables and builtins; every expression gets a compile-time type; what Scriban would only find out
-/// at run time but the types tell now (unknown names, loops over non-lists, wrong arguments) becomes a TM2xxx diagnostic.
-/// Template variable types are inferred by running the binder until they stop changing.
+/// Binds a parsed template to an email's types and produces its bound tree (<see cref="BoundTemplate"/>): names resolve
+/// to the record's members, template variables, loop variables and builtins (<see cref="BuiltinCatalog"/>); every
+/// expression gets a compile-time type and is lowered to a typed C# expression; statements become bound nodes that the
+/// emitter writes. What Scriban would only find out at run time but the types tell now (unknown names, loops over
+/// non-lists, wrong arguments) becomes a TM2xxx diagnostic. Template variable types are inferred by running the binder
+/// until they stop changing.
 /// </summary>
 internal sealed partial class TemplateBinder
 {
