@@ -135,11 +135,7 @@ public sealed partial class EmailGenerator
                 w.WriteLine($"{variable.Type.Declaration} {variable.Name} = null;");
             }
 
-            foreach (var statement in body.Statements)
-            {
-                EmitStatement(w, statement);
-            }
-
+            EmitStatements(w, body.Statements);
             w.WriteLine($"return output.ToString(ref {template.Kind}Capacity);");
             w.CloseBrace();
         }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using TypedMail.Generator.Helpers;
 using TypedMail.Generator.Model;

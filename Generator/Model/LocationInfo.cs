@@ -9,11 +9,14 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
     /// <summary>The location in the compilation's syntax tree of that path, or in an external file (a template) when there is none.</summary>
     public Location ToLocation(Compilation compilation)
     {
-        foreach (var tree in compilation.SyntaxTrees)
+        if (!EmailGenerator.Parser.IsTemplatePath(FilePath))
         {
-            if (tree.FilePath == FilePath)
+            foreach (var tree in compilation.SyntaxTrees)
             {
-                return Location.Create(tree, Span);
+                if (tree.FilePath == FilePath)
+                {
+                    return Location.Create(tree, Span);
+                }
             }
         }
 
