@@ -249,7 +249,7 @@ internal sealed partial class TemplateBinder
             case "string.strip_newlines": return Str(F("StringFunctions", "StripNewlines", S(0)));
             case "string.truncate": return Str($"{Rendering}StringFunctions.Truncate({S(0)}, {I(1)}{Opt(2, S)})");
             case "string.truncatewords": return Str($"{Rendering}StringFunctions.Truncatewords({S(0)}, {I(1)}{Opt(2, S)})");
-            case "string.index_of": return new BoundExpression(F("StringFunctions", "IndexOf", S(0), S(1)), BoundType.Int32);
+            case "string.index_of": return new BoundExpression(F("StringFunctions", "IndexOf", S(0), S(1), location), BoundType.Int32);
             case "string.to_int": return new BoundExpression(F("StringFunctions", "ToInt", S(0)), BoundType.Int32.AsNullable());
             case "string.to_long": return new BoundExpression(F("StringFunctions", "ToLong", S(0)), BoundType.Int64.AsNullable());
             case "string.to_float": return new BoundExpression(F("StringFunctions", "ToFloat", S(0)), BoundType.Single.AsNullable());
