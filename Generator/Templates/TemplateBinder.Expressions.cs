@@ -125,8 +125,14 @@ internal sealed partial class TemplateBinder
             }
 
             var key = page.Id + "$" + name;
+            if (_known.TryGetValue(key, out var localType) && localType.Kind == BoundKind.Null)
+            {
+                // Only ever null: read as the literal, so the variable is neither declared nor assigned (CS0219).
+                return new BoundExpression("null", BoundType.Null);
+            }
+
             _read.Add(key);
-            if (_known.TryGetValue(key, out var localType))
+            if (localType is not null)
             {
                 if (!page.Locals.TryGetValue(name, out var localName))
                 {
@@ -149,7 +155,13 @@ internal sealed partial class TemplateBinder
             }
         }
 
-        if (_known.TryGetValue(name, out var type))
+        if (_known.TryGetValue(name, out var type) && type.Kind == BoundKind.Null)
+        {
+            // Only ever null: read as the literal, so the variable is neither declared nor assigned (CS0219).
+            return new BoundExpression("null", BoundType.Null);
+        }
+
+        if (type is not null)
         {
             _read.Add(name);
             if (!_globalNames.TryGetValue(name, out var csharp))
