@@ -590,7 +590,7 @@ internal sealed partial class TemplateBinder
         var constant = left.IsConstant && right.IsConstant;
         if (op == "+" && (l.IsText || r.IsText || l.Kind == BoundKind.Char || r.Kind == BoundKind.Char))
         {
-            return new BoundExpression($"string.Concat({ToText(left)}, {ToText(right)})", BoundType.String);
+            return Concatenation(left, right, span);
         }
 
         if (op == "*" && (l.IsText ^ r.IsText))
@@ -667,6 +667,30 @@ internal sealed partial class TemplateBinder
             default:
                 return new BoundExpression($"(({cast}{n}){leftCode} {op} {rightCode})", Result(type), constant);
         }
+    }
+
+    /// <summary>
+    /// <c>+</c> with text on a side. Scriban concatenates when a side holds a string at run time; a text side that is
+    /// <see langword="null"/> holds none, so when every text side is null the result is null (<c>city + 1</c>).
+    /// </summary>
+    private BoundExpression Concatenation(BoundExpression left, BoundExpression right, TemplateSpan span)
+    {
+        static bool IsTextual(BoundType t) => t.IsText || t.Kind == BoundKind.Char;
+        var (l, r) = (left.Type, right.Type);
+        if ((IsTextual(l) && !l.Nullable) || (IsTextual(r) && !r.Nullable))
+        {
+            return new BoundExpression($"string.Concat({ToText(left)}, {ToText(right)})", BoundType.String);
+        }
+
+        if (IsTextual(l) && IsTextual(r))
+        {
+            return new BoundExpression($"{Rendering}ScriptValue.Concat({left.Code}, {right.Code})", BoundType.String.AsNullable());
+        }
+
+        var (text, other) = IsTextual(l) ? (left, right) : (right, left);
+        return other.Type.Kind == BoundKind.Dynamic
+            ? Dynamic("Add", left, right, span)
+            : new BoundExpression($"{Rendering}ScriptValue.Concat({text.Code}, {ToText(other)}, textFirst: {(IsTextual(l) ? "true" : "false")})", BoundType.String.AsNullable());
     }
 
     private BoundExpression Dynamic(string method, BoundExpression left, BoundExpression right, TemplateSpan span)

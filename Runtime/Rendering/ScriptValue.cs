@@ -208,6 +208,19 @@ public static class ScriptValue
     /// <exception cref="TemplateRuntimeException">The operands do not support the operator.</exception>
     public static object? Modulo(object? left, object? right, string location) => Arithmetic(BinaryOperator.Modulo, left, right, location);
 
+    /// <summary><c>a + b</c> of two strings that may be <see langword="null"/>: null when both are, as in Scriban.</summary>
+    /// <param name="left">The left string.</param>
+    /// <param name="right">The right string.</param>
+    /// <returns>The concatenation, or <see langword="null"/>.</returns>
+    public static string? Concat(string? left, string? right) => left is null && right is null ? null : string.Concat(left, right);
+
+    /// <summary><c>a + b</c> of a string that may be <see langword="null"/> and another value (as text): null when the string is.</summary>
+    /// <param name="text">The string side.</param>
+    /// <param name="other">The other side, as text.</param>
+    /// <param name="textFirst">Whether the string is the left operand.</param>
+    /// <returns>The concatenation, or <see langword="null"/>.</returns>
+    public static string? Concat(string? text, string other, bool textFirst) => text is null ? null : textFirst ? text + other : other + text;
+
     /// <summary>Unary <c>-a</c>.</summary>
     /// <param name="value">The operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
