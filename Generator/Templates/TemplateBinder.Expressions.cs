@@ -760,8 +760,10 @@ internal sealed partial class TemplateBinder
     {
         var l = left.Type;
         var r = right.Type;
-        if (l.Kind == BoundKind.Null || r.Kind == BoundKind.Null)
+        var other = l.Kind == BoundKind.Null ? r : l;
+        if ((l.Kind == BoundKind.Null || r.Kind == BoundKind.Null) && !other.IsText && other.Kind is not (BoundKind.Char or BoundKind.Dynamic))
         {
+            // Null orders with nothing, except a string (compared with it as the empty string, at run time).
             return new BoundExpression("false", BoundType.Boolean, IsConstant: true);
         }
 

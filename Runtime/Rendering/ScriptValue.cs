@@ -298,18 +298,21 @@ public static class ScriptValue
     /// <param name="left">The left operand.</param>
     /// <param name="right">The right operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
-    /// <returns>Negative, zero or positive; <see langword="null"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>
+    /// Negative, zero or positive; <see langword="null"/> when either side is <see langword="null"/> and neither is a
+    /// string (a string compares with <see langword="null"/> as with the empty string).
+    /// </returns>
     /// <exception cref="TemplateRuntimeException">The values cannot be ordered.</exception>
     public static int? Compare(object? left, object? right, string location)
     {
-        if (left is null || right is null)
-        {
-            return null;
-        }
-
         if (left is string or char || right is string or char)
         {
             return string.CompareOrdinal(ToText(left), ToText(right));
+        }
+
+        if (left is null || right is null)
+        {
+            return null;
         }
 
         if ((IsNumber(left) || left is bool) && (IsNumber(right) || right is bool))
@@ -329,28 +332,28 @@ public static class ScriptValue
     /// <param name="left">The left operand.</param>
     /// <param name="right">The right operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
-    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/> and neither is a string.</returns>
     public static bool Less(object? left, object? right, string location) => Compare(left, right, location) < 0;
 
     /// <summary><c>a &lt;= b</c>.</summary>
     /// <param name="left">The left operand.</param>
     /// <param name="right">The right operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
-    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/> and neither is a string.</returns>
     public static bool LessOrEqual(object? left, object? right, string location) => Compare(left, right, location) <= 0;
 
     /// <summary><c>a &gt; b</c>.</summary>
     /// <param name="left">The left operand.</param>
     /// <param name="right">The right operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
-    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/> and neither is a string.</returns>
     public static bool Greater(object? left, object? right, string location) => Compare(left, right, location) > 0;
 
     /// <summary><c>a &gt;= b</c>.</summary>
     /// <param name="left">The left operand.</param>
     /// <param name="right">The right operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
-    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/> and neither is a string.</returns>
     public static bool GreaterOrEqual(object? left, object? right, string location) => Compare(left, right, location) >= 0;
 
     /// <summary>A range <c>a..b</c> or <c>a..&lt;b</c> over values known at run time.</summary>
