@@ -32,6 +32,9 @@ internal sealed partial class TemplateBinder
     private Dictionary<string, BoundType> _known = new(StringComparer.Ordinal);
     private HashSet<string> _readKnown = new(StringComparer.Ordinal);
 
+    /// <summary>How many auto-indented regions enclose the statement being bound.</summary>
+    private int _indentDepth;
+
     // Per-pass state.
     private Dictionary<string, BoundType> _assigned = new(StringComparer.Ordinal);
     private HashSet<string> _read = new(StringComparer.Ordinal);
@@ -290,7 +293,9 @@ internal sealed partial class TemplateBinder
     private void BindIndent(IndentStatement indent, List<BoundStatement> sink)
     {
         var body = new List<BoundStatement>();
+        _indentDepth++;
         BindBlock(indent.Body, body);
+        _indentDepth--;
         if (body.Count == 0)
         {
             return;
@@ -298,7 +303,17 @@ internal sealed partial class TemplateBinder
 
         _usesWriter = true;
         sink.Add(new BoundLine($"output.PushIndent({Literal(indent.Indent)});"));
-        if (ContainsLoopControl(indent.Body) && _loops.Count > 0)
+        AddIndented(sink, body, popped: true, ContainsLoopControl(indent.Body));
+    }
+
+    /// <summary>Adds an indented region's statements, then <c>PopIndent</c> (in a <c>finally</c> when a loop control can leave it).</summary>
+    private void AddIndented(List<BoundStatement> sink, List<BoundStatement> body, bool popped, bool leaves)
+    {
+        if (!popped)
+        {
+            sink.AddRange(body);
+        }
+        else if (leaves && _loops.Count > 0)
         {
             sink.Add(new BoundBlock("try", body.ToEquatableArray()));
             sink.Add(new BoundBlock("finally", new BoundStatement[] { new BoundLine("output.PopIndent();") }.ToEquatableArray()));
@@ -337,7 +352,19 @@ internal sealed partial class TemplateBinder
             sink.Add(new BoundComment("{{ content }}: " + _file.FileName));
             var saved = _current;
             _current = _file;
-            BindBlock(_file.Template.Body, sink);
+            if (_indentDepth > 0)
+            {
+                // Like a partial: the body's own indented blocks indent relative to the layout's `{{ content }}`.
+                var inner = new List<BoundStatement>();
+                BindBlock(_file.Template.Body, inner);
+                sink.Add(new BoundLine("output.EnterPartial();"));
+                AddIndented(sink, inner, popped: true, ContainsLoopControl(_file.Template.Body));
+            }
+            else
+            {
+                BindBlock(_file.Template.Body, sink);
+            }
+
             _current = saved;
             return;
         }
@@ -673,6 +700,24 @@ internal sealed partial class TemplateBinder
         sink.Add(new BoundLine("output.ExitLoop();"));
     }
 
+    /// <summary>A <c>when</c> or <c>else</c> body of a <c>case</c>: Scriban writes it without the indentation around the <c>case</c>.</summary>
+    private void BindCaseBody(BlockStatement block, List<BoundStatement> sink)
+    {
+        if (_indentDepth == 0)
+        {
+            BindBlock(block, sink);
+            return;
+        }
+
+        var body = new List<BoundStatement>();
+        BindBlock(block, body);
+        if (body.Count > 0)
+        {
+            sink.Add(new BoundLine("output.PushIndent(\"\");"));
+            AddIndented(sink, body, popped: true, ContainsLoopControl(block));
+        }
+    }
+
     private void BindCase(CaseStatement @case, List<BoundStatement> sink)
     {
         sink.Add(new BoundComment("{{ " + @case.Source + " }}"));
@@ -690,14 +735,14 @@ internal sealed partial class TemplateBinder
             }
 
             var body = new List<BoundStatement> { new BoundComment("{{ " + when.Source + " }}") };
-            BindBlock(when.Body, body);
+            BindCaseBody(when.Body, body);
             branches.Add((string.Join(" || ", tests), body));
         }
 
         var chain = new List<BoundStatement>();
         if (@case.Else is not null)
         {
-            BindBlock(@case.Else, chain);
+            BindCaseBody(@case.Else, chain);
         }
 
         // when … when … else: an if / else if chain, built from the last branch.
@@ -798,7 +843,16 @@ internal sealed partial class TemplateBinder
         _pages.Add(page);
         _includeStack.Add(name.Value);
         var body = new List<BoundStatement>(arguments);
-        BindBlock(partial.Template.Body, body);
+        var inner = new List<BoundStatement>();
+        BindBlock(partial.Template.Body, inner);
+        var partialIndents = _indentDepth > 0;
+        if (partialIndents)
+        {
+            // The partial's own indented blocks indent relative to where it is included (Scriban renders it apart).
+            body.Add(new BoundLine("output.EnterPartial();"));
+        }
+
+        AddIndented(body, inner, partialIndents, ContainsLoopControl(partial.Template.Body));
         _includeStack.RemoveAt(_includeStack.Count - 1);
         _pages.RemoveAt(_pages.Count - 1);
         _current = saved;
