@@ -193,7 +193,7 @@ public sealed partial class EmailGenerator
                     w.WriteLine("output.ExitLoop();");
                     break;
                 case BoundIndent indent:
-                    w.WriteLine($"output.PushIndent({Literal(indent.Indent)});");
+                    w.WriteLine(indent.Indent is null ? "output.EnterPartial();" : $"output.PushIndent({Literal(indent.Indent)});");
                     if (indent.LeavesEarly)
                     {
                         EmitBlock(w, "try", indent.Body);

@@ -31,13 +31,11 @@ public sealed class CompiledEmails : IDisposable
         _assembly = assembly;
     }
 
-    /// <summary>Warnings the generated code itself has (it must have none).</summary>
-    public IReadOnlyList<Diagnostic> GeneratedCodeWarnings { get; private set; } = [];
-
     /// <summary>
     /// Compiles <paramref name="source"/> (which declares <c>[Email] partial record {TypeName}</c> in namespace
     /// <paramref name="ns"/>) with a subject and a text template per email. An email whose generated C# does not
-    /// compile is taken out (its outcome is a <see cref="OutcomeKind.Crash"/>) and the rest compiled again.
+    /// compile is taken out (its outcome is a <see cref="OutcomeKind.Crash"/>) and the rest compiled again; an
+    /// email whose generated C# has a warning also renders as a crash.
     /// </summary>
     public static CompiledEmails Compile(string ns, string source, IReadOnlyList<(string TypeName, string Template)> emails, IEnumerable<MetadataReference>? references = null)
     {
@@ -81,15 +79,20 @@ public sealed class CompiledEmails : IDisposable
 
             stream.Position = 0;
             var context = new AssemblyLoadContext(ns, isCollectible: true);
-            var result = new CompiledEmails(ns, context, context.LoadFromStream(stream))
-            {
-                GeneratedCodeWarnings = output.GetDiagnostics()
-                    .Where(d => d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true)
-                    .ToList(),
-            };
+            var result = new CompiledEmails(ns, context, context.LoadFromStream(stream));
             foreach (var (name, outcome) in crashed)
             {
                 result._failed[name] = outcome;
+            }
+
+            // Generated code must compile without warnings too (users build with TreatWarningsAsErrors).
+            foreach (var warning in emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning))
+            {
+                var culprit = remaining.FirstOrDefault(e => (warning.Location.SourceTree?.FilePath ?? "").Contains("." + e.TypeName + ".", StringComparison.Ordinal));
+                if (culprit.TypeName is not null)
+                {
+                    result._failed.TryAdd(culprit.TypeName, Outcome.Crash("generated C# has a warning: " + warning));
+                }
             }
 
             foreach (var diagnostic in diagnostics)

@@ -44,6 +44,11 @@ public static class Divergences
         "model-is-read-only",
         c => c.TypedMail.Kind == OutcomeKind.BuildError && c.TypedMail.Ids.All(id => id == "TM2019"));
 
+    /// <summary>A template variable given a model object and a value of another type (TM2013): it must keep one type.</summary>
+    public static readonly DivergenceClass VariableKeepsModelType = new(
+        "variable-keeps-model-type",
+        c => c.TypedMail.Kind == OutcomeKind.BuildError && c.TypedMail.Ids.All(id => id == "TM2013"));
+
     /// <summary>
     /// <c>date.*</c> functions given a <c>DateTimeOffset</c>: Scriban fails ("Unable to convert type"), TypedMail formats
     /// its clock time.
@@ -54,5 +59,5 @@ public static class Divergences
             && c.Scriban.Text.Contains("DateTimeOffset", StringComparison.Ordinal));
 
     /// <summary>Every class, in the order they are tried.</summary>
-    public static IReadOnlyList<DivergenceClass> All { get; } = [RuntimeErrorAtBuildTime, UnsupportedFeature, ModelIsReadOnly, DateTimeOffsetDates];
+    public static IReadOnlyList<DivergenceClass> All { get; } = [RuntimeErrorAtBuildTime, UnsupportedFeature, ModelIsReadOnly, VariableKeepsModelType, DateTimeOffsetDates];
 }

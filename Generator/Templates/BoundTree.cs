@@ -174,11 +174,15 @@ internal sealed record BoundComment(string Text) : BoundStatement;
 /// <summary><c>break</c> or <c>continue</c>.</summary>
 internal sealed record BoundLoopControl(bool IsBreak) : BoundStatement;
 
-/// <summary>Statements whose output is indented after each line break (<c>{{ }}</c> blocks that start on an indented line).</summary>
-/// <param name="Indent">The indentation.</param>
+/// <summary>
+/// Statements whose output is indented after each line break: a <c>{{ }}</c> block that starts on an indented line
+/// (its indent replaces the enclosing one, as in Scriban; <c>""</c> for the bodies of <c>case</c>), or an included
+/// partial or layout body, whose own blocks indent relative to where it is written.
+/// </summary>
+/// <param name="Indent">The indentation, or <see langword="null"/> for a partial or a layout's body.</param>
 /// <param name="Body">The statements.</param>
 /// <param name="LeavesEarly">Whether a <c>break</c> or <c>continue</c> may leave the statements, so the indentation must be undone on the way out.</param>
-internal sealed record BoundIndent(string Indent, EquatableArray<BoundStatement> Body, bool LeavesEarly) : BoundStatement;
+internal sealed record BoundIndent(string? Indent, EquatableArray<BoundStatement> Body, bool LeavesEarly) : BoundStatement;
 
 /// <summary><c>if</c> / <c>else</c>: <paramref name="Condition"/> is a C# <c>bool</c> expression; an empty <paramref name="Else"/> is none.</summary>
 internal sealed record BoundIf(string Condition, EquatableArray<BoundStatement> Then, EquatableArray<BoundStatement> Else) : BoundStatement;

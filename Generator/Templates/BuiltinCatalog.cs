@@ -190,7 +190,7 @@ internal static class BuiltinCatalog
         Add("string.strip_newlines", "StringFunctions.StripNewlines", text, "text");
         Add("string.truncate", "StringFunctions.Truncate", text, "text", "length:int", "ellipsis?");
         Add("string.truncatewords", "StringFunctions.Truncatewords", text, "text", "count:int", "ellipsis?");
-        Add("string.index_of", "StringFunctions.IndexOf", BoundType.Int32, "text", "search");
+        AddLocated("string.index_of", "StringFunctions.IndexOf", BoundType.Int32, "text", "search");
         Add("string.to_int", "StringFunctions.ToInt", BoundType.Int32.AsNullable(), "text");
         Add("string.to_long", "StringFunctions.ToLong", BoundType.Int64.AsNullable(), "text");
         Add("string.to_float", "StringFunctions.ToFloat", BoundType.Single.AsNullable(), "text");

@@ -125,8 +125,14 @@ internal sealed partial class TemplateBinder
             }
 
             var key = page.Id + "$" + name;
+            if (_known.TryGetValue(key, out var localType) && localType.Kind == BoundKind.Null)
+            {
+                // Only ever null: read as the literal, so the variable is neither declared nor assigned (CS0219).
+                return new BoundExpression("null", BoundType.Null);
+            }
+
             _read.Add(key);
-            if (_known.TryGetValue(key, out var localType))
+            if (localType is not null)
             {
                 if (!page.Locals.TryGetValue(name, out var localName))
                 {
@@ -149,7 +155,13 @@ internal sealed partial class TemplateBinder
             }
         }
 
-        if (_known.TryGetValue(name, out var type))
+        if (_known.TryGetValue(name, out var type) && type.Kind == BoundKind.Null)
+        {
+            // Only ever null: read as the literal, so the variable is neither declared nor assigned (CS0219).
+            return new BoundExpression("null", BoundType.Null);
+        }
+
+        if (type is not null)
         {
             _read.Add(name);
             if (!_globalNames.TryGetValue(name, out var csharp))
@@ -577,7 +589,7 @@ internal sealed partial class TemplateBinder
         var constant = left.IsConstant && right.IsConstant;
         if (op == "+" && (l.IsText || r.IsText || l.Kind == BoundKind.Char || r.Kind == BoundKind.Char))
         {
-            return new BoundExpression($"string.Concat({ToText(left)}, {ToText(right)})", BoundType.String);
+            return Concatenation(left, right, span);
         }
 
         if (op == "*" && (l.IsText ^ r.IsText))
@@ -656,6 +668,30 @@ internal sealed partial class TemplateBinder
         }
     }
 
+    /// <summary>
+    /// <c>+</c> with text on a side. Scriban concatenates when a side holds a string at run time; a text side that is
+    /// <see langword="null"/> holds none, so when every text side is null the result is null (<c>city + 1</c>).
+    /// </summary>
+    private BoundExpression Concatenation(BoundExpression left, BoundExpression right, TemplateSpan span)
+    {
+        static bool IsTextual(BoundType t) => t.IsText || t.Kind == BoundKind.Char;
+        var (l, r) = (left.Type, right.Type);
+        if ((IsTextual(l) && !l.Nullable) || (IsTextual(r) && !r.Nullable))
+        {
+            return new BoundExpression($"string.Concat({ToText(left)}, {ToText(right)})", BoundType.String);
+        }
+
+        if (IsTextual(l) && IsTextual(r))
+        {
+            return new BoundExpression($"{Rendering}ScriptValue.Concat({left.Code}, {right.Code})", BoundType.String.AsNullable());
+        }
+
+        var (text, other) = IsTextual(l) ? (left, right) : (right, left);
+        return other.Type.Kind == BoundKind.Dynamic
+            ? Dynamic("Add", left, right, span)
+            : new BoundExpression($"{Rendering}ScriptValue.Concat({text.Code}, {ToText(other)}, textFirst: {(IsTextual(l) ? "true" : "false")})", BoundType.String.AsNullable());
+    }
+
     private BoundExpression Dynamic(string method, BoundExpression left, BoundExpression right, TemplateSpan span)
         => new($"{Rendering}ScriptValue.{method}({Box(left)}, {Box(right)}, {Location(span)})", BoundType.Dynamic);
 
@@ -723,8 +759,10 @@ internal sealed partial class TemplateBinder
     {
         var l = left.Type;
         var r = right.Type;
-        if (l.Kind == BoundKind.Null || r.Kind == BoundKind.Null)
+        var other = l.Kind == BoundKind.Null ? r : l;
+        if ((l.Kind == BoundKind.Null || r.Kind == BoundKind.Null) && !other.IsText && other.Kind is not (BoundKind.Char or BoundKind.Dynamic))
         {
+            // Null orders with nothing, except a string (compared with it as the empty string, at run time).
             return new BoundExpression("false", BoundType.Boolean, IsConstant: true);
         }
 

@@ -33,6 +33,9 @@ internal sealed partial class TemplateBinder
     private Dictionary<string, BoundType> _known = new(StringComparer.Ordinal);
     private HashSet<string> _readKnown = new(StringComparer.Ordinal);
 
+    /// <summary>How many auto-indented regions enclose the statement being bound.</summary>
+    private int _indentDepth;
+
     // Per-pass state.
     private Dictionary<string, BoundType> _assigned = new(StringComparer.Ordinal);
     private HashSet<string> _read = new(StringComparer.Ordinal);
@@ -287,14 +290,19 @@ internal sealed partial class TemplateBinder
     private void BindIndent(IndentStatement indent, List<BoundStatement> sink)
     {
         var body = new List<BoundStatement>();
+        _indentDepth++;
         BindBlock(indent.Body, body);
+        _indentDepth--;
         if (body.Count == 0)
         {
             return;
         }
 
-        sink.Add(new BoundIndent(indent.Indent, body.ToEquatableArray(), ContainsLoopControl(indent.Body) && _loops.Count > 0));
+        sink.Add(new BoundIndent(indent.Indent, body.ToEquatableArray(), LeavesEarly(indent.Body)));
     }
+
+    /// <summary>Whether a <c>break</c> or <c>continue</c> can leave the statement's region (so its indentation must be undone in a <c>finally</c>).</summary>
+    private bool LeavesEarly(Statement statement) => _loops.Count > 0 && ContainsLoopControl(statement);
 
     private static bool ContainsLoopControl(Statement statement) => statement switch
     {
@@ -323,7 +331,18 @@ internal sealed partial class TemplateBinder
             sink.Add(new BoundComment("{{ content }}: " + _file.FileName));
             var saved = _current;
             _current = _file;
-            BindBlock(_file.Template.Body, sink);
+            if (_indentDepth > 0)
+            {
+                // Like a partial: the body's own indented blocks indent relative to the layout's `{{ content }}`.
+                var inner = new List<BoundStatement>();
+                BindBlock(_file.Template.Body, inner);
+                sink.Add(new BoundIndent(null, inner.ToEquatableArray(), LeavesEarly(_file.Template.Body)));
+            }
+            else
+            {
+                BindBlock(_file.Template.Body, sink);
+            }
+
             _current = saved;
             return;
         }
@@ -603,6 +622,23 @@ internal sealed partial class TemplateBinder
             otherwise.ToEquatableArray()));
     }
 
+    /// <summary>A <c>when</c> or <c>else</c> body of a <c>case</c>: Scriban writes it without the indentation around the <c>case</c>.</summary>
+    private void BindCaseBody(BlockStatement block, List<BoundStatement> sink)
+    {
+        if (_indentDepth == 0)
+        {
+            BindBlock(block, sink);
+            return;
+        }
+
+        var body = new List<BoundStatement>();
+        BindBlock(block, body);
+        if (body.Count > 0)
+        {
+            sink.Add(new BoundIndent("", body.ToEquatableArray(), LeavesEarly(block)));
+        }
+    }
+
     private void BindCase(CaseStatement @case, List<BoundStatement> sink)
     {
         sink.Add(new BoundComment("{{ " + @case.Source + " }}"));
@@ -620,14 +656,14 @@ internal sealed partial class TemplateBinder
             }
 
             var body = new List<BoundStatement> { new BoundComment("{{ " + when.Source + " }}") };
-            BindBlock(when.Body, body);
+            BindCaseBody(when.Body, body);
             branches.Add((string.Join(" || ", tests), body));
         }
 
         var chain = new List<BoundStatement>();
         if (@case.Else is not null)
         {
-            BindBlock(@case.Else, chain);
+            BindCaseBody(@case.Else, chain);
         }
 
         // when … when … else: an if / else if chain, built from the last branch.
@@ -719,7 +755,17 @@ internal sealed partial class TemplateBinder
         _pages.Add(page);
         _includeStack.Add(name.Value);
         var body = new List<BoundStatement>(arguments);
-        BindBlock(partial.Template.Body, body);
+        var inner = new List<BoundStatement>();
+        BindBlock(partial.Template.Body, inner);
+        if (_indentDepth > 0)
+        {
+            // The partial's own indented blocks indent relative to where it is included (Scriban renders it apart).
+            body.Add(new BoundIndent(null, inner.ToEquatableArray(), LeavesEarly(partial.Template.Body)));
+        }
+        else
+        {
+            body.AddRange(inner);
+        }
         _includeStack.RemoveAt(_includeStack.Count - 1);
         _pages.RemoveAt(_pages.Count - 1);
         _current = saved;

@@ -208,6 +208,19 @@ public static class ScriptValue
     /// <exception cref="TemplateRuntimeException">The operands do not support the operator.</exception>
     public static object? Modulo(object? left, object? right, string location) => Arithmetic(BinaryOperator.Modulo, left, right, location);
 
+    /// <summary><c>a + b</c> of two strings that may be <see langword="null"/>: null when both are, as in Scriban.</summary>
+    /// <param name="left">The left string.</param>
+    /// <param name="right">The right string.</param>
+    /// <returns>The concatenation, or <see langword="null"/>.</returns>
+    public static string? Concat(string? left, string? right) => left is null && right is null ? null : string.Concat(left, right);
+
+    /// <summary><c>a + b</c> of a string that may be <see langword="null"/> and another value (as text): null when the string is.</summary>
+    /// <param name="text">The string side.</param>
+    /// <param name="other">The other side, as text.</param>
+    /// <param name="textFirst">Whether the string is the left operand.</param>
+    /// <returns>The concatenation, or <see langword="null"/>.</returns>
+    public static string? Concat(string? text, string other, bool textFirst) => text is null ? null : textFirst ? text + other : other + text;
+
     /// <summary>Unary <c>-a</c>.</summary>
     /// <param name="value">The operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
@@ -285,18 +298,21 @@ public static class ScriptValue
     /// <param name="left">The left operand.</param>
     /// <param name="right">The right operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
-    /// <returns>Negative, zero or positive; <see langword="null"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>
+    /// Negative, zero or positive; <see langword="null"/> when either side is <see langword="null"/> and neither is a
+    /// string (a string compares with <see langword="null"/> as with the empty string).
+    /// </returns>
     /// <exception cref="TemplateRuntimeException">The values cannot be ordered.</exception>
     public static int? Compare(object? left, object? right, string location)
     {
-        if (left is null || right is null)
-        {
-            return null;
-        }
-
         if (left is string or char || right is string or char)
         {
             return string.CompareOrdinal(ToText(left), ToText(right));
+        }
+
+        if (left is null || right is null)
+        {
+            return null;
         }
 
         if ((IsNumber(left) || left is bool) && (IsNumber(right) || right is bool))
@@ -316,28 +332,28 @@ public static class ScriptValue
     /// <param name="left">The left operand.</param>
     /// <param name="right">The right operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
-    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/> and neither is a string.</returns>
     public static bool Less(object? left, object? right, string location) => Compare(left, right, location) < 0;
 
     /// <summary><c>a &lt;= b</c>.</summary>
     /// <param name="left">The left operand.</param>
     /// <param name="right">The right operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
-    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/> and neither is a string.</returns>
     public static bool LessOrEqual(object? left, object? right, string location) => Compare(left, right, location) <= 0;
 
     /// <summary><c>a &gt; b</c>.</summary>
     /// <param name="left">The left operand.</param>
     /// <param name="right">The right operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
-    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/> and neither is a string.</returns>
     public static bool Greater(object? left, object? right, string location) => Compare(left, right, location) > 0;
 
     /// <summary><c>a &gt;= b</c>.</summary>
     /// <param name="left">The left operand.</param>
     /// <param name="right">The right operand.</param>
     /// <param name="location">Where the operator is, for errors.</param>
-    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>The result; <see langword="false"/> when either side is <see langword="null"/> and neither is a string.</returns>
     public static bool GreaterOrEqual(object? left, object? right, string location) => Compare(left, right, location) >= 0;
 
     /// <summary>A range <c>a..b</c> or <c>a..&lt;b</c> over values known at run time.</summary>

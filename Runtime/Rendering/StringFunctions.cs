@@ -336,9 +336,19 @@ public static class StringFunctions
     /// <summary><c>string.index_of</c>: an ordinal search.</summary>
     /// <param name="text">The text.</param>
     /// <param name="search">The text to find.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <returns>The index, or -1.</returns>
-    public static int IndexOf(string? text, string? search)
-        => string.IsNullOrEmpty(text) || search is null ? -1 : text.IndexOf(search, StringComparison.Ordinal);
+    /// <exception cref="TemplateRuntimeException">The text or the search is <see langword="null"/> (Scriban fails too).</exception>
+    public static int IndexOf(string? text, string? search, string location)
+    {
+        if (text is null || search is null)
+        {
+            throw new TemplateRuntimeException(location, $"Value cannot be null. (Parameter '{(text is null ? "text" : "search")}')");
+        }
+
+        // Scriban compares with the current culture here, unlike string.contains.
+        return text.IndexOf(search, StringComparison.CurrentCulture);
+    }
 
     /// <summary><c>string.to_int</c>: an invariant parse.</summary>
     /// <param name="text">The text.</param>

@@ -28,7 +28,8 @@ public sealed class TemplateWriter : IDisposable
 
     private char[] _buffer;
     private int _length;
-    private List<string>? _indents;
+    private List<(string Base, string Indent)>? _indents;
+    private string _base = "";
     private string _indent = "";
     private bool _atLineStart;
     private int _loopDepth;
@@ -333,19 +334,33 @@ public sealed class TemplateWriter : IDisposable
         }
     }
 
-    /// <summary>Starts an auto-indented region: every line that starts inside it begins with <paramref name="indent"/>.</summary>
+    /// <summary>
+    /// Starts an auto-indented region: every line that starts inside it begins with <paramref name="indent"/>. As in
+    /// Scriban, the indent of a block replaces that of the block around it (within one template or partial); pass
+    /// <c>""</c> for the bodies of <c>case</c>, which Scriban writes without indentation.
+    /// </summary>
     /// <param name="indent">The whitespace in front of the <c>{{</c> that started the region.</param>
     public void PushIndent(string indent)
     {
-        (_indents ??= []).Add(_indent);
-        _indent += indent;
+        (_indents ??= []).Add((_base, _indent));
+        _indent = _base + indent;
         _atLineStart = false;
     }
 
-    /// <summary>Ends the innermost auto-indented region.</summary>
+    /// <summary>
+    /// Starts the output of an included partial: Scriban renders it on its own and indents the result as a whole, so
+    /// the blocks inside it indent relative to where it was included.
+    /// </summary>
+    public void EnterPartial()
+    {
+        (_indents ??= []).Add((_base, _indent));
+        _base = _indent;
+    }
+
+    /// <summary>Ends the innermost auto-indented region or partial.</summary>
     public void PopIndent()
     {
-        _indent = _indents![_indents.Count - 1];
+        (_base, _indent) = _indents![_indents.Count - 1];
         _indents.RemoveAt(_indents.Count - 1);
     }
 
