@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using TypedMail.Analyzers;
+using Microsoft.CodeAnalysis.Testing;
 using TypedMail.Generator.Tests.Analyzers.Infrastructure;
 using TypedMail.Generator.Tests.Infrastructure;
 
@@ -24,7 +25,7 @@ public sealed class EnqueueWithoutSaveChangesTests
 
         """;
 
-    private static Task Verify(string markup) => AnalyzerVerifier.VerifyAsync(new EnqueueWithoutSaveChangesAnalyzer(), Usings + markup);
+    private static Task Verify(string markup, params DiagnosticResult[] expected) => TypedMailAnalyzerTest<EnqueueWithoutSaveChangesAnalyzer>.VerifyAsync(Usings + markup, expected);
 
     // ---- Where the context comes from ------------------------------------------------------------------------
 
@@ -483,64 +484,65 @@ public sealed class EnqueueWithoutSaveChangesTests
     // ---- The diagnostic itself ------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Message_names_the_context_and_says_what_to_do()
-    {
-        var diagnostics = await AnalyzerVerifier.VerifyAsync(new EnqueueWithoutSaveChangesAnalyzer(), Usings + """
-            class C
+    public Task Message_names_the_context_and_says_what_to_do() => Verify(
+        """
+        class C
+        {
+            void SignUp()
             {
-                void SignUp()
-                {
-                    using var shop = new ShopDb();
-                    [|shop.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
-                }
+                using var shop = new ShopDb();
+                {|#0:shop.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|};
             }
-            """);
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal("TM3002", diagnostic.Id);
-        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
-        Assert.Equal(
+        }
+        """,
+        new DiagnosticResult("TM3002", DiagnosticSeverity.Warning).WithLocation(0).WithMessage(
             "The email enqueued here is never saved: 'shop' is created in this method and no SaveChanges on it follows, so the email "
-            + "is dropped with the context. Call 'shop.SaveChanges()' or 'shop.SaveChangesAsync()' after Enqueue.",
-            diagnostic.GetMessage(CultureInfo.InvariantCulture));
-    }
+            + "is dropped with the context. Call 'shop.SaveChanges()' or 'shop.SaveChangesAsync()' after Enqueue."));
 
     /// <summary>The analyzer recognizes the Enqueue methods the real generator emits, not only the test's copy.</summary>
     [Fact]
     public async Task Generated_Enqueue_is_recognized()
     {
-        var (code, expected) = Markup.Parse("""
-            using Microsoft.EntityFrameworkCore;
-            using TypedMail;
+        var test = new TypedMailAnalyzerTest<EnqueueWithoutSaveChangesAnalyzer>
+        {
+            TestCode = """
+                using Microsoft.EntityFrameworkCore;
+                using TypedMail;
 
-            namespace Signup
+                namespace Signup
+                {
+                    [Email]
+                    public partial record HelloEmail(string Name);
+
+                    public sealed class AppDb : DbContext
+                    {
+                    }
+
+                    class C
+                    {
+                        void Unsaved()
+                        {
+                            using var db = new AppDb();
+                            [|db.Emails().Enqueue(new HelloEmail("Ada"), "ada@example.com")|];
+                        }
+
+                        void Saved()
+                        {
+                            using var db = new AppDb();
+                            db.Emails().Enqueue(new HelloEmail("Ada"), "ada@example.com");
+                            db.SaveChanges();
+                        }
+                    }
+                }
+                """,
+            SourceGenerators = { typeof(EmailGenerator) },
+            TestState =
             {
-                [Email]
-                public partial record HelloEmail(string Name);
-
-                public sealed class AppDb : DbContext
-                {
-                }
-
-                class C
-                {
-                    void Unsaved()
-                    {
-                        using var db = new AppDb();
-                        [|db.Emails().Enqueue(new HelloEmail("Ada"), "ada@example.com")|];
-                    }
-
-                    void Saved()
-                    {
-                        using var db = new AppDb();
-                        db.Emails().Enqueue(new HelloEmail("Ada"), "ada@example.com");
-                        db.SaveChanges();
-                    }
-                }
-            }
-            """);
-        var run = GeneratorHarness.Run(code, ("Mail/HelloEmail.subject.scriban", "Hello {{ name }}"), ("Mail/HelloEmail.text.scriban", "Hi {{ name }}"));
-        Assert.Empty(run.GeneratorDiagnostics);
-        var diagnostics = await AnalyzerVerifier.AnalyzeAsync(run.Output, new EnqueueWithoutSaveChangesAnalyzer());
-        Assert.Equal(expected, diagnostics.Select(d => d.Location.SourceSpan));
+                AdditionalFiles = { ("Mail/HelloEmail.subject.scriban", "Hello {{ name }}"), ("Mail/HelloEmail.text.scriban", "Hi {{ name }}") },
+            },
+            // The generated code itself is the subject of the generator's snapshot tests.
+            TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck,
+        };
+        await test.RunAsync();
     }
 }

@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using TypedMail.Analyzers;
+using Microsoft.CodeAnalysis.Testing;
 using TypedMail.Generator.Tests.Analyzers.Infrastructure;
 
 namespace TypedMail.Generator.Tests.Analyzers;
@@ -61,8 +61,9 @@ public sealed class SendingCallInsideTransactionTests
 
         """;
 
-    private static Task Verify(string markup)
-        => AnalyzerVerifier.VerifyAsync(new SmtpSendInsideTransactionAnalyzer(), Usings + Services + markup);
+    /// <summary>Runs the analyzer; <c>[|...|]</c> marks TM3003 here.</summary>
+    private static Task Verify(string markup, params DiagnosticResult[] expected)
+        => TypedMailAnalyzerTest<SmtpSendInsideTransactionAnalyzer>.VerifyAsync(Usings + Services + markup, "TM3003", expected);
 
     [Fact]
     public Task Mailer_called_inside_the_transaction_warns() => Verify("""
@@ -142,31 +143,33 @@ public sealed class SendingCallInsideTransactionTests
         }
         """);
 
+    /// <summary>The message, the call's location, and the transaction's begin and the send as additional locations.</summary>
     [Fact]
-    public async Task Message_names_the_method_the_send_and_the_transaction()
+    public Task Message_names_the_method_the_send_and_the_transaction()
     {
-        var code = Usings + Services + """
+        var code = """
             class Checkout(ShopDb db, SmtpOrderMailer mailer)
             {
                 async Task Place(Order order)
                 {
-                    await using var tx = await db.Database.BeginTransactionAsync();
-                    await [|mailer.SendConfirmationAsync(order)|];
+                    await using var tx = await {|#1:db.Database.BeginTransactionAsync()|};
+                    await {|#0:mailer.SendConfirmationAsync(order)|};
                     await tx.CommitAsync();
                 }
             }
             """;
-        var beginLine = code.Split('\n').ToList().FindIndex(l => l.Contains("await db.Database.BeginTransactionAsync()")) + 1;
-        var diagnostic = Assert.Single(await AnalyzerVerifier.VerifyAsync(new SmtpSendInsideTransactionAnalyzer(), code));
-        Assert.Equal("TM3003", diagnostic.Id);
-        Assert.Contains(WellKnownDiagnosticTags.CompilationEnd, diagnostic.Descriptor.CustomTags);
-        Assert.Equal(
-            "'SmtpOrderMailer.SendConfirmationAsync' sends mail (it calls 'SmtpClient.SendMailAsync') and runs here inside the transaction "
-            + $"begun by 'BeginTransactionAsync' on line {beginLine}: the mail goes out even if the transaction rolls back, and again each "
-            + "time the work is retried. Enqueue the mail through the TypedMail outbox instead (db.Emails().Enqueue(...)), or call this after the commit.",
-            diagnostic.GetMessage(CultureInfo.InvariantCulture));
-        Assert.Equal(2, diagnostic.AdditionalLocations.Count);
-        var send = diagnostic.AdditionalLocations[1];
-        Assert.StartsWith("smtp.SendMailAsync(", send.SourceTree!.GetText().ToString(send.SourceSpan));
+        var beginLine = (Usings + Services + code).Split('\n').ToList().FindIndex(l => l.Contains("await {|#1:db.Database.BeginTransactionAsync()|}")) + 1;
+        var lines = (Usings + Services).Split('\n').ToList();
+        var sendLine = lines.FindIndex(l => l.Contains("=> smtp.SendMailAsync(")) + 1;
+        const string send = "smtp.SendMailAsync(new MailMessage(\"shop@example.com\", order.Customer, \"Thanks\", \"Your order \" + order.Id))";
+        var sendColumn = lines[sendLine - 1].IndexOf(send, System.StringComparison.Ordinal) + 1;
+        return Verify(
+            code,
+            new DiagnosticResult("TM3003", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1)
+                .WithSpan("/0/Test0.cs", sendLine, sendColumn, sendLine, sendColumn + send.Length)
+                .WithMessage(
+                    "'SmtpOrderMailer.SendConfirmationAsync' sends mail (it calls 'SmtpClient.SendMailAsync') and runs here inside the transaction "
+                    + $"begun by 'BeginTransactionAsync' on line {beginLine}: the mail goes out even if the transaction rolls back, and again each "
+                    + "time the work is retried. Enqueue the mail through the TypedMail outbox instead (db.Emails().Enqueue(...)), or call this after the commit."));
     }
 }
