@@ -911,6 +911,65 @@ public sealed class SmtpSendInsideTransactionTests
         """);
 
     [Fact]
+    public Task Send_in_a_finally_block_that_an_exception_before_the_commit_reaches_warns() => Verify("""
+        class C
+        {
+            void Place(ShopDb db, SmtpClient smtp, MailMessage mail)
+            {
+                using var tx = db.Database.BeginTransaction();
+                try
+                {
+                    db.SaveChanges();
+                    tx.Commit();
+                }
+                finally
+                {
+                    [|smtp.Send(mail)|];
+                }
+            }
+
+            void Ok(ShopDb db, SmtpClient smtp, MailMessage mail)
+            {
+                try
+                {
+                    using var tx = db.Database.BeginTransaction();
+                    db.SaveChanges();
+                    tx.Commit();
+                }
+                finally
+                {
+                    smtp.Send(mail);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Send_as_a_method_group_or_a_stored_lambda_run_inside_the_transaction_warns() => Verify("""
+        class C
+        {
+            void Place(ShopDb db, SmtpClient smtp, List<MailMessage> mails)
+            {
+                using var tx = db.Database.BeginTransaction();
+                mails.ForEach([|smtp.Send|]);
+                Action<MailMessage> send = m => [|smtp.Send(m)|];
+                send(mails[0]);
+                tx.Commit();
+                mails.ForEach(smtp.Send);
+                send(mails[0]);
+            }
+
+            void Stored(ShopDb db, SmtpClient smtp, MailMessage mail)
+            {
+                Action send = () => smtp.Send(mail);
+                using var tx = db.Database.BeginTransaction();
+                tx.Commit();
+                send();
+            }
+        }
+        """);
+
+    [Fact]
     public Task Early_return_with_the_transaction_open_does_not_leak_to_the_path_that_committed() => Verify("""
         class C
         {
