@@ -20,6 +20,9 @@ internal sealed record TransactionSite(IOperation Begin, TransactionKind Kind, H
 /// </summary>
 internal readonly record struct SendInTransaction(IOperation Site, IMethodSymbol Method, TransactionSite Transaction);
 
+/// <summary>What a delegate runs: the graph of a lambda or local function, or another method (a method group).</summary>
+internal readonly record struct DelegateTarget(ControlFlowGraph? Body, IMethodReferenceOperation? MethodGroup);
+
 /// <summary>What one method's analysis found.</summary>
 /// <param name="Sends">Sends that run while a transaction begun in the method is open (TM3001).</param>
 /// <param name="SendWhenCalled">A send that runs when the method runs, while its caller's transaction is still open, if any.</param>
@@ -72,7 +75,7 @@ internal sealed class TransactionFlowAnalysis
     private readonly HashSet<ControlFlowGraph> _prepared = new();
     private readonly Dictionary<ControlFlowGraph, List<ControlFlowRegion>> _tryCatchRegions = new();
     private readonly Dictionary<ControlFlowGraph, List<ControlFlowRegion>> _tryFinallyRegions = new();
-    private readonly Dictionary<HolderKey, List<object>> _delegates = new();
+    private readonly Dictionary<HolderKey, List<DelegateTarget>> _delegates = new();
     private readonly Dictionary<(ControlFlowGraph Graph, ulong Entry), ulong> _graphExits = new();
     private readonly HashSet<(ControlFlowGraph Graph, ulong Entry)> _running = new();
     private readonly Dictionary<(ControlFlowRegion Region, ulong Entry), ulong> _finallyExits = new();
@@ -419,7 +422,7 @@ internal sealed class TransactionFlowAnalysis
                     var key = HolderKey.ForSymbol(local.Local);
                     if (!_delegates.TryGetValue(key, out var targets))
                     {
-                        _delegates.Add(key, targets = new List<object>());
+                        _delegates.Add(key, targets = new List<DelegateTarget>());
                     }
 
                     targets.Add(stored);
@@ -450,7 +453,7 @@ internal sealed class TransactionFlowAnalysis
             {
                 if (argument.Parameter?.Type.TypeKind == TypeKind.Delegate && Delegate(graph, argument.Value) is { } callback)
                 {
-                    state = RunDelegate(graph, callback, state);
+                    state = RunDelegate(callback, state);
                 }
             }
         }
@@ -462,7 +465,7 @@ internal sealed class TransactionFlowAnalysis
             var after = state;
             foreach (var target in stored)
             {
-                after |= RunDelegate(graph, target, state);
+                after |= RunDelegate(target, state);
             }
 
             state = after;
@@ -560,18 +563,19 @@ internal sealed class TransactionFlowAnalysis
     }
 
     /// <summary>Runs a delegate in place: a lambda or local function's graph, or a call to the method of a method group.</summary>
-    private ulong RunDelegate(ControlFlowGraph graph, object target, ulong state)
+    private ulong RunDelegate(DelegateTarget target, ulong state)
     {
-        switch (target)
+        if (target.Body is { } body)
         {
-            case ControlFlowGraph body:
-                return AnalyzeGraph(body, state);
-            case IMethodReferenceOperation reference:
-                Record(reference, reference.Method, state);
-                return state;
-            default:
-                return state;
+            return AnalyzeGraph(body, state);
         }
+
+        if (target.MethodGroup is { } reference)
+        {
+            Record(reference, reference.Method, state);
+        }
+
+        return state;
     }
 
     private TransactionSite Begin(ControlFlowGraph graph, IOperation begin, TransactionKind kind)
@@ -771,16 +775,14 @@ internal sealed class TransactionFlowAnalysis
         return false;
     }
 
-    /// <summary>
-    /// What a delegate value runs: the graph of a lambda or local function, or the method group of another method
-    /// (an <see cref="IMethodReferenceOperation"/>); <see langword="null"/> for anything else, such as an expression tree.
-    /// </summary>
-    private object? Delegate(ControlFlowGraph graph, IOperation value)
+    /// <summary>What a delegate value runs; <see langword="null"/> for anything else, such as an expression tree.</summary>
+    private DelegateTarget? Delegate(ControlFlowGraph graph, IOperation value)
         => value.WalkDownConversion() switch
         {
-            IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation lambda } => graph.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken),
-            IDelegateCreationOperation { Target: IMethodReferenceOperation { Method.MethodKind: MethodKind.LocalFunction } reference } => LocalFunctionGraph(graph, reference.Method),
-            IDelegateCreationOperation { Target: IMethodReferenceOperation reference } => reference,
+            IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation lambda } => new DelegateTarget(graph.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), null),
+            IDelegateCreationOperation { Target: IMethodReferenceOperation { Method.MethodKind: MethodKind.LocalFunction } reference }
+                => LocalFunctionGraph(graph, reference.Method) is { } body ? new DelegateTarget(body, null) : null,
+            IDelegateCreationOperation { Target: IMethodReferenceOperation reference } => new DelegateTarget(null, reference),
             _ => null,
         };
 

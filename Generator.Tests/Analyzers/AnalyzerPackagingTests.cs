@@ -1,15 +1,15 @@
-using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Collections.Immutable;
+using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
+using System;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
 using Microsoft.CodeAnalysis.Text;
+using Microsoft.CodeAnalysis;
 using TypedMail.Analyzers;
 using TypedMail.Generator.Tests.Analyzers.Infrastructure;
 

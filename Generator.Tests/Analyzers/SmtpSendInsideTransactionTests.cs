@@ -1,8 +1,7 @@
-using System.Linq;
 using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Testing;
 using Microsoft.CodeAnalysis;
 using TypedMail.Analyzers;
-using Microsoft.CodeAnalysis.Testing;
 using TypedMail.Generator.Tests.Analyzers.Infrastructure;
 
 namespace TypedMail.Generator.Tests.Analyzers;
