@@ -1210,6 +1210,7 @@ public sealed class SmtpSendInsideTransactionTests
                 [|smtp.Send(mail)|];
                 await [|smtp.SendAsync(mail)|];
                 await [|transport.SendAsync(mail)|];
+                [|transport.Send(mail)|];
                 [|any.Send(mail)|];
                 await tx.CommitAsync();
                 smtp.Send(mail);

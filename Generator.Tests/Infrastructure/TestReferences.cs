@@ -54,9 +54,6 @@ public static class TestReferences
     /// <summary>The whole reference pack, TypedMail's runtime, EF Core (and relational), and MailKit/MimeKit.</summary>
     public static ImmutableArray<MetadataReference> All => Framework.Value.AddRange(Libraries.Value);
 
-    /// <summary>The reference pack only: no TypedMail, no EF Core, no MailKit.</summary>
-    public static ImmutableArray<MetadataReference> FrameworkOnly => Framework.Value;
-
     /// <summary>The reference-pack assembly with this file name (<c>System.Runtime.dll</c>).</summary>
     public static MetadataReference FrameworkAssembly(string fileName) => Reference(Path.Combine(ReferencePack, fileName));
 
