@@ -99,9 +99,9 @@ public sealed class CompiledEmails : IDisposable
             {
                 var file = Path.GetFileName(diagnostic.Location.GetLineSpan().Path);
                 var dot = file.IndexOf('.', StringComparison.Ordinal);
-                if (dot > 0)
+                var name = file == "Emails.cs" ? DeclaredRecord(source, diagnostic.Location) : dot > 0 ? file.Substring(0, dot) : null;
+                if (name is not null)
                 {
-                    var name = file.Substring(0, dot);
                     if (!result._diagnostics.TryGetValue(name, out var list))
                     {
                         result._diagnostics[name] = list = [];
@@ -117,7 +117,15 @@ public sealed class CompiledEmails : IDisposable
         throw new Xunit.Sdk.XunitException("The batch still does not compile after taking out 10 rounds of broken emails.");
     }
 
-    /// <summary>The generator's diagnostics located in the email's templates.</summary>
+    /// <summary>The record declared on the line of a diagnostic located in the C# source (one record per line).</summary>
+    private static string? DeclaredRecord(string source, Location location)
+    {
+        var line = source.Split('\n')[location.GetLineSpan().StartLinePosition.Line];
+        var match = System.Text.RegularExpressions.Regex.Match(line, @"\brecord (\w+)");
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
+    /// <summary>The generator's diagnostics located in the email's templates or on its record.</summary>
     public IReadOnlyList<Diagnostic> Diagnostics(string typeName) => _diagnostics.TryGetValue(typeName, out var list) ? list : [];
 
     /// <summary>The email's record type.</summary>

@@ -20,6 +20,9 @@ internal sealed partial class TemplateBinder
                 return new BoundExpression(b.Value ? "true" : "false", BoundType.Boolean, IsConstant: true);
             case NullLiteral:
                 return BoundExpression.NullLiteral;
+            case EmptyLiteral empty when !IsBuiltinName("empty"):
+                // `empty` is a builtin variable in Scriban, so a member or template variable of that name hides it.
+                return BindExpression(new VariableExpression("empty", IsLocal: false, empty.Span));
             case EmptyLiteral:
                 return new BoundExpression(Rendering + "ScriptValue.Empty", BoundType.Empty);
             case InterpolatedString interpolated:

@@ -817,11 +817,8 @@ internal sealed class TemplateParser
             return new LoopVariableExpression(token.Text, name.Text, Span(token.Start, name.End));
         }
 
-        if (Keywords.Contains(token.Text))
-        {
-            return null;
-        }
-
+        // A keyword is a statement only where a statement starts; where a value is expected it is a plain name, as in
+        // Scriban (`x = when` reads a member `When`).
         Next();
         var isLocal = token.Text.StartsWith("$", StringComparison.Ordinal);
         return new VariableExpression(isLocal ? token.Text.Substring(1) : token.Text, isLocal, Span(token.Start, token.End));
