@@ -465,7 +465,12 @@ internal sealed partial class TemplateBinder
                 // A variable that is never read is not declared; its value is still computed (a null literal has nothing to compute).
                 if (_readKnown.Contains(name) && _known.ContainsKey(name))
                 {
-                    sink.Add(new BoundLine($"{csharp} = {Convert(value, _known[name].AsNullable())};"));
+                    var converted = Convert(value, _known[name].AsNullable());
+                    if (converted != csharp)
+                    {
+                        // `x = x` changes nothing (and would be warning CS1717 in generated code).
+                        sink.Add(new BoundLine($"{csharp} = {converted};"));
+                    }
                 }
                 else if (value.Code != "null")
                 {
@@ -485,7 +490,11 @@ internal sealed partial class TemplateBinder
 
                 if (_readKnown.Contains(key) && _known.ContainsKey(key))
                 {
-                    sink.Add(new BoundLine($"{localName} = {Convert(value, _known[key].AsNullable())};"));
+                    var converted = Convert(value, _known[key].AsNullable());
+                    if (converted != localName)
+                    {
+                        sink.Add(new BoundLine($"{localName} = {converted};"));
+                    }
                 }
                 else if (value.Code != "null")
                 {
