@@ -157,7 +157,12 @@ public sealed partial class EmailGenerator
                     w.WriteLine($"var {local.Name} = {local.Value.Code};");
                     break;
                 case BoundAssign assign:
-                    w.WriteLine($"{assign.Variable ?? "_"} = {assign.Value.Code};");
+                    // `x = x` changes nothing (and would be warning CS1717).
+                    if (assign.Value.Code != assign.Variable)
+                    {
+                        w.WriteLine($"{assign.Variable ?? "_"} = {assign.Value.Code};");
+                    }
+
                     break;
                 case BoundEvaluate evaluate:
                     w.WriteLine(evaluate.Call.Code + ";");

@@ -4,12 +4,13 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace TypedMail.Rendering;
 
-/// <summary>Scriban's <c>string.*</c> builtins, with Scriban 7.2.6 semantics (a <see langword="null"/> text acts as empty). Used by generated code only.</summary>
+/// <summary>Scriban's <c>string.*</c> builtins, with Scriban 7.6.1 semantics (a <see langword="null"/> text acts as empty). Used by generated code only.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class StringFunctions
+public static partial class StringFunctions
 {
     /// <summary><c>string.append</c>: <paramref name="text"/> followed by <paramref name="with"/>.</summary>
     /// <param name="text">The text.</param>
@@ -314,26 +315,27 @@ public static class StringFunctions
     }
 
     /// <summary>
-    /// <c>string.truncatewords</c>: the first <paramref name="count"/> words joined by spaces, then <c>...</c>.
-    /// As in Scriban 7.2.6, <c>...</c> is always appended and the ellipsis argument is ignored.
+    /// <c>string.truncatewords</c>: the first <paramref name="count"/> words (split on runs of whitespace), joined by single
+    /// spaces, then the ellipsis, which is appended even when nothing was cut (Scriban 7.6.1; 7.2.6 ignored the
+    /// ellipsis argument and always appended <c>...</c>).
     /// </summary>
     /// <param name="text">The text.</param>
     /// <param name="count">The number of words.</param>
-    /// <param name="ellipsis">Ignored, as in Scriban.</param>
+    /// <param name="ellipsis">What to append; <c>...</c> when <see langword="null"/>.</param>
     /// <returns>The result.</returns>
     public static string Truncatewords(string? text, int count, string? ellipsis = null)
     {
-        _ = ellipsis;
         if (string.IsNullOrEmpty(text))
         {
             return "";
         }
 
-        var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        return string.Join(" ", words, 0, Math.Max(0, Math.Min(count, words.Length))) + "...";
+        // Split on runs of whitespace, keeping the empty word before leading or after trailing whitespace, as Scriban does.
+        var words = Whitespace().Split(text);
+        return string.Join(" ", words, 0, Math.Max(0, Math.Min(count, words.Length))) + (ellipsis ?? "...");
     }
 
-    /// <summary><c>string.index_of</c>: an ordinal search.</summary>
+    /// <summary><c>string.index_of</c>: a search with the current culture's rules, as Scriban's.</summary>
     /// <param name="text">The text.</param>
     /// <param name="search">The text to find.</param>
     /// <param name="location">Where the call is, for errors.</param>
@@ -461,4 +463,7 @@ public static class StringFunctions
     }
 
     private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
 }
