@@ -69,7 +69,7 @@ public static class TypedMailServiceCollectionExtensions
     private static IServiceCollection AddCore<TContext>(IServiceCollection services, string section)
         where TContext : DbContext
     {
-        services.AddOptions<TypedMailOptions>().ValidateOnStart();
+        services.AddOptions<TypedMailOptions>().PostConfigure<IServiceProvider>(UseAccessTokenProviders).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TypedMailOptions>>(new TypedMailOptionsValidator(section)));
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
@@ -145,6 +145,27 @@ public static class TypedMailServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<OutboxRetentionService<TContext>>>()));
         return services;
+    }
+
+    /// <summary>
+    /// An SMTP transport with a user but no password takes its OAuth 2.0 token provider from the container: the one
+    /// keyed by its name for a named transport, else the unkeyed one.
+    /// </summary>
+    private static void UseAccessTokenProviders(TypedMailOptions options, IServiceProvider services)
+    {
+        Use(options.Smtp, services.GetService<ISmtpAccessTokenProvider>());
+        foreach (var (name, transport) in options.Transports ?? [])
+        {
+            Use(transport?.Smtp, services.GetKeyedService<ISmtpAccessTokenProvider>(name) ?? services.GetService<ISmtpAccessTokenProvider>());
+        }
+
+        static void Use(SmtpOptions? smtp, ISmtpAccessTokenProvider? provider)
+        {
+            if (smtp is { UserName: not null, Password: null, AccessTokenProvider: null } && provider is not null)
+            {
+                smtp.AccessTokenProvider = provider;
+            }
+        }
     }
 
     /// <summary>A transport from its settings; <paramref name="prefix"/> names it in errors (empty for the main one).</summary>

@@ -1,0 +1,181 @@
+using System;
+using System.Collections.Generic;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using MailKit;
+using MailKit.Net.Smtp;
+using MimeKit;
+
+namespace TypedMail.Smtp;
+
+/// <summary>
+/// MailKit's <see cref="SmtpClient"/> that records every reply of a message's envelope instead of throwing at the
+/// first refused recipient, so each recipient gets its own outcome. It also asks for delivery status
+/// notifications with the outbox id as the envelope id, refuses a message over the server's SIZE before sending
+/// it, and notes when the whole message has been written. One client is one pooled connection: never shared
+/// between two sends at once.
+/// </summary>
+internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
+{
+    private static readonly FormatOptions Ascii = FormatOptions.Default.Clone();
+    private static readonly FormatOptions International = CreateInternational();
+
+    private readonly SmtpOptions _options;
+    private SmtpReply?[] _recipients = [];
+    private int _nextRecipient;
+    private string? _envelopeId;
+
+    public RecordingSmtpClient(SmtpOptions options, IProtocolLogger? protocolLogger)
+        : base(protocolLogger ?? new NullProtocolLogger())
+    {
+        _options = options;
+        RequireTLS = options.RequireTls;
+        DeliveryStatusNotificationType = options.DeliveryStatusReturn;
+    }
+
+    /// <summary>The socket under the connection, to see whether an idle connection was closed by the server.</summary>
+    public Socket? Socket { get; set; }
+
+    /// <summary>How many messages this connection has carried.</summary>
+    public int MessagesSent { get; private set; }
+
+    /// <summary>When the connection last finished a send (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastUsed { get; private set; } = Environment.TickCount64;
+
+    /// <summary>Set when the connection must not be reused: the server said 421, or the session's state is unknown.</summary>
+    public bool IsBroken { get; set; }
+
+    /// <summary>The reply to MAIL FROM of the last send, when it was refused.</summary>
+    public SmtpReply? RefusedSender { get; private set; }
+
+    /// <summary>The reply to each RCPT TO of the last send, in order; <see langword="null"/> where none came.</summary>
+    public IReadOnlyList<SmtpReply?> RecipientReplies => _recipients;
+
+    /// <summary>How many recipients of the last send the server accepted.</summary>
+    public int AcceptedRecipients { get; private set; }
+
+    /// <summary>Whether the last send wrote all of the message's content: from then on a lost connection leaves delivery unknown.</summary>
+    public bool ContentWritten { get; private set; }
+
+    /// <summary>
+    /// Sends one message to the envelope recipients, recording each reply. Returns the server's final reply text
+    /// (often with the provider's queue id).
+    /// </summary>
+    /// <exception cref="SmtpCommandException">The server refused the sender, every recipient, DATA or the message.</exception>
+    /// <exception cref="SmtpMessageTooLargeException">The message is larger than the server's SIZE; nothing was sent.</exception>
+    /// <remarks>Also throws what <see cref="SmtpClient.SendAsync(FormatOptions, MimeMessage, MailboxAddress, IEnumerable{MailboxAddress}, CancellationToken, ITransferProgress)"/> throws.</remarks>
+    public async Task<string> SendAsync(Guid outboxId, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, bool international, CancellationToken cancellationToken)
+    {
+        RefusedSender = null;
+        AcceptedRecipients = 0;
+        ContentWritten = false;
+        _nextRecipient = 0;
+        _recipients = new SmtpReply?[recipients.Count];
+        _envelopeId = outboxId.ToString("N");
+        try
+        {
+            return await SendAsync(international ? International : Ascii, message, sender, recipients, cancellationToken, this).ConfigureAwait(false);
+        }
+        finally
+        {
+            MessagesSent++;
+            LastUsed = Environment.TickCount64;
+        }
+    }
+
+    /// <summary>Whether an idle connection can take another message: open, fresh, under its message cap, and not closed or written to by the server meanwhile.</summary>
+    public bool IsReusable()
+    {
+        if (IsBroken || !IsConnected || MessagesSent >= _options.MaxMessagesPerConnection
+            || Environment.TickCount64 - LastUsed >= _options.IdleTimeout.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        try
+        {
+            // Readable while idle means closed (0 bytes) or an unasked reply such as a 421 timeout notice.
+            return Socket is null || !Socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void OnSenderNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
+    {
+        RefusedSender = new SmtpReply(response);
+        base.OnSenderNotAccepted(message, mailbox, response);
+    }
+
+    /// <inheritdoc/>
+    protected override void OnRecipientAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
+    {
+        AcceptedRecipients++;
+        Record(response);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Records the refusal instead of throwing; when no recipient is accepted MailKit ends the transaction itself.</remarks>
+    protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) => Record(response);
+
+    /// <inheritdoc/>
+    protected override string? GetEnvelopeId(MimeMessage message) => _options.DeliveryStatusNotifications is null ? null : _envelopeId;
+
+    /// <inheritdoc/>
+    protected override DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox)
+        => _options.DeliveryStatusNotifications;
+
+    /// <inheritdoc/>
+    /// <remarks>MailKit measures the message before MAIL FROM; one over the server's SIZE stops here, before anything is sent.</remarks>
+    protected override async Task<long> GetSizeAsync(FormatOptions options, MimeMessage message, CancellationToken cancellationToken)
+    {
+        var size = await base.GetSizeAsync(options, message, cancellationToken).ConfigureAwait(false);
+        if ((Capabilities & SmtpCapabilities.Size) != 0 && MaxSize > 0 && size > MaxSize)
+        {
+            throw new SmtpMessageTooLargeException(size, MaxSize);
+        }
+
+        return size;
+    }
+
+    void ITransferProgress.Report(long bytesTransferred, long totalSize) => ContentWritten = bytesTransferred >= totalSize;
+
+    void ITransferProgress.Report(long bytesTransferred)
+    {
+        // MailKit always knows the size here: it measures the message whenever progress is reported.
+    }
+
+    private void Record(SmtpResponse response)
+    {
+        if (_nextRecipient < _recipients.Length)
+        {
+            _recipients[_nextRecipient++] = new SmtpReply(response);
+        }
+    }
+
+    private static FormatOptions CreateInternational()
+    {
+        var options = FormatOptions.Default.Clone();
+        options.International = true;
+        return options;
+    }
+}
+
+/// <summary>A reply's code and text as MailKit parsed it.</summary>
+internal readonly record struct SmtpReply(int Code, string Text)
+{
+    public SmtpReply(SmtpResponse response)
+        : this((int)response.StatusCode, response.Response)
+    {
+    }
+}
+
+/// <summary>The message is larger than the server takes (its SIZE); it was not sent.</summary>
+internal sealed class SmtpMessageTooLargeException(long size, long maxSize)
+    : Exception($"The message is {size} bytes and the server accepts at most {maxSize} (SIZE).")
+{
+}
