@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 using TypedMail.Runtime.Tests.Infrastructure;
 using TypedMail.Smtp;
 using TypedMail.Transports;
@@ -97,5 +99,68 @@ public sealed class SmtpTestServerTests : IClassFixture<SmtpTestServerTests.Serv
 
         var saved = Assert.Single(Directory.GetFiles(server.MailFolder, "*.eml"));
         Assert.Equal(WireForm(email), Encoding.UTF8.GetString(await File.ReadAllBytesAsync(saved)));
+    }
+
+    [Fact]
+    public async Task Xoauth2_asks_the_provider_again_when_the_server_refuses_an_expired_token_and_no_token_is_logged()
+    {
+        using var certificate = new TestCertificate();
+        using var server = new TestSmtpServer(certificate, "--oauth2", "mailer@example.com", "fresh-token-8d41");
+        var asked = new List<bool>();
+        var provider = new SmtpAccessTokenProvider((user, forceRefresh, _) =>
+        {
+            Assert.Equal("mailer@example.com", user);
+            asked.Add(forceRefresh);
+            return ValueTask.FromResult(forceRefresh ? "fresh-token-8d41" : "expired-token-51c2");
+        });
+        using var logs = new RecordingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        var email = Email(1);
+        await using (var transport = new SmtpTransport(
+            new SmtpOptions
+            {
+                Host = "localhost",
+                Port = server.Port,
+                TlsMode = SmtpTlsMode.Implicit,
+                ServerCertificateValidation = certificate.Trust,
+                UserName = "mailer@example.com",
+                AccessTokenProvider = provider,
+            },
+            factory.CreateLogger<SmtpTransport>()))
+        {
+            var result = Assert.Single(await transport.SendAsync([email], CancellationToken.None));
+            Assert.Equal((DeliveryStatus.Accepted, 250, "2.0.0", "Queued"), (result.Status, result.Reply!.Code, result.Reply.EnhancedStatus, result.Reply.Text));
+        }
+
+        Assert.Equal([false, true], asked);
+        Assert.Equal(["expired-token-51c2", "fresh-token-8d41"], server.PresentedTokens());
+        Assert.Equal([email.Message.MessageId], server.Accepted().Select(a => a.MessageId));
+        var everything = string.Join("\n", logs.Lines);
+        Assert.Contains("SMTP C: AUTH XOAUTH2 ********", everything);
+        foreach (var secret in AiosmtpdTests.Secrets("mailer@example.com", "expired-token-51c2").Concat(AiosmtpdTests.Secrets("mailer@example.com", "fresh-token-8d41")))
+        {
+            Assert.DoesNotContain(secret, everything);
+        }
+    }
+
+    [Fact]
+    public async Task A_token_refused_twice_fails_the_messages_for_now()
+    {
+        using var certificate = new TestCertificate();
+        using var server = new TestSmtpServer(certificate, "--oauth2", "mailer@example.com", "the-right-one");
+        await using var transport = new SmtpTransport(new SmtpOptions
+        {
+            Host = "localhost",
+            Port = server.Port,
+            TlsMode = SmtpTlsMode.Implicit,
+            ServerCertificateValidation = certificate.Trust,
+            UserName = "mailer@example.com",
+            AccessTokenProvider = new SmtpAccessTokenProvider((_, _, _) => ValueTask.FromResult("revoked")),
+        });
+        var result = Assert.Single(await transport.SendAsync([Email(1)], CancellationToken.None));
+        Assert.Equal(DeliveryStatus.TransientFailure, result.Status);
+        Assert.Contains("535", result.Error);
+        Assert.Equal(["revoked", "revoked"], server.PresentedTokens());
+        Assert.Empty(server.Accepted());
     }
 }

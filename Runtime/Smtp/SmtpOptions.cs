@@ -170,9 +170,9 @@ public sealed class SmtpOptions
             yield return (nameof(MaxMessagesPerConnection), MaxMessagesPerConnection.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be at least 1");
         }
 
+        // Never is 0; anything else is a combination of Success, Failure and Delay.
         if (DeliveryStatusNotifications is { } notify
-            && (notify == 0 || (notify & ~(DeliveryStatusNotification.Never | DeliveryStatusNotification.Success | DeliveryStatusNotification.Failure | DeliveryStatusNotification.Delay)) != 0
-                || (notify.HasFlag(DeliveryStatusNotification.Never) && notify != DeliveryStatusNotification.Never)))
+            && (notify & ~(DeliveryStatusNotification.Success | DeliveryStatusNotification.Failure | DeliveryStatusNotification.Delay)) != 0)
         {
             yield return (nameof(DeliveryStatusNotifications), notify.ToString(), "must be Never, or any of Success, Failure and Delay");
         }

@@ -117,7 +117,12 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
             {
                 client = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw;
+            }
+            catch (Exception ex)
             {
                 // Any failure to connect, TLS, AUTH or to get a token: the messages wait for the next send.
                 LogConnectFailed(_logger, _options.Host, _options.EffectivePort, ex);
@@ -211,9 +216,11 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
 
             queue.LastConnectionError = error;
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
+            // Cancelled mid-send: MailKit may report it as a closed connection; the caller sees the cancellation.
             client.IsBroken = true;
+            cancellationToken.ThrowIfCancellationRequested();
             throw;
         }
     }
@@ -265,7 +272,7 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
     private static MailboxAddress Mailbox(EmailAddress address) => new(address.DisplayName, address.Address);
 
     /// <summary>The MIME message for an outbox row.</summary>
-    private static MimeMessage Build(EmailMessage message)
+    internal static MimeMessage Build(EmailMessage message)
     {
         // Until MimeKit builds the message itself: the wire form parsed by MimeKit, which keeps its bytes.
         var wire = new MemoryStream();
