@@ -46,7 +46,7 @@ internal static class SmtpScript
     /// <summary>The message's wire form (what goes between DATA and the final dot, before dot-stuffing).</summary>
     public static string WireForm(OutgoingEmail email)
     {
-        using var content = MimeWriter.Open(email.Message);
+        using var content = MimeContent.Build(email.Message);
         var buffer = new byte[4096];
         var sb = new StringBuilder();
         int read;

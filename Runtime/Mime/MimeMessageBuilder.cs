@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Frozen;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -33,6 +34,9 @@ internal sealed class MimeMessageBuilder
         "From", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
     ];
 
+    /// <summary>The line length body encoders are prepared with (see <see cref="TextPart"/>).</summary>
+    private const int EncoderLineLength = 74;
+
     private readonly FrozenDictionary<string, DkimSigner> _signers;
 
     /// <summary>Creates a builder that signs with the keys in <paramref name="dkim"/>, or never signs when it is <see langword="null"/>.</summary>
@@ -60,7 +64,7 @@ internal sealed class MimeMessageBuilder
     /// How a built message must be written (CRLF line endings, headers as built): what DKIM signed and what the
     /// transports send. Never change it.
     /// </summary>
-    public static FormatOptions WireFormat { get; } = new() { NewLineFormat = NewLineFormat.Dos, EnsureNewLine = true, International = false };
+    public static FormatOptions WireFormat { get; } = new() { NewLineFormat = NewLineFormat.Dos, International = false };
 
     /// <summary>Whether the message is signed when its <c>From</c> domain is <paramref name="asciiDomain"/>.</summary>
     public bool Signs(string asciiDomain) => _signers.ContainsKey(asciiDomain);
@@ -112,35 +116,33 @@ internal sealed class MimeMessageBuilder
     {
         Validate(message);
         var mime = new MimeMessage((IEnumerable<Header>)[]);
-        mime.Date = message.Date;
-        mime.From.Add(Mailbox(message.From));
-        if (message.ReplyTo is not null)
+        var date = FormatDate(message.Date);
+        mime.Headers.Add(HeaderWriter.Field("Date", date, w => w.Word(date)));
+        mime.Headers.Add(HeaderWriter.Field("From", message.From, w => w.Mailbox(message.From)));
+        if (message.ReplyTo is { } replyTo)
         {
-            mime.ReplyTo.Add(Mailbox(message.ReplyTo));
+            mime.Headers.Add(HeaderWriter.Field("Reply-To", replyTo, w => w.Mailbox(replyTo)));
         }
 
-        foreach (var address in message.To)
+        if (message.To.Count > 0)
         {
-            mime.To.Add(Mailbox(address));
+            mime.Headers.Add(HeaderWriter.Field("To", message.To, w => w.AddressList(message.To)));
         }
 
-        foreach (var address in message.Cc)
+        if (message.Cc.Count > 0)
         {
-            mime.Cc.Add(Mailbox(address));
+            mime.Headers.Add(HeaderWriter.Field("Cc", message.Cc, w => w.AddressList(message.Cc)));
         }
 
-        mime.Subject = message.Subject;
-        mime.MessageId = message.MessageId;
+        mime.Headers.Add(HeaderWriter.Field("Subject", message.Subject, w => w.Unstructured(message.Subject)));
+        mime.Headers.Add(HeaderWriter.Field("Message-ID", message.MessageId, w => w.Word("<", message.MessageId, ">")));
         foreach (var (name, value) in message.Headers)
         {
-            mime.Headers.Add(new Header(Encoding.UTF8, name, value));
+            mime.Headers.Add(HeaderWriter.Field(name, value, w => w.CustomValue(value)));
         }
 
         mime.MimeVersion = new Version(1, 0);
         mime.Body = Layout(message);
-
-        var smtpUtf8 = RequiresSmtpUtf8(message);
-        mime.Prepare(smtpUtf8 ? EncodingConstraint.EightBit : EncodingConstraint.SevenBit, 78);
         if (_signers.TryGetValue(message.From.AsciiDomain, out var signer))
         {
             var fields = new List<string>(SignedFields.Length + message.Headers.Count);
@@ -249,12 +251,43 @@ internal sealed class MimeMessageBuilder
         return body;
     }
 
-    /// <summary>A UTF-8 text part in canonical form: every line break (CRLF, CR or LF) becomes CRLF (RFC 2046 4.1.1).</summary>
+    /// <summary>
+    /// A UTF-8 text part in canonical form (every line break, CRLF, CR or LF, becomes CRLF: RFC 2046 4.1.1),
+    /// quoted-printable or base64, so every body is 7-bit and a body without a final line break keeps it that way.
+    /// </summary>
     private static TextPart TextPart(string subtype, string text)
     {
         var part = new TextPart(subtype);
         part.SetText(Encoding.UTF8, CanonicalLineBreaks(text));
+
+        // Prepare is MimeKit's only way to set the encoder's line length. At 76 its quoted-printable encoder can end
+        // a line at 78 (it breaks after an escape, not before); at 74 every line stays within RFC 2045's 76.
+        part.Prepare(EncodingConstraint.SevenBit, EncoderLineLength);
+        part.ContentTransferEncoding = ChooseTextEncoding(text);
         return part;
+    }
+
+    /// <summary>
+    /// Quoted-printable keeps mostly-ASCII text readable; base64 is smaller for text that is mostly non-ASCII
+    /// (an escaped octet costs 3 characters, a base64 one 4/3).
+    /// </summary>
+    private static ContentEncoding ChooseTextEncoding(string text)
+    {
+        if (Ascii.IsValid(text))
+        {
+            return ContentEncoding.QuotedPrintable;
+        }
+
+        long quotedPrintable = 0;
+        long utf8 = 0;
+        foreach (var c in text)
+        {
+            var octets = c < 0x80 ? 1 : c < 0x800 || char.IsSurrogate(c) ? 2 : 3;
+            utf8 += octets;
+            quotedPrintable += octets == 1 ? 1 : 3 * octets;
+        }
+
+        return quotedPrintable <= utf8 * 4 / 3 ? ContentEncoding.QuotedPrintable : ContentEncoding.Base64;
     }
 
     private static MimePart AttachmentPart(EmailAttachment attachment)
@@ -263,14 +296,18 @@ internal sealed class MimeMessageBuilder
         {
             Content = new MimeKit.MimeContent(ContentStream(attachment.Content)),
             ContentTransferEncoding = ContentEncoding.Base64,
-            ContentDisposition = new ContentDisposition(attachment.IsInline ? ContentDisposition.Inline : ContentDisposition.Attachment),
-            FileName = attachment.FileName,
         };
-        if (attachment.ContentId is not null)
+        if (attachment.ContentId is { } id)
         {
-            part.ContentId = attachment.ContentId;
+            part.Headers.Add(HeaderWriter.Field("Content-ID", id, w => w.Word("<", id, ">")));
         }
 
+        var disposition = attachment.IsInline ? ContentDisposition.Inline : ContentDisposition.Attachment;
+        part.Headers.Add(HeaderWriter.Field("Content-Disposition", attachment.FileName, w =>
+        {
+            w.Word(disposition);
+            w.FileName(attachment.FileName);
+        }));
         return part;
     }
 
@@ -310,6 +347,15 @@ internal sealed class MimeMessageBuilder
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>The <c>Date</c> field (RFC 5322 3.3), in the message's own offset.</summary>
+    private static string FormatDate(DateTimeOffset date)
+    {
+        var offset = date.Offset;
+        return date.ToString("ddd, dd MMM yyyy HH:mm:ss ", CultureInfo.InvariantCulture)
+            + (offset < TimeSpan.Zero ? "-" : "+")
+            + offset.Duration().ToString("hhmm", CultureInfo.InvariantCulture);
     }
 
     /// <summary>

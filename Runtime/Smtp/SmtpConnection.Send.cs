@@ -201,7 +201,7 @@ internal sealed partial class SmtpConnection
             MimeContent content;
             try
             {
-                content = MimeWriter.Open(email.Message);
+                content = MimeContent.Build(email.Message);
             }
             catch (MessageFormatException ex)
             {
