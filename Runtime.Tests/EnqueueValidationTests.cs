@@ -1,7 +1,6 @@
 using System;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
-using TypedMail.Mime;
 using TypedMail.Outbox;
 using TypedMail.Runtime.Tests.Emails;
 using TypedMail.Runtime.Tests.Infrastructure;

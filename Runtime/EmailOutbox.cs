@@ -119,7 +119,7 @@ public readonly struct EmailOutbox
         var from = options?.From ?? settings.DefaultFrom
             ?? throw new InvalidOperationException(
                 $"No sender for {emailType}: pass EnqueueOptions.From, or set DefaultFrom with optionsBuilder.UseTypedMail(o => o.DefaultFrom = \"...\").");
-        MimeWriter.RejectLineBreaks("Subject", rendered.Subject);
+        MimeMessageBuilder.RejectLineBreaks("Subject", rendered.Subject);
         var key = options?.IdempotencyKey;
         if (key is not null && (string.IsNullOrWhiteSpace(key) || key.Length > EnqueueOptions.MaxIdempotencyKeyLength))
         {

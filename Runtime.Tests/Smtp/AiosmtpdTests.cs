@@ -40,9 +40,9 @@ public sealed class AiosmtpdTests : IDisposable
         var png = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x2E, 0x0D, 0x0A, 0x2E };
         var messages = new[]
         {
-            MimeWriterTests.Message(),
-            MimeWriterTests.Message(text: ".leading dot\n..two\n.\nend", html: "<p>caf\u00e9 \u2615</p>", subject: "Caf\u00e9 \u2615 order", messageId: "m2@shop.example.com"),
-            MimeWriterTests.Message(
+            MimeMessageBuilderTests.Message(),
+            MimeMessageBuilderTests.Message(text: ".leading dot\n..two\n.\nend", html: "<p>caf\u00e9 \u2615</p>", subject: "Caf\u00e9 \u2615 order", messageId: "m2@shop.example.com"),
+            MimeMessageBuilderTests.Message(
                 html: "<img src=\"cid:logo@shop\">",
                 attachments: [new EmailAttachment("logo.png", "image/png", png, "logo@shop"), new EmailAttachment("R\u00e9sum\u00e9 f\u00fcr Ada.pdf", "application/pdf", Encoding.ASCII.GetBytes("%PDF\r\n.\r\n"))],
                 headers: [new(".Dotted-Field", "leading dot in a field name")],

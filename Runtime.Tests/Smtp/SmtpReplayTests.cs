@@ -292,7 +292,7 @@ public sealed class SmtpReplayTests
     {
         var email = Email(1, "\u00e9l\u00e8ve@\u00e9cole.example");
         var replay = new SmtpReplayStream().Hello("250-mx\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-            .Client(EnvelopeOf(email, " SMTPUTF8").Replace("xn--cole-9oa", "\u00e9cole", StringComparison.Ordinal)).Server(Envelope + "250 OK\r\n").Data(email)
+            .Client("MAIL FROM:<shop@example.com> SMTPUTF8\r\nRCPT TO:<\u00e9l\u00e8ve@\u00e9cole.example>\r\n").Server(Envelope + "250 OK\r\n").Data(email)
             .Goodbye();
         Assert.Equal(DeliveryStatus.Accepted, Assert.Single(await SendAsync([replay], null, email)).Status);
 

@@ -6,7 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
-using MimeKit;
+using TypedMail.Mime;
 using TypedMail.Runtime.Tests.Infrastructure;
 using TypedMail.Smtp;
 using TypedMail.Transports;
@@ -38,7 +38,7 @@ internal static class SmtpScript
     public static SmtpTransport Transport(SmtpOptions options, ILogger? logger, params SmtpReplayStream[] servers)
     {
         var next = 0;
-        return new SmtpTransport(options, logger, _ => next < servers.Length
+        return new SmtpTransport(options, null, logger, _ => next < servers.Length
             ? ValueTask.FromResult<Stream>(servers[next++])
             : throw new IOException($"The test scripted {servers.Length} connections; the transport opened another."));
     }
@@ -63,11 +63,12 @@ internal static class SmtpScript
     /// <summary>The message's wire form as the transport sends it (between DATA and the final dot, before dot-stuffing).</summary>
     public static string WireForm(OutgoingEmail email)
     {
-        var format = FormatOptions.Default.Clone();
-        format.NewLineFormat = NewLineFormat.Dos;
-        format.International = email.Recipients.Any(r => !System.Text.Ascii.IsValid(r.LocalPart));
         using var stream = new MemoryStream();
-        SmtpTransport.Build(email.Message).WriteTo(format, stream);
+        using (var message = MimeMessageBuilder.Unsigned.Build(email.Message))
+        {
+            message.WriteTo(MimeMessageBuilder.WireFormat, stream);
+        }
+
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 

@@ -106,12 +106,16 @@ public static class TypedMailServiceCollectionExtensions
         services.TryAddSingleton<IEmailTransport>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
-            return CreateTransport(sp, "", o.Transport, o.Pickup, o.Smtp);
+            return CreateTransport(sp, "", o.Transport, o.Pickup, o.Smtp, o.Dkim);
         });
-        services.TryAddSingleton(sp => new NamedTransports(sp.GetRequiredService<IOptions<TypedMailOptions>>().Value.Transports
-            .OrderBy(t => t.Key, StringComparer.Ordinal)
-            .Select(t => (t.Key, CreateTransport(sp, $"Transports:{t.Key}:", t.Value.Transport, t.Value.Pickup, t.Value.Smtp), t.Value.MaxMessagesPerSecond))
-            .ToList()));
+        services.TryAddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
+            return new NamedTransports(o.Transports
+                .OrderBy(t => t.Key, StringComparer.Ordinal)
+                .Select(t => (t.Key, CreateTransport(sp, $"Transports:{t.Key}:", t.Value.Transport, t.Value.Pickup, t.Value.Smtp, o.Dkim), t.Value.MaxMessagesPerSecond))
+                .ToList());
+        });
         services.TryAddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
@@ -168,12 +172,15 @@ public static class TypedMailServiceCollectionExtensions
         }
     }
 
-    /// <summary>A transport from its settings; <paramref name="prefix"/> names it in errors (empty for the main one).</summary>
-    private static IEmailTransport CreateTransport(IServiceProvider services, string prefix, EmailTransportKind kind, PickupFolderOptions pickup, SmtpOptions smtp)
+    /// <summary>
+    /// A transport from its settings, signing with <paramref name="dkim"/>; <paramref name="prefix"/> names it in errors
+    /// (empty for the main one).
+    /// </summary>
+    private static IEmailTransport CreateTransport(IServiceProvider services, string prefix, EmailTransportKind kind, PickupFolderOptions pickup, SmtpOptions smtp, DkimOptions dkim)
         => kind switch
         {
-            EmailTransportKind.Pickup => new PickupFolderTransport(pickup.Folder!),
-            EmailTransportKind.Smtp => new SmtpTransport(smtp, services.GetRequiredService<ILogger<SmtpTransport>>()),
+            EmailTransportKind.Pickup => new PickupFolderTransport(pickup.Folder!, dkim),
+            EmailTransportKind.Smtp => new SmtpTransport(smtp, dkim, services.GetRequiredService<ILogger<SmtpTransport>>()),
             _ => throw new InvalidOperationException($"TypedMail:{prefix}Transport '{kind}' is not a transport."),
         };
 

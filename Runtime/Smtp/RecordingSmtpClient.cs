@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;
+using TypedMail.Mime;
 
 namespace TypedMail.Smtp;
 
@@ -18,9 +19,6 @@ namespace TypedMail.Smtp;
 /// </summary>
 internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
 {
-    private static readonly FormatOptions Ascii = FormatOptions.Default.Clone();
-    private static readonly FormatOptions International = CreateInternational();
-
     private readonly SmtpOptions _options;
     private SmtpReply?[] _recipients = [];
     private int _nextRecipient;
@@ -65,7 +63,7 @@ internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
     /// <exception cref="SmtpCommandException">The server refused the sender, every recipient, DATA or the message.</exception>
     /// <exception cref="SmtpMessageTooLargeException">The message is larger than the server's SIZE; nothing was sent.</exception>
     /// <remarks>Also throws what <see cref="SmtpClient.SendAsync(FormatOptions, MimeMessage, MailboxAddress, IEnumerable{MailboxAddress}, CancellationToken, ITransferProgress)"/> throws.</remarks>
-    public async Task<string> SendAsync(Guid outboxId, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, bool international, CancellationToken cancellationToken)
+    public async Task<string> SendAsync(Guid outboxId, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
     {
         RefusedSender = null;
         AcceptedRecipients = 0;
@@ -75,7 +73,7 @@ internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
         _envelopeId = outboxId.ToString("N");
         try
         {
-            return await SendAsync(international ? International : Ascii, message, sender, recipients, cancellationToken, this).ConfigureAwait(false);
+            return await SendAsync(MimeMessageBuilder.WireFormat, message, sender, recipients, cancellationToken, this).ConfigureAwait(false);
         }
         finally
         {
@@ -142,6 +140,15 @@ internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
         return size;
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Does nothing: <see cref="MimeMessageBuilder"/> prepared the message (7-bit, or 8-bit only where SMTPUTF8 is
+    /// needed) and DKIM signed exactly those bytes, so nothing may re-encode it here.
+    /// </remarks>
+    protected override void Prepare(FormatOptions options, MimeMessage message, EncodingConstraint constraint, int maxLineLength)
+    {
+    }
+
     void ITransferProgress.Report(long bytesTransferred, long totalSize) => ContentWritten = bytesTransferred >= totalSize;
 
     void ITransferProgress.Report(long bytesTransferred)
@@ -157,12 +164,6 @@ internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
         }
     }
 
-    private static FormatOptions CreateInternational()
-    {
-        var options = FormatOptions.Default.Clone();
-        options.International = true;
-        return options;
-    }
 }
 
 /// <summary>A reply's code and text as MailKit parsed it.</summary>

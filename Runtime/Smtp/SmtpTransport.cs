@@ -27,9 +27,10 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
 
     private readonly SmtpOptions _options;
     private readonly SmtpConnectionPool _pool;
+    private readonly MimeMessageBuilder _builder;
     private readonly ILogger _logger;
 
-    /// <summary>Creates the transport. Nothing connects until the first send.</summary>
+    /// <summary>Creates the transport, without DKIM signing. Nothing connects until the first send.</summary>
     /// <param name="options">The server and how to reach it; validated here.</param>
     /// <param name="logger">
     /// Logs connection failures and reconnects, and at Trace the SMTP conversation with AUTH payloads redacted
@@ -37,16 +38,30 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
     /// </param>
     /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is invalid; the message names it.</exception>
     public SmtpTransport(SmtpOptions options, ILogger<SmtpTransport>? logger = null)
-        : this(options, logger, openStream: null)
+        : this(options, null, logger, openStream: null)
+    {
+    }
+
+    /// <summary>Creates the transport. Nothing connects until the first send.</summary>
+    /// <param name="options">The server and how to reach it; validated here.</param>
+    /// <param name="dkim">The DKIM keys messages are signed with, per <c>From</c> domain, or <see langword="null"/> to sign nothing.</param>
+    /// <param name="logger">
+    /// Logs connection failures and reconnects, and at Trace the SMTP conversation with AUTH payloads redacted
+    /// (never a password or token); none when <see langword="null"/>.
+    /// </param>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> or <paramref name="dkim"/> is invalid; the message names it.</exception>
+    public SmtpTransport(SmtpOptions options, DkimOptions? dkim, ILogger<SmtpTransport>? logger)
+        : this(options, dkim, logger, openStream: null)
     {
     }
 
     /// <summary>For tests: connections are opened over the streams <paramref name="openStream"/> gives (a scripted server).</summary>
-    internal SmtpTransport(SmtpOptions options, ILogger? logger, Func<CancellationToken, ValueTask<Stream>>? openStream)
+    internal SmtpTransport(SmtpOptions options, DkimOptions? dkim, ILogger? logger, Func<CancellationToken, ValueTask<Stream>>? openStream)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        _builder = new MimeMessageBuilder(dkim);
         _logger = logger ?? NullLogger.Instance;
         _pool = new SmtpConnectionPool(options, new SmtpConnector(options, _logger, openStream).ConnectAsync);
     }
@@ -161,8 +176,7 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
     private async Task SendOneAsync(RecordingSmtpClient client, SmtpSendQueue queue, int index, CancellationToken cancellationToken)
     {
         var email = queue.Batch[index];
-        var international = NeedsSmtpUtf8(email);
-        var unsendable = Unsendable(client, email, international);
+        var unsendable = Unsendable(client, email, NeedsSmtpUtf8(email));
         if (unsendable is not null)
         {
             queue.Complete(index, unsendable);
@@ -172,7 +186,7 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
         MimeMessage message;
         try
         {
-            message = Build(email.Message);
+            message = _builder.Build(email.Message);
         }
         catch (MessageFormatException ex)
         {
@@ -180,15 +194,16 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
             return;
         }
 
+        using var built = message;
         var recipients = new MailboxAddress[email.Recipients.Count];
         for (var i = 0; i < recipients.Length; i++)
         {
-            recipients[i] = Mailbox(email.Recipients[i]);
+            recipients[i] = MimeMessageBuilder.Mailbox(email.Recipients[i]);
         }
 
         try
         {
-            var text = await client.SendAsync(email.OutboxId, message, Mailbox(email.MailFrom), recipients, international, cancellationToken).ConfigureAwait(false);
+            var text = await client.SendAsync(email.OutboxId, message, MimeMessageBuilder.Mailbox(email.MailFrom), recipients, cancellationToken).ConfigureAwait(false);
             queue.Complete(index, SmtpResults.Completed(email, client, SmtpResults.Reply(250, text), _options));
         }
         catch (SmtpMessageTooLargeException ex)
@@ -250,44 +265,20 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
 
     private static bool NeedsSmtpUtf8(OutgoingEmail email)
     {
-        if (email.MailFrom.RequiresSmtpUtf8 || email.Message.ReplyTo?.RequiresSmtpUtf8 == true)
+        if (email.MailFrom.RequiresSmtpUtf8 || MimeMessageBuilder.RequiresSmtpUtf8(email.Message))
         {
             return true;
         }
 
-        foreach (var list in (ReadOnlySpan<IReadOnlyList<EmailAddress>>)[email.Recipients, email.Message.To, email.Message.Cc])
+        foreach (var address in email.Recipients)
         {
-            foreach (var address in list)
+            if (address.RequiresSmtpUtf8)
             {
-                if (address.RequiresSmtpUtf8)
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
         return false;
-    }
-
-    private static MailboxAddress Mailbox(EmailAddress address) => new(address.DisplayName, address.Address);
-
-    /// <summary>The MIME message for an outbox row.</summary>
-    internal static MimeMessage Build(EmailMessage message)
-    {
-        // Until MimeKit builds the message itself: the wire form parsed by MimeKit, which keeps its bytes.
-        var wire = new MemoryStream();
-        using (var content = MimeWriter.Open(message))
-        {
-            var buffer = new byte[8192];
-            int read;
-            while ((read = content.Read(buffer)) > 0)
-            {
-                wire.Write(buffer, 0, read);
-            }
-        }
-
-        wire.Position = 0;
-        return MimeMessage.Load(wire);
     }
 
     private string Describe(Exception ex) => ex switch
