@@ -14,20 +14,27 @@ namespace TypedMail.Smtp;
 /// MailKit's <see cref="SmtpClient"/> that records every reply of a message's envelope instead of throwing at the
 /// first refused recipient, so each recipient gets its own outcome. It also asks for delivery status
 /// notifications with the outbox id as the envelope id, refuses a message over the server's SIZE before sending
-/// it, and notes when the whole message has been written. One client is one pooled connection: never shared
+/// it, and knows (through <see cref="SmtpDotTracker"/>) when the end of a message's data went out. One client is one pooled connection: never shared
 /// between two sends at once.
 /// </summary>
-internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
+internal sealed class RecordingSmtpClient : SmtpClient
 {
     private readonly SmtpOptions _options;
+    private readonly SmtpDotTracker _tracker;
     private SmtpReply?[] _recipients = [];
     private int _nextRecipient;
-    private string? _envelopeId;
+    private Guid _outboxId;
 
     public RecordingSmtpClient(SmtpOptions options, IProtocolLogger? protocolLogger)
-        : base(protocolLogger ?? new NullProtocolLogger())
+        : this(options, new SmtpDotTracker(protocolLogger))
+    {
+    }
+
+    private RecordingSmtpClient(SmtpOptions options, SmtpDotTracker tracker)
+        : base(tracker)
     {
         _options = options;
+        _tracker = tracker;
         RequireTLS = options.RequireTls;
         DeliveryStatusNotificationType = options.DeliveryStatusReturn;
     }
@@ -53,8 +60,8 @@ internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
     /// <summary>How many recipients of the last send the server accepted.</summary>
     public int AcceptedRecipients { get; private set; }
 
-    /// <summary>Whether the last send wrote all of the message's content: from then on a lost connection leaves delivery unknown.</summary>
-    public bool ContentWritten { get; private set; }
+    /// <summary>Whether the last send wrote the end of the message's data (the final dot): from then on a lost connection leaves delivery unknown.</summary>
+    public bool DotWritten => _tracker.DotWritten;
 
     /// <summary>
     /// Sends one message to the envelope recipients, recording each reply. Returns the server's final reply text
@@ -62,18 +69,18 @@ internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
     /// </summary>
     /// <exception cref="SmtpCommandException">The server refused the sender, every recipient, DATA or the message.</exception>
     /// <exception cref="SmtpMessageTooLargeException">The message is larger than the server's SIZE; nothing was sent.</exception>
-    /// <remarks>Also throws what <see cref="SmtpClient.SendAsync(FormatOptions, MimeMessage, MailboxAddress, IEnumerable{MailboxAddress}, CancellationToken, ITransferProgress)"/> throws.</remarks>
+    /// <remarks>Also throws what MailKit's <c>SmtpClient.SendAsync</c> throws.</remarks>
     public async Task<string> SendAsync(Guid outboxId, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
     {
         RefusedSender = null;
         AcceptedRecipients = 0;
-        ContentWritten = false;
+        _tracker.Reset();
         _nextRecipient = 0;
         _recipients = new SmtpReply?[recipients.Count];
-        _envelopeId = outboxId.ToString("N");
+        _outboxId = outboxId;
         try
         {
-            return await SendAsync(MimeMessageBuilder.WireFormat, message, sender, recipients, cancellationToken, this).ConfigureAwait(false);
+            return await SendAsync(MimeMessageBuilder.WireFormat, message, sender, recipients, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -121,7 +128,7 @@ internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) => Record(response);
 
     /// <inheritdoc/>
-    protected override string? GetEnvelopeId(MimeMessage message) => _options.DeliveryStatusNotifications is null ? null : _envelopeId;
+    protected override string? GetEnvelopeId(MimeMessage message) => _options.DeliveryStatusNotifications is null ? null : _outboxId.ToString("N");
 
     /// <inheritdoc/>
     protected override DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox)
@@ -147,13 +154,6 @@ internal sealed class RecordingSmtpClient : SmtpClient, ITransferProgress
     /// </remarks>
     protected override void Prepare(FormatOptions options, MimeMessage message, EncodingConstraint constraint, int maxLineLength)
     {
-    }
-
-    void ITransferProgress.Report(long bytesTransferred, long totalSize) => ContentWritten = bytesTransferred >= totalSize;
-
-    void ITransferProgress.Report(long bytesTransferred)
-    {
-        // MailKit always knows the size here: it measures the message whenever progress is reported.
     }
 
     private void Record(SmtpResponse response)

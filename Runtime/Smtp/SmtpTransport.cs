@@ -219,7 +219,7 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
             // A 421, a lost connection, a timeout, or anything else that leaves the session's state unknown: this connection is done.
             client.IsBroken = true;
             var error = $"The connection to {_options.Host}:{_options.EffectivePort} failed: {Describe(ex)}";
-            if (client.ContentWritten)
+            if (client.DotWritten)
             {
                 queue.Complete(index, SendResult.FailedForAll(email, DeliveryStatus.TransientFailure, null,
                     "The connection failed after the message was sent and before the server confirmed it, so it may have been delivered: " + error));

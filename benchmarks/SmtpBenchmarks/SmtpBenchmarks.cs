@@ -164,7 +164,7 @@ public sealed class SmtpBench : IDisposable
 public class Smtp2KB
 {
     private const int Messages = 4_000;
-    private const int PeerMessages = 400;
+    private const int PeerMessages = 100;
     private readonly SmtpBench _bench = new();
 
     [Params(1, 4)]
@@ -190,7 +190,7 @@ public class Smtp2KB
 public class Smtp50KB
 {
     private const int Messages = 800;
-    private const int PeerMessages = 200;
+    private const int PeerMessages = 100;
     private readonly SmtpBench _bench = new();
 
     [Params(1, 4)]
@@ -219,6 +219,7 @@ public class Smtp50KB
 public class Smtp2KBRoundTrip10ms
 {
     private const int Messages = 96;
+    private const int PeerMessages = 48;
     private readonly SmtpBench _bench = new();
 
     [Params(1, 8)]
@@ -236,6 +237,6 @@ public class Smtp2KBRoundTrip10ms
     [Benchmark(Baseline = true, OperationsPerInvoke = Messages)]
     public Task MailKitRaw() => _bench.SendWithMailKitAsync(Connections, Messages);
 
-    [Benchmark(OperationsPerInvoke = Messages)]
-    public void SystemNetMail() => _bench.SendWithSystemNetMail(Connections, Messages / Connections);
+    [Benchmark(OperationsPerInvoke = PeerMessages)]
+    public void SystemNetMail() => _bench.SendWithSystemNetMail(Connections, PeerMessages / Connections);
 }
