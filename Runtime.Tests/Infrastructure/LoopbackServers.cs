@@ -216,9 +216,11 @@ public sealed class TestSmtpServer : LoopbackServer
 
     /// <summary>Message-ID and recipients, one entry per accepted delivery, in the order the server accepted them.</summary>
     public IReadOnlyList<(string MessageId, string[] Recipients)> Accepted()
-    {
-        return RecordLines().Where(l => !l.StartsWith(XOAuth2, StringComparison.Ordinal)).Select(l => l.Split(' ')).Select(p => (p[0], p[1].Split(','))).ToList();
-    }
+        => Deliveries().Select(d => (d.MessageId, d.Recipients)).ToList();
+
+    /// <summary>As <see cref="Accepted"/>, with the MAIL FROM parameters the server recorded (with <c>--requiretls</c>: REQUIRETLS).</summary>
+    public IReadOnlyList<(string MessageId, string[] Recipients, string[] MailParameters)> Deliveries()
+        => RecordLines().Where(l => !l.StartsWith(XOAuth2, StringComparison.Ordinal)).Select(l => l.Split(' ')).Select(p => (p[0], p[1].Split(','), p[2..])).ToList();
 
     /// <summary>Every XOAUTH2 token presented to the server (with <c>--oauth2</c>), in order.</summary>
     public IReadOnlyList<string> PresentedTokens()

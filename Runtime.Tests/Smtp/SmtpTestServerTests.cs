@@ -163,4 +163,37 @@ public sealed class SmtpTestServerTests : IClassFixture<SmtpTestServerTests.Serv
         Assert.Equal(["revoked", "revoked"], server.PresentedTokens());
         Assert.Empty(server.Accepted());
     }
+
+    [Fact]
+    public async Task Requiretls_goes_only_to_a_server_that_offers_it()
+    {
+        using var certificate = new TestCertificate();
+        using var offering = new TestSmtpServer(certificate, "--requiretls");
+        using var lacking = new TestSmtpServer(certificate);
+        SmtpOptions Options(LoopbackServer server) => new()
+        {
+            Host = "localhost",
+            Port = server.Port,
+            TlsMode = SmtpTlsMode.Implicit,
+            ServerCertificateValidation = certificate.Trust,
+            RequireTls = true,
+        };
+
+        var email = Email(1);
+        await using (var transport = new SmtpTransport(Options(offering)))
+        {
+            Assert.Equal(DeliveryStatus.Accepted, Assert.Single(await transport.SendAsync([email], CancellationToken.None)).Status);
+        }
+
+        Assert.Equal([(email.Message.MessageId, "REQUIRETLS")], offering.Deliveries().Select(d => (d.MessageId, string.Join(' ', d.MailParameters))));
+
+        await using (var transport = new SmtpTransport(Options(lacking)))
+        {
+            var result = Assert.Single(await transport.SendAsync([Email(2)], CancellationToken.None));
+            Assert.Equal(DeliveryStatus.TransientFailure, result.Status);
+            Assert.Contains("does not offer REQUIRETLS", result.Error);
+        }
+
+        Assert.Empty(lacking.Accepted());
+    }
 }

@@ -45,7 +45,7 @@ internal sealed class RecordingSmtpClient : SmtpClient
     /// <summary>How many messages this connection has carried.</summary>
     public int MessagesSent { get; private set; }
 
-    /// <summary>When the connection last finished a send (<see cref="Environment.TickCount64"/>).</summary>
+    /// <summary>When the connection last went idle (<see cref="Environment.TickCount64"/>).</summary>
     public long LastUsed { get; private set; } = Environment.TickCount64;
 
     /// <summary>Set when the connection must not be reused: the server said 421, or the session's state is unknown.</summary>
@@ -70,24 +70,28 @@ internal sealed class RecordingSmtpClient : SmtpClient
     /// <exception cref="SmtpCommandException">The server refused the sender, every recipient, DATA or the message.</exception>
     /// <exception cref="SmtpMessageTooLargeException">The message is larger than the server's SIZE; nothing was sent.</exception>
     /// <remarks>Also throws what MailKit's <c>SmtpClient.SendAsync</c> throws.</remarks>
-    public async Task<string> SendAsync(Guid outboxId, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
+    public Task<string> SendAsync(Guid outboxId, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
     {
         RefusedSender = null;
         AcceptedRecipients = 0;
         _tracker.Reset();
         _nextRecipient = 0;
-        _recipients = new SmtpReply?[recipients.Count];
+        if (_recipients.Length == recipients.Count)
+        {
+            Array.Clear(_recipients);
+        }
+        else
+        {
+            _recipients = new SmtpReply?[recipients.Count];
+        }
+
         _outboxId = outboxId;
-        try
-        {
-            return await SendAsync(MimeMessageBuilder.WireFormat, message, sender, recipients, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            MessagesSent++;
-            LastUsed = Environment.TickCount64;
-        }
+        MessagesSent++;
+        return SendAsync(MimeMessageBuilder.WireFormat, message, sender, recipients, cancellationToken);
     }
+
+    /// <summary>Notes that the connection went back to the pool: its idle time starts now.</summary>
+    public void MarkIdle() => LastUsed = Environment.TickCount64;
 
     /// <summary>Whether an idle connection can take another message: open, fresh, under its message cap, and not closed or written to by the server meanwhile.</summary>
     public bool IsReusable()
@@ -136,15 +140,27 @@ internal sealed class RecordingSmtpClient : SmtpClient
 
     /// <inheritdoc/>
     /// <remarks>MailKit measures the message before MAIL FROM; one over the server's SIZE stops here, before anything is sent.</remarks>
-    protected override async Task<long> GetSizeAsync(FormatOptions options, MimeMessage message, CancellationToken cancellationToken)
+    protected override Task<long> GetSizeAsync(FormatOptions options, MimeMessage message, CancellationToken cancellationToken)
     {
-        var size = await base.GetSizeAsync(options, message, cancellationToken).ConfigureAwait(false);
+        var measuring = base.GetSizeAsync(options, message, cancellationToken);
+        return measuring.IsCompletedSuccessfully ? CheckSize(measuring) : CheckSizeAsync(measuring);
+
+        async Task<long> CheckSizeAsync(Task<long> size)
+        {
+            await size.ConfigureAwait(false);
+            return await CheckSize(size).ConfigureAwait(false);
+        }
+    }
+
+    private Task<long> CheckSize(Task<long> measured)
+    {
+        var size = measured.Result;
         if ((Capabilities & SmtpCapabilities.Size) != 0 && MaxSize > 0 && size > MaxSize)
         {
             throw new SmtpMessageTooLargeException(size, MaxSize);
         }
 
-        return size;
+        return measured;
     }
 
     /// <inheritdoc/>

@@ -48,6 +48,7 @@ internal sealed class SmtpConnectionPool(SmtpOptions options, Func<CancellationT
     /// <summary>Gives a connection back: kept when it can take more, closed otherwise.</summary>
     public async Task ReturnAsync(RecordingSmtpClient client)
     {
+        client.MarkIdle();
         if (Volatile.Read(ref _disposed) == 0 && client.IsReusable())
         {
             _idle.Push(client);

@@ -88,6 +88,15 @@ internal static class SmtpResults
     /// </summary>
     public static TransportReply Reply(int code, string text)
     {
+        if (!text.Contains('\n'))
+        {
+            // The usual case: one line, such as "2.0.0 Ok: queued as 4Bv1Q".
+            var length = EnhancedStatusLength(text, code);
+            return length == 0
+                ? new TransportReply(code, null, text)
+                : new TransportReply(code, Common(text.AsSpan(0, length)), text[Math.Min(text.Length, length + 1)..]);
+        }
+
         string? enhanced = null;
         var joined = new System.Text.StringBuilder(text.Length);
         foreach (var raw in text.Split('\n'))
@@ -108,6 +117,16 @@ internal static class SmtpResults
 
         return new TransportReply(code, enhanced, joined.ToString());
     }
+
+    /// <summary>The enhanced status codes of most replies, shared rather than allocated per reply.</summary>
+    private static string Common(ReadOnlySpan<char> status) => status switch
+    {
+        "2.0.0" => "2.0.0",
+        "2.1.0" => "2.1.0",
+        "2.1.5" => "2.1.5",
+        "2.6.0" => "2.6.0",
+        _ => status.ToString(),
+    };
 
     /// <summary>The length of a leading <c>class.subject.detail</c> (followed by a space or the end), or 0.</summary>
     private static int EnhancedStatusLength(string line, int code)

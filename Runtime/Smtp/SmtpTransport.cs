@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using MailKit.Net.Smtp;
@@ -173,7 +174,8 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
     }
 
     /// <summary>Sends one message on <paramref name="client"/> and records its result, or puts it back when the connection failed before it was written.</summary>
-    private async Task SendOneAsync(RecordingSmtpClient client, SmtpSendQueue queue, int index, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendOneAsync(RecordingSmtpClient client, SmtpSendQueue queue, int index, CancellationToken cancellationToken)
     {
         var email = queue.Batch[index];
         var unsendable = Unsendable(client, email, NeedsSmtpUtf8(email));
