@@ -99,6 +99,8 @@ public sealed class SmtpTestServerTests : IClassFixture<SmtpTestServerTests.Serv
 
         var saved = Assert.Single(Directory.GetFiles(server.MailFolder, "*.eml"));
         Assert.Equal(WireForm(email), Encoding.UTF8.GetString(await File.ReadAllBytesAsync(saved)));
+        var (exit, output) = MimeCheck.Run(saved);
+        Assert.True(exit == 0, output);
     }
 
     [Fact]
