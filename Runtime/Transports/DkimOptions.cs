@@ -153,17 +153,27 @@ public sealed class DkimKey
         var (setting, shown) = PrivateKey is null
             ? (nameof(PrivateKeyFile), $"'{PrivateKeyFile}'")
             : (nameof(PrivateKey), "(not shown)");
+        string pem;
+        try
+        {
+            pem = PrivateKey ?? File.ReadAllText(PrivateKeyFile!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            problem = (setting, shown, "must name a file that can be read");
+            return null;
+        }
+
         object? pemObject;
         try
         {
-            using TextReader text = PrivateKey is null ? File.OpenText(PrivateKeyFile!) : new StringReader(PrivateKey);
+            using var text = new StringReader(pem);
             pemObject = new PemReader(text).ReadObject();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidCastException)
+        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidCastException or InvalidOperationException)
         {
-            // PemException derives from IOException: an unreadable file and a malformed PEM both end here.
-            problem = (setting, shown, "must be an unencrypted PEM private key that can be read (" + ex.GetType().Name + ")");
-            return null;
+            // BouncyCastle's PemException and PasswordException (an encrypted key) derive from IOException.
+            pemObject = null;
         }
 
         var key = pemObject switch
@@ -174,7 +184,7 @@ public sealed class DkimKey
         };
         if (key is null)
         {
-            problem = (setting, shown, "must hold a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)");
+            problem = (setting, shown, "must hold an unencrypted PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)");
             return null;
         }
 
