@@ -48,8 +48,8 @@ public static class DkimVerifier
 
     public static string ScriptPath => Path.Combine(RepoPaths.Root, "Runtime.Tests", "Infrastructure", "dkim_verify.py");
 
-    /// <summary>Whether each file's topmost DKIM signature verifies, with python3-dkim's log.</summary>
-    public static IReadOnlyDictionary<string, (bool Ok, string Log)> Verify(IEnumerable<DkimTestKey> keys, params string[] files)
+    /// <summary>Whether every DKIM signature of each file verifies (and there is one), how many there are, and python3-dkim's log.</summary>
+    public static IReadOnlyDictionary<string, (bool Ok, int Signatures, string Log)> Verify(IEnumerable<DkimTestKey> keys, params string[] files)
     {
         if (!File.Exists(Python))
         {
@@ -80,7 +80,7 @@ public static class DkimVerifier
             using var json = JsonDocument.Parse(stdout.Result);
             return json.RootElement.EnumerateObject().ToDictionary(
                 f => f.Name,
-                f => (f.Value.GetProperty("ok").GetBoolean(), f.Value.GetProperty("log").GetString()!));
+                f => (f.Value.GetProperty("ok").GetBoolean(), f.Value.GetProperty("signatures").GetInt32(), f.Value.GetProperty("log").GetString()!));
         }
         finally
         {

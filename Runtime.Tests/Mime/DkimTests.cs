@@ -82,6 +82,21 @@ public sealed class DkimTests : IDisposable
     }
 
     [Fact]
+    public async Task A_domain_with_an_rsa_and_an_ed25519_key_gets_two_signatures_that_both_verify()
+    {
+        DkimTestKey[] keys = [DkimTestKey.Create("example.com", "rsa2026", DkimAlgorithm.RsaSha256), DkimTestKey.Create("example.com", "ed2026", DkimAlgorithm.Ed25519Sha256)];
+        var transport = new PickupFolderTransport(_folder, new DkimOptions { Keys = keys.Select(k => k.ToOptions()).ToList() });
+        var message = Messages()[2];
+        await transport.SendAsync([new OutgoingEmail(Guid.NewGuid(), message, message.To)], CancellationToken.None);
+        var file = transport.PathFor(message.MessageId);
+
+        var verified = DkimVerifier.Verify(keys, file);
+
+        Assert.True(verified[file].Ok, verified[file].Log);
+        Assert.Equal(2, verified[file].Signatures);
+    }
+
+    [Fact]
     public async Task A_message_altered_after_signing_fails_verification()
     {
         var key = DkimTestKey.Create("example.com", "mail2026", DkimAlgorithm.Ed25519Sha256);
@@ -147,7 +162,8 @@ public sealed class DkimTests : IDisposable
                 new DkimKey { Domain = "rsa.example", Selector = "s", PrivateKey = ed25519.PrivateKeyPem, Algorithm = DkimAlgorithm.RsaSha256 },
                 new DkimKey { Domain = "file.example", Selector = "s", PrivateKeyFile = "/nonexistent/dkim.pem" },
                 new DkimKey { Domain = "none.example", Selector = "s" },
-                new DkimKey { Domain = "EXAMPLE.com", Selector = "s2", PrivateKey = ed25519.PrivateKeyPem, Algorithm = DkimAlgorithm.Ed25519Sha256 },
+                new DkimKey { Domain = "EXAMPLE.com", Selector = "S", PrivateKey = ed25519.PrivateKeyPem, Algorithm = DkimAlgorithm.Ed25519Sha256 },
+                new DkimKey { Domain = "example.com", Selector = "s", PrivateKey = ed25519.PrivateKeyPem, Algorithm = DkimAlgorithm.Ed25519Sha256 },
             ],
         };
 
@@ -161,7 +177,7 @@ public sealed class DkimTests : IDisposable
                 "Keys:3:PrivateKey must be an RSA key, as Algorithm is RsaSha256 (was (not shown))",
                 "Keys:4:PrivateKeyFile must name a file that can be read (was '/nonexistent/dkim.pem')",
                 "Keys:5:PrivateKey or PrivateKeyFile must be set (was missing)",
-                "Keys:6:Domain must name each domain once, and Keys:0 has it already (was 'EXAMPLE.com')",
+                "Keys:7:Selector must differ from the other keys of example.com, and Keys:6 has it already (was 's')",
             ];
         Assert.Equal(expected.Length, problems.Count);
         for (var i = 0; i < expected.Length; i++)

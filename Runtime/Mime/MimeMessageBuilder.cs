@@ -3,6 +3,7 @@ using System.Collections.Frozen;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -37,24 +38,17 @@ internal sealed class MimeMessageBuilder
     /// <summary>The line length body encoders are prepared with (see <see cref="TextPart"/>).</summary>
     private const int EncoderLineLength = 74;
 
-    private readonly FrozenDictionary<string, DkimSigner> _signers;
+    private readonly FrozenDictionary<string, DkimSigner[]> _signers;
 
     /// <summary>Creates a builder that signs with the keys in <paramref name="dkim"/>, or never signs when it is <see langword="null"/>.</summary>
     /// <param name="dkim">The DKIM keys per <c>From</c> domain, or <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">A DKIM setting is wrong (see <see cref="DkimOptions.Validate"/>).</exception>
     public MimeMessageBuilder(DkimOptions? dkim)
     {
-        var signers = new Dictionary<string, DkimSigner>(StringComparer.OrdinalIgnoreCase);
-        if (dkim is not null)
-        {
-            dkim.Validate();
-            foreach (var key in dkim.Keys)
-            {
-                signers.Add(key.AsciiDomain!, key.CreateSigner());
-            }
-        }
-
-        _signers = signers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        dkim?.Validate();
+        _signers = (dkim?.Keys ?? [])
+            .GroupBy(k => k.AsciiDomain!, StringComparer.OrdinalIgnoreCase)
+            .ToFrozenDictionary(g => g.Key, g => g.Select(k => k.CreateSigner()).ToArray(), StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>A builder without DKIM keys.</summary>
@@ -143,7 +137,7 @@ internal sealed class MimeMessageBuilder
 
         mime.MimeVersion = new Version(1, 0);
         mime.Body = Layout(message);
-        if (_signers.TryGetValue(message.From.AsciiDomain, out var signer))
+        if (_signers.TryGetValue(message.From.AsciiDomain, out var signers))
         {
             var fields = new List<string>(SignedFields.Length + message.Headers.Count);
             fields.AddRange(SignedFields);
@@ -155,7 +149,11 @@ internal sealed class MimeMessageBuilder
                 }
             }
 
-            signer.Sign(WireFormat, mime, fields);
+            // Each signature goes on top; the later ones do not cover the earlier (DKIM-Signature is never signed).
+            foreach (var signer in signers)
+            {
+                signer.Sign(WireFormat, mime, fields);
+            }
         }
 
         return mime;

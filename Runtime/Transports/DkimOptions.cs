@@ -26,7 +26,10 @@ public enum DkimAlgorithm
 /// </summary>
 public sealed class DkimOptions
 {
-    /// <summary>The signing keys, at most one per <c>From</c> domain.</summary>
+    /// <summary>
+    /// The signing keys. A domain may have several, under different selectors, such as an RSA and an Ed25519 key:
+    /// its messages then carry one signature per key.
+    /// </summary>
     public IList<DkimKey> Keys { get; set; } = new List<DkimKey>();
 
     /// <summary>Checks every key: its domain, selector and algorithm, and that its private key loads and fits the algorithm.</summary>
@@ -48,7 +51,7 @@ public sealed class DkimOptions
             yield break;
         }
 
-        var domains = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var selectors = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < Keys.Count; i++)
         {
             var path = string.Create(CultureInfo.InvariantCulture, $"{nameof(Keys)}:{i}:");
@@ -64,9 +67,10 @@ public sealed class DkimOptions
                 yield return (path + setting, value, rule);
             }
 
-            if (key.AsciiDomain is { } ascii && !domains.TryAdd(ascii, i))
+            if (key.AsciiDomain is { } ascii && !selectors.TryAdd(key.Selector + "._domainkey." + ascii, i))
             {
-                yield return (path + nameof(DkimKey.Domain), $"'{key.Domain}'", string.Create(CultureInfo.InvariantCulture, $"must name each domain once, and Keys:{domains[ascii]} has it already"));
+                yield return (path + nameof(DkimKey.Selector), $"'{key.Selector}'", string.Create(
+                    CultureInfo.InvariantCulture, $"must differ from the other keys of {key.Domain}, and Keys:{selectors[key.Selector + "._domainkey." + ascii]} has it already"));
             }
         }
     }
