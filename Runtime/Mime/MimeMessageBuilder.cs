@@ -161,7 +161,7 @@ internal sealed class MimeMessageBuilder
 
     /// <summary>Rejects a value with CR or LF, which would start a new header line.</summary>
     /// <exception cref="MessageFormatException"><paramref name="value"/> contains CR or LF.</exception>
-    public static void RejectLineBreaks(string field, string value)
+    private static void RejectLineBreaks(string field, string value)
     {
         if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
         {
