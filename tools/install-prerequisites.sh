@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real servers the tests run against on loopback: PostgreSQL 15, postfix's smtp-sink/smtp-source
-# (the postfix daemon is never started), aiosmtpd (STARTTLS + AUTH peer), swaks, and Chromium for preview tests.
+# (the postfix daemon is never started), aiosmtpd (STARTTLS + AUTH peer), python3-dkim (an independent DKIM verifier,
+# with python3-nacl for ed25519), swaks, and Chromium for preview tests.
 # Idempotent: does nothing when everything is present. Needs root (or sudo) on Debian.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
 command -v smtp-sink >/dev/null 2>&1 || [ -x /usr/sbin/smtp-sink ] || missing+=(postfix)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+/usr/bin/python3 -c 'import dkim, nacl' >/dev/null 2>&1 || missing+=(python3-dkim python3-nacl)
 command -v swaks >/dev/null 2>&1 || missing+=(swaks)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
