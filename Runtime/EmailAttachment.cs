@@ -70,7 +70,7 @@ public sealed class EmailAttachment
 
         if (type.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) || type.StartsWith("message/", StringComparison.OrdinalIgnoreCase))
         {
-            return "multipart and message types are written by the MIME writer itself";
+            return "multipart and message parts are built by TypedMail itself";
         }
 
         foreach (var parameter in parts[1..])

@@ -3,6 +3,7 @@ using System.Collections.Frozen;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -37,24 +38,17 @@ internal sealed class MimeMessageBuilder
     /// <summary>The line length body encoders are prepared with (see <see cref="TextPart"/>).</summary>
     private const int EncoderLineLength = 74;
 
-    private readonly FrozenDictionary<string, DkimSigner> _signers;
+    private readonly FrozenDictionary<string, DkimSigner[]> _signers;
 
     /// <summary>Creates a builder that signs with the keys in <paramref name="dkim"/>, or never signs when it is <see langword="null"/>.</summary>
     /// <param name="dkim">The DKIM keys per <c>From</c> domain, or <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">A DKIM setting is wrong (see <see cref="DkimOptions.Validate"/>).</exception>
     public MimeMessageBuilder(DkimOptions? dkim)
     {
-        var signers = new Dictionary<string, DkimSigner>(StringComparer.OrdinalIgnoreCase);
-        if (dkim is not null)
-        {
-            dkim.Validate();
-            foreach (var key in dkim.Keys)
-            {
-                signers.Add(key.AsciiDomain!, key.CreateSigner());
-            }
-        }
-
-        _signers = signers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        dkim?.Validate();
+        _signers = (dkim?.Keys ?? [])
+            .GroupBy(k => k.AsciiDomain!, StringComparer.OrdinalIgnoreCase)
+            .ToFrozenDictionary(g => g.Key, g => g.Select(k => k.CreateSigner()).ToArray(), StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>A builder without DKIM keys.</summary>
@@ -143,7 +137,7 @@ internal sealed class MimeMessageBuilder
 
         mime.MimeVersion = new Version(1, 0);
         mime.Body = Layout(message);
-        if (_signers.TryGetValue(message.From.AsciiDomain, out var signer))
+        if (_signers.TryGetValue(message.From.AsciiDomain, out var signers))
         {
             var fields = new List<string>(SignedFields.Length + message.Headers.Count);
             fields.AddRange(SignedFields);
@@ -155,7 +149,11 @@ internal sealed class MimeMessageBuilder
                 }
             }
 
-            signer.Sign(WireFormat, mime, fields);
+            // Each signature goes on top; the later ones do not cover the earlier (DKIM-Signature is never signed).
+            foreach (var signer in signers)
+            {
+                signer.Sign(WireFormat, mime, fields);
+            }
         }
 
         return mime;
@@ -163,7 +161,7 @@ internal sealed class MimeMessageBuilder
 
     /// <summary>Rejects a value with CR or LF, which would start a new header line.</summary>
     /// <exception cref="MessageFormatException"><paramref name="value"/> contains CR or LF.</exception>
-    public static void RejectLineBreaks(string field, string value)
+    private static void RejectLineBreaks(string field, string value)
     {
         if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
         {
@@ -258,7 +256,12 @@ internal sealed class MimeMessageBuilder
     private static TextPart TextPart(string subtype, string text)
     {
         var part = new TextPart(subtype);
-        part.SetText(Encoding.UTF8, CanonicalLineBreaks(text));
+        part.ContentType.Charset = "utf-8";
+        if (text.Length > 0)
+        {
+            // No content at all for an empty body: MimeKit ends the content of a single-part message with a line break.
+            part.Content = new MimeKit.MimeContent(new MemoryStream(CanonicalUtf8(text), writable: false));
+        }
 
         // Prepare is MimeKit's only way to set the encoder's line length. At 76 its quoted-printable encoder can end
         // a line at 78 (it breaks after an escape, not before); at 74 every line stays within RFC 2045's 76.
@@ -317,36 +320,46 @@ internal sealed class MimeMessageBuilder
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(content.ToArray(), writable: false);
 
-    private static string CanonicalLineBreaks(string text)
+    /// <summary>The text as UTF-8 with every line break (CRLF, CR or LF) as CRLF, in one array.</summary>
+    private static byte[] CanonicalUtf8(string text)
     {
-        if (text.AsSpan().IndexOfAny('\r', '\n') < 0)
+        var length = 0;
+        foreach (var range in LineRanges(text))
         {
-            return text;
+            length += Encoding.UTF8.GetByteCount(text.AsSpan(range.Start, range.Length)) + (range.LineBreak ? 2 : 0);
         }
 
-        var builder = new StringBuilder(text.Length + 64);
-        for (var i = 0; i < text.Length; i++)
+        var bytes = new byte[length];
+        var written = 0;
+        foreach (var range in LineRanges(text))
         {
-            switch (text[i])
+            written += Encoding.UTF8.GetBytes(text.AsSpan(range.Start, range.Length), bytes.AsSpan(written));
+            if (range.LineBreak)
             {
-                case '\r':
-                    builder.Append("\r\n");
-                    if (i + 1 < text.Length && text[i + 1] == '\n')
-                    {
-                        i++;
-                    }
-
-                    break;
-                case '\n':
-                    builder.Append("\r\n");
-                    break;
-                default:
-                    builder.Append(text[i]);
-                    break;
+                bytes[written++] = (byte)'\r';
+                bytes[written++] = (byte)'\n';
             }
         }
 
-        return builder.ToString();
+        return bytes;
+    }
+
+    /// <summary>Each line of <paramref name="text"/>: where it starts, its length, and whether a line break (CRLF, CR or LF) ends it.</summary>
+    private static IEnumerable<(int Start, int Length, bool LineBreak)> LineRanges(string text)
+    {
+        var start = 0;
+        while (start < text.Length)
+        {
+            var end = text.AsSpan(start).IndexOfAny('\r', '\n');
+            if (end < 0)
+            {
+                yield return (start, text.Length - start, false);
+                yield break;
+            }
+
+            yield return (start, end, true);
+            start += end + (text[start + end] == '\r' && start + end + 1 < text.Length && text[start + end + 1] == '\n' ? 2 : 1);
+        }
     }
 
     /// <summary>The <c>Date</c> field (RFC 5322 3.3), in the message's own offset.</summary>

@@ -26,7 +26,10 @@ public enum DkimAlgorithm
 /// </summary>
 public sealed class DkimOptions
 {
-    /// <summary>The signing keys, at most one per <c>From</c> domain.</summary>
+    /// <summary>
+    /// The signing keys. A domain may have several, under different selectors, such as an RSA and an Ed25519 key:
+    /// its messages then carry one signature per key.
+    /// </summary>
     public IList<DkimKey> Keys { get; set; } = new List<DkimKey>();
 
     /// <summary>Checks every key: its domain, selector and algorithm, and that its private key loads and fits the algorithm.</summary>
@@ -48,7 +51,7 @@ public sealed class DkimOptions
             yield break;
         }
 
-        var domains = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var selectors = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < Keys.Count; i++)
         {
             var path = string.Create(CultureInfo.InvariantCulture, $"{nameof(Keys)}:{i}:");
@@ -64,9 +67,10 @@ public sealed class DkimOptions
                 yield return (path + setting, value, rule);
             }
 
-            if (key.AsciiDomain is { } ascii && !domains.TryAdd(ascii, i))
+            if (key.AsciiDomain is { } ascii && !selectors.TryAdd(key.Selector + "._domainkey." + ascii, i))
             {
-                yield return (path + nameof(DkimKey.Domain), $"'{key.Domain}'", string.Create(CultureInfo.InvariantCulture, $"must name each domain once, and Keys:{domains[ascii]} has it already"));
+                yield return (path + nameof(DkimKey.Selector), $"'{key.Selector}'", string.Create(
+                    CultureInfo.InvariantCulture, $"must differ from the other keys of {key.Domain}, and Keys:{selectors[key.Selector + "._domainkey." + ascii]} has it already"));
             }
         }
     }
@@ -153,17 +157,27 @@ public sealed class DkimKey
         var (setting, shown) = PrivateKey is null
             ? (nameof(PrivateKeyFile), $"'{PrivateKeyFile}'")
             : (nameof(PrivateKey), "(not shown)");
+        string pem;
+        try
+        {
+            pem = PrivateKey ?? File.ReadAllText(PrivateKeyFile!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            problem = (setting, shown, "must name a file that can be read");
+            return null;
+        }
+
         object? pemObject;
         try
         {
-            using TextReader text = PrivateKey is null ? File.OpenText(PrivateKeyFile!) : new StringReader(PrivateKey);
+            using var text = new StringReader(pem);
             pemObject = new PemReader(text).ReadObject();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidCastException)
+        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidCastException or InvalidOperationException)
         {
-            // PemException derives from IOException: an unreadable file and a malformed PEM both end here.
-            problem = (setting, shown, "must be an unencrypted PEM private key that can be read (" + ex.GetType().Name + ")");
-            return null;
+            // BouncyCastle's PemException and PasswordException (an encrypted key) derive from IOException.
+            pemObject = null;
         }
 
         var key = pemObject switch
@@ -174,7 +188,7 @@ public sealed class DkimKey
         };
         if (key is null)
         {
-            problem = (setting, shown, "must hold a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)");
+            problem = (setting, shown, "must hold an unencrypted PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)");
             return null;
         }
 
