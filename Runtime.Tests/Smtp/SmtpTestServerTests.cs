@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using TypedMail.Runtime.Tests.Infrastructure;
+using TypedMail.Runtime.Tests.Mime;
 using TypedMail.Smtp;
 using TypedMail.Transports;
 using static TypedMail.Runtime.Tests.Smtp.SmtpScript;
@@ -197,5 +198,36 @@ public sealed class SmtpTestServerTests : IClassFixture<SmtpTestServerTests.Serv
         }
 
         Assert.Empty(lacking.Accepted());
+    }
+
+    [Fact]
+    public async Task Messages_sent_over_smtp_are_dkim_signed_over_the_bytes_the_server_receives()
+    {
+        DkimTestKey[] keys = [DkimTestKey.Create("example.com", "mail2026", DkimAlgorithm.Ed25519Sha256), DkimTestKey.Create("b\u00fccher.example", "s1", DkimAlgorithm.RsaSha256)];
+        using var server = new TestSmtpServer();
+        EmailMessage[] messages =
+        [
+            MimeMessageBuilderTests.Message(
+                html: "<p>Hello <b>Ada</b></p>",
+                attachments: [new EmailAttachment("Rechnung M\u00e4rz.pdf", "application/pdf", Encoding.ASCII.GetBytes("%PDF-1.7\r\n.\r\n"))],
+                messageId: "attachment@shop.example.com"),
+            MimeMessageBuilderTests.Message(
+                text: ".Gr\u00fc\u00dfe aus M\u00fcnchen \u2615\n",
+                subject: "\u00dcber Ihre Bestellung \ud83d\udce6",
+                from: new EmailAddress("laden@b\u00fccher.example", "B\u00fccher & Co."),
+                messageId: "unicode@shop.example.com"),
+        ];
+        await using (var transport = new SmtpTransport(SmtpSinkTests.For(server, poolSize: 1), new DkimOptions { Keys = keys.Select(k => k.ToOptions()).ToList() }, null))
+        {
+            var results = await transport.SendAsync(messages.Select(m => new OutgoingEmail(Guid.NewGuid(), m, m.To)).ToList(), CancellationToken.None);
+            Assert.All(results, r => Assert.Equal(DeliveryStatus.Accepted, r.Status));
+        }
+
+        var saved = Directory.GetFiles(server.MailFolder, "*.eml").Order().ToArray();
+        Assert.Equal(2, saved.Length);
+        var verified = DkimVerifier.Verify(keys, saved);
+        Assert.All(saved, f => Assert.True(verified[f].Ok && verified[f].Signatures == 1, $"{Path.GetFileName(f)} did not verify:\n{verified[f].Log}"));
+        var (exit, output) = MimeCheck.Run(saved);
+        Assert.True(exit == 0, output);
     }
 }

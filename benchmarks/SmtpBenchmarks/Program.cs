@@ -14,7 +14,7 @@ using TypedMail.Benchmarks.Smtp;
 var config = ManualConfig.CreateEmpty()
     .AddJob(Job.Default
         .WithStrategy(RunStrategy.Monitoring)
-        .WithWarmupCount(1)
+        .WithWarmupCount(3)
         .WithIterationCount(5)
         .WithToolchain(InProcessEmitToolchain.Instance))
     .AddDiagnoser(MemoryDiagnoser.Default)
