@@ -61,8 +61,8 @@ public sealed class SmtpOptions
     /// <summary>How many connections send in parallel. Default 4.</summary>
     public int PoolSize { get; set; } = 4;
 
-    /// <summary>How many messages one connection sends before it is closed and a new one opened (many providers cap this). Default 100.</summary>
-    public int MaxMessagesPerConnection { get; set; } = 100;
+    /// <summary>How many messages one connection sends before it is closed and a new one opened (a server that caps it says 421, and the rest go on a new connection). Default 1000.</summary>
+    public int MaxMessagesPerConnection { get; set; } = 1000;
 
     /// <summary>How long an unused connection is kept open for the next batch. Default 30 seconds.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
