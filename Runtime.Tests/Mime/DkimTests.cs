@@ -50,7 +50,7 @@ public sealed class DkimTests : IDisposable
             subject: "\u00dcber Ihre Bestellung \u2014 \u8a02\u55ae\u78ba\u8a8d \ud83d\udce6",
             from: new EmailAddress("laden@b\u00fccher.example", "B\u00fccher & Co."),
             to: [new EmailAddress("ada@m\u00fcnchen.example", "\u0410\u0434\u0430 \u041b\u0430\u0432\u043b\u0435\u0439\u0441")],
-            headers: [new("X-Note", "sch\u00f6n"), new("List-Unsubscribe", "<https://shop.example.com/unsubscribe?u=1>")],
+            headers: [new("X-Note", "sch\u00f6n"), new("List-Unsubscribe", "<https://shop.example.com/unsubscribe?u=1>"), new("Keywords", "order, shipped")],
             messageId: "unicode@shop.example.com"),
     ];
 

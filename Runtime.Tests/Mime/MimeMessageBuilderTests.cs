@@ -190,6 +190,8 @@ public sealed class MimeMessageBuilderTests : IDisposable
 
     [Theory]
     [InlineData("From", "written from the message's own properties")]
+    [InlineData("Return-Path", "written from the message's own properties")]
+    [InlineData("DKIM-Signature", "written from the message's own properties")]
     [InlineData("content-type", "written from the message's own properties")]
     [InlineData("Bad Name", "without spaces")]
     [InlineData("Bad:Name", "without spaces")]
