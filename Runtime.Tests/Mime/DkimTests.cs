@@ -50,7 +50,7 @@ public sealed class DkimTests : IDisposable
             subject: "\u00dcber Ihre Bestellung \u2014 \u8a02\u55ae\u78ba\u8a8d \ud83d\udce6",
             from: new EmailAddress("laden@b\u00fccher.example", "B\u00fccher & Co."),
             to: [new EmailAddress("ada@m\u00fcnchen.example", "\u0410\u0434\u0430 \u041b\u0430\u0432\u043b\u0435\u0439\u0441")],
-            headers: [new("X-Note", "sch\u00f6n"), new("List-Unsubscribe", "<https://shop.example.com/unsubscribe?u=1>")],
+            headers: [new("X-Note", "sch\u00f6n"), new("List-Unsubscribe", "<https://shop.example.com/unsubscribe?u=1>"), new("Keywords", "order, shipped")],
             messageId: "unicode@shop.example.com"),
     ];
 
@@ -94,6 +94,52 @@ public sealed class DkimTests : IDisposable
 
         Assert.True(verified[file].Ok, verified[file].Log);
         Assert.Equal(2, verified[file].Signatures);
+    }
+
+    [Fact]
+    public async Task Keys_made_with_openssl_as_the_docs_show_sign_messages_that_verify()
+    {
+        Directory.CreateDirectory(_folder);
+        var rsaFile = Path.Combine(_folder, "dkim-mail2026.pem");
+        var edFile = Path.Combine(_folder, "dkim-ed2026.pem");
+        // The commands of docs/messages.md, "Make a key".
+        var rsaPublic = Shell($"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out {rsaFile} && openssl pkey -in {rsaFile} -pubout -outform DER | base64 -w0");
+        var edPublic = Shell($"openssl genpkey -algorithm ED25519 -out {edFile} && openssl pkey -in {edFile} -pubout -outform DER | tail -c 32 | base64");
+        DkimTestKey[] keys =
+        [
+            new("example.com", "mail2026", DkimAlgorithm.RsaSha256, File.ReadAllText(rsaFile), "v=DKIM1; k=rsa; p=" + rsaPublic),
+            new("example.com", "ed2026", DkimAlgorithm.Ed25519Sha256, File.ReadAllText(edFile), "v=DKIM1; k=ed25519; p=" + edPublic),
+        ];
+        var dkim = new DkimOptions
+        {
+            Keys =
+            [
+                new DkimKey { Domain = "example.com", Selector = "mail2026", Algorithm = DkimAlgorithm.RsaSha256, PrivateKeyFile = rsaFile },
+                new DkimKey { Domain = "example.com", Selector = "ed2026", Algorithm = DkimAlgorithm.Ed25519Sha256, PrivateKeyFile = edFile },
+            ],
+        };
+        var transport = new PickupFolderTransport(_folder, dkim);
+        var message = Messages()[1];
+        await transport.SendAsync([new OutgoingEmail(Guid.NewGuid(), message, message.To)], CancellationToken.None);
+        var file = transport.PathFor(message.MessageId);
+
+        var verified = DkimVerifier.Verify(keys, file);
+
+        Assert.True(verified[file].Ok, verified[file].Log);
+        Assert.Equal(2, verified[file].Signatures);
+
+        static string Shell(string command)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("set -o pipefail; " + command);
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, $"{command} failed: {error.Result}");
+            return output.Result.Trim();
+        }
     }
 
     [Fact]

@@ -190,6 +190,8 @@ public sealed class MimeMessageBuilderTests : IDisposable
 
     [Theory]
     [InlineData("From", "written from the message's own properties")]
+    [InlineData("Return-Path", "written from the message's own properties")]
+    [InlineData("DKIM-Signature", "written from the message's own properties")]
     [InlineData("content-type", "written from the message's own properties")]
     [InlineData("Bad Name", "without spaces")]
     [InlineData("Bad:Name", "without spaces")]
@@ -230,6 +232,35 @@ public sealed class MimeMessageBuilderTests : IDisposable
         var file = await Assert.ThrowsAsync<MessageFormatException>(() => Message(attachments: [new EmailAttachment("a\ud800.txt", "text/plain", new byte[1])]).WriteToAsync(stream));
         Assert.Contains("surrogate", file.Message);
         Assert.Equal(0, stream.Length);
+    }
+
+    [Theory]
+    [InlineData("application/pdf")]
+    [InlineData("text/csv; charset=utf-8")]
+    [InlineData("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
+    [InlineData("text/plain; name=\"a b.txt\"")]
+    public async Task A_valid_attachment_content_type_is_written_as_given(string contentType)
+    {
+        var raw = await WriteAsync(Message(attachments: [new EmailAttachment("a.bin", contentType, new byte[] { 1 })]));
+        Assert.Contains("Content-Type: " + contentType + "\r\n", raw);
+    }
+
+    [Theory]
+    [InlineData("pdf", "type/subtype")]
+    [InlineData("application/", "type/subtype")]
+    [InlineData("/pdf", "type/subtype")]
+    [InlineData("text/plain; charset", "type/subtype")]
+    [InlineData("text/plain; =utf-8", "type/subtype")]
+    [InlineData("text/plain\r\nBcc: victim@example.com", "printable ASCII")]
+    [InlineData("t\u00e9xt/plain", "printable ASCII")]
+    [InlineData("multipart/mixed; boundary=x", "built by TypedMail")]
+    [InlineData("message/rfc822", "built by TypedMail")]
+    public void An_invalid_attachment_content_type_is_rejected_naming_it(string contentType, string reason)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new EmailAttachment("a.bin", contentType, new byte[] { 1 }));
+        Assert.Equal("contentType", ex.ParamName);
+        Assert.Contains(contentType, ex.Message);
+        Assert.Contains(reason, ex.Message);
     }
 
     [Fact]

@@ -17,16 +17,23 @@ namespace TypedMail.Mime;
 /// Builds the MimeKit message that goes on the wire from an <see cref="EmailMessage"/> (an outbox row): text and HTML
 /// as <c>multipart/alternative</c>, inline parts with the HTML in <c>multipart/related</c>, attachments in
 /// <c>multipart/mixed</c>, never a <c>Bcc</c> header. Boundaries derive from the Message-ID, so an unsigned retry is
-/// byte-identical. The message is prepared 7-bit clean (8-bit when an address needs SMTPUTF8) and then, when
-/// <see cref="DkimOptions"/> has a key for the <c>From</c> domain, DKIM-signed: write it with <see cref="WireFormat"/>
-/// and nothing re-encodes it after the signature. Thread-safe: one builder serves every send of a transport.
+/// byte-identical. Every body is quoted-printable or base64 (7-bit; only an address with a non-ASCII local part puts
+/// UTF-8 in a header, and needs SMTPUTF8), so nothing has to be re-encoded for any server; then, when
+/// <see cref="DkimOptions"/> has keys for the <c>From</c> domain, the message is DKIM-signed: write it with
+/// <see cref="WireFormat"/>. Thread-safe: one builder serves every send of a transport.
 /// </summary>
 internal sealed class MimeMessageBuilder
 {
     /// <summary>Fields the message writes from its own properties; a custom header may not set them.</summary>
     private static readonly FrozenSet<string> ReservedFields = new[]
     {
-        "Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Subject", "Message-ID", "MIME-Version", "DKIM-Signature",
+        "Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Subject", "Message-ID", "MIME-Version", "DKIM-Signature", "Return-Path",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Fields a DKIM signature should not cover (RFC 6376 5.4): trace fields and ones relays may change. MimeKit refuses them.</summary>
+    private static readonly FrozenSet<string> UnsignedFields = new[]
+    {
+        "Received", "Comments", "Keywords", "Resent-Bcc",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The header fields a DKIM signature covers (absent ones too, so they cannot be added later), before custom headers.</summary>
@@ -59,9 +66,6 @@ internal sealed class MimeMessageBuilder
     /// transports send. Never change it.
     /// </summary>
     public static FormatOptions WireFormat { get; } = new() { NewLineFormat = NewLineFormat.Dos, International = false };
-
-    /// <summary>Whether the message is signed when its <c>From</c> domain is <paramref name="asciiDomain"/>.</summary>
-    public bool Signs(string asciiDomain) => _signers.ContainsKey(asciiDomain);
 
     /// <summary>
     /// Whether a header holds an address with a non-ASCII local part (RFC 6532), so the message can only be sent with
@@ -143,7 +147,7 @@ internal sealed class MimeMessageBuilder
             fields.AddRange(SignedFields);
             foreach (var (name, _) in message.Headers)
             {
-                if (!fields.Exists(f => string.Equals(f, name, StringComparison.OrdinalIgnoreCase)))
+                if (!UnsignedFields.Contains(name) && !fields.Exists(f => string.Equals(f, name, StringComparison.OrdinalIgnoreCase)))
                 {
                     fields.Add(name);
                 }
@@ -157,16 +161,6 @@ internal sealed class MimeMessageBuilder
         }
 
         return mime;
-    }
-
-    /// <summary>Rejects a value with CR or LF, which would start a new header line.</summary>
-    /// <exception cref="MessageFormatException"><paramref name="value"/> contains CR or LF.</exception>
-    private static void RejectLineBreaks(string field, string value)
-    {
-        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
-        {
-            throw new MessageFormatException(field, value, "it contains CR or LF, which would inject header lines");
-        }
     }
 
     /// <summary>Checks every field that could not be written as a valid message.</summary>
@@ -197,6 +191,16 @@ internal sealed class MimeMessageBuilder
             {
                 throw new MessageFormatException("Content-ID", id, "two attachments have this content id");
             }
+        }
+    }
+
+    /// <summary>Rejects a value with CR or LF, which would start a new header line.</summary>
+    /// <exception cref="MessageFormatException"><paramref name="value"/> contains CR or LF.</exception>
+    private static void RejectLineBreaks(string field, string value)
+    {
+        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        {
+            throw new MessageFormatException(field, value, "it contains CR or LF, which would inject header lines");
         }
     }
 

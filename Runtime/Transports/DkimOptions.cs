@@ -103,17 +103,11 @@ public sealed class DkimKey
     /// <summary>The domain in ASCII (IDNA) form, lower case, or <see langword="null"/> when it is not a valid host name.</summary>
     internal string? AsciiDomain => EmailAddress.TryParse("postmaster@" + Domain, out var address) && !Domain.StartsWith('[') ? address!.AsciiDomain : null;
 
-    /// <summary>Creates a MimeKit signer, relaxed/relaxed, for this key.</summary>
-    /// <exception cref="ArgumentException">The key is not valid (see <see cref="DkimOptions.Validate"/>).</exception>
+    /// <summary>Creates a MimeKit signer, relaxed/relaxed, for this key, once <see cref="DkimOptions.Validate"/> passed.</summary>
+    /// <exception cref="ArgumentException">The private key no longer loads (the file changed since it was validated).</exception>
     internal DkimSigner CreateSigner()
-    {
-        foreach (var (setting, value, rule) in Problems())
-        {
-            throw new ArgumentException($"DkimKey.{setting} {rule} (was {value}).", setting);
-        }
-
-        return LoadSigner(out _)!;
-    }
+        => LoadSigner(out var problem)
+            ?? throw new ArgumentException($"DkimKey.{problem!.Value.Setting} {problem.Value.Rule} (was {problem.Value.Value}).", problem.Value.Setting);
 
     /// <summary>Every setting of this key that is wrong, by name.</summary>
     internal IEnumerable<(string Setting, string Value, string Rule)> Problems()
@@ -230,7 +224,7 @@ public sealed class DkimKey
 
             foreach (var c in label)
             {
-                if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
+                if (!char.IsAsciiLetterOrDigit(c) && c != '-')
                 {
                     return false;
                 }
