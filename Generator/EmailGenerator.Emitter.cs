@@ -83,7 +83,7 @@ public sealed partial class EmailGenerator
                 w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(email);");
             }
 
-            w.WriteLine($"return outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(), to, options);");
+            w.WriteLine($"return outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(), to, options, typeof({email.FullyQualifiedName}));");
             w.CloseBrace();
             w.CloseBrace();
         }

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using TypedMail.Deliverability;
 using TypedMail.Mime;
 using TypedMail.Outbox;
 
@@ -70,6 +71,39 @@ public sealed class EnqueueOptions
 
     /// <summary>The name of the transport to send through, overriding the dispatcher's routing by email type.</summary>
     public string? Transport { get; init; }
+
+    /// <summary>
+    /// Extra header fields, written after the email type's (<see cref="EmailAttribute.Headers"/>); one with the same name
+    /// replaces the type's. Checked at enqueue: a name or value that cannot be written, a field the message writes itself
+    /// (<c>From</c>, <c>Subject</c>, <c>Content-*</c>...) or one TypedMail stamps (<c>X-TypedMail-*</c>,
+    /// <c>List-Unsubscribe*</c>) is a <see cref="MessageFormatException"/> naming the header and the value.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Tags, after the email type's (<see cref="EmailAttribute.Tags"/>): stored, shown by the CLI, written in the
+    /// <c>X-TypedMail-Tags</c> header and carried on the sent/failed metrics. At most <see cref="MaxTags"/>, each 1 to
+    /// <see cref="MaxTagLength"/> ASCII letters, digits, '.', '-', '_' or ':'.
+    /// </summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>
+    /// The caller's data about the message, such as a customer id: stored and shown by the CLI, never sent. At most
+    /// <see cref="MaxMetadataEntries"/> entries; keys are like tags, values up to <see cref="MaxMetadataValueLength"/> characters.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The most tags per message.</summary>
+    public const int MaxTags = 10;
+
+    /// <summary>The longest tag or metadata key, in characters.</summary>
+    public const int MaxTagLength = 64;
+
+    /// <summary>The most metadata entries per message.</summary>
+    public const int MaxMetadataEntries = 20;
+
+    /// <summary>The longest metadata value, in characters.</summary>
+    public const int MaxMetadataValueLength = 1000;
 }
 
 /// <summary>What <c>Enqueue</c> added to the change tracker.</summary>
@@ -94,6 +128,7 @@ public readonly struct EmailOutbox
     /// <param name="rendered">The rendered subject and bodies.</param>
     /// <param name="to">The first recipient.</param>
     /// <param name="options">Further options, or <see langword="null"/>.</param>
+    /// <param name="emailClrType">The email type, whose <see cref="EmailAttribute"/> gives its category, headers, tags and unsubscribe setting.</param>
     /// <returns>
     /// The queued message's key and Message-ID. When <see cref="EnqueueOptions.IdempotencyKey"/> is set, both are derived
     /// from the key, so a repeated enqueue returns the same values as the first one.
@@ -102,13 +137,17 @@ public readonly struct EmailOutbox
     /// The message cannot be built, such as a subject with a line break, a body with an unpaired surrogate, or two
     /// attachments with one content id; it names the field and the value. Nothing is tracked.
     /// </exception>
-    /// <exception cref="InvalidOperationException">No sender is given and no default is configured.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// No sender is given and no default is configured; or the email type's <see cref="EmailAttribute"/> settings are
+    /// wrong, or it has one-click unsubscribe and <see cref="TypedMailDbContextOptions.Unsubscribe"/> is not configured.
+    /// </exception>
     /// <exception cref="ArgumentException">
-    /// An option is invalid: an empty or too long idempotency key or transport name, or attachments larger than
-    /// <see cref="TypedMailDbContextOptions.MaxAttachmentBytes"/>. Nothing is tracked.
+    /// An option is invalid: an empty or too long idempotency key or transport name, attachments larger than
+    /// <see cref="TypedMailDbContextOptions.MaxAttachmentBytes"/>, a bad tag or metadata entry, or more than one recipient
+    /// for a one-click unsubscribe type. Nothing is tracked.
     /// </exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public EnqueuedEmail EnqueueRendered(string emailType, RenderedEmail rendered, EmailAddress to, EnqueueOptions? options)
+    public EnqueuedEmail EnqueueRendered(string emailType, RenderedEmail rendered, EmailAddress to, EnqueueOptions? options, Type? emailClrType = null)
     {
         ArgumentNullException.ThrowIfNull(emailType);
         ArgumentNullException.ThrowIfNull(rendered);
@@ -138,11 +177,31 @@ public readonly struct EmailOutbox
 
         var attachments = options?.Attachments ?? [];
         CheckAttachmentSize(attachments, settings.MaxAttachmentBytes);
+        if (settings.BounceAddress is { } bounce && VerpAddress.ValidatePrefix(bounce.LocalPart) is { } prefixProblem)
+        {
+            throw new InvalidOperationException($"TypedMailDbContextOptions.BounceAddress '{bounce.Address}': {prefixProblem}.");
+        }
+
+        var typeSettings = EmailTypeSettings.For(emailType, emailClrType);
+        var headers = MessageHeaders.Merge(typeSettings.Headers, options?.Headers);
+        var tags = MessageHeaders.Tags(typeSettings.Tags, options?.Tags);
+        var metadata = MessageHeaders.Metadata(options?.Metadata);
+        if (typeSettings.OneClickUnsubscribe && (options is not null && options.AlsoTo.Count + options.Cc.Count + options.Bcc.Count > 0))
+        {
+            throw new ArgumentException(
+                $"{emailType} has one-click unsubscribe, whose link unsubscribes one address: send it to one recipient per message, without EnqueueOptions.AlsoTo, Cc or Bcc.",
+                nameof(options));
+        }
 
         var clock = settings.TimeProvider;
         var now = clock.GetUtcNow();
         var id = key is null ? Guid.CreateVersion7(now) : IdFromIdempotencyKey(key);
         var messageId = id.ToString("N") + "@" + (settings.MessageIdDomain ?? from.AsciiDomain);
+        MessageHeaders.Stamp(headers, id, tags);
+        if (typeSettings.OneClickUnsubscribe)
+        {
+            MessageHeaders.StampUnsubscribe(headers, settings, emailType, to, typeSettings.Category!);
+        }
 
         // What the transport will build, checked now: a message that cannot be built is never tracked.
         MimeMessageBuilder.Validate(new EmailMessage
@@ -155,6 +214,7 @@ public readonly struct EmailOutbox
             HtmlBody = rendered.HtmlBody,
             TextBody = rendered.TextBody,
             Attachments = attachments,
+            Headers = headers,
         });
         var autoDetect = Context.ChangeTracker.AutoDetectChangesEnabled;
         Context.ChangeTracker.AutoDetectChangesEnabled = false;
@@ -173,6 +233,11 @@ public readonly struct EmailOutbox
                 IdempotencyKey = key,
                 EmailType = emailType,
                 Transport = transport,
+                Category = typeSettings.Category,
+                BounceAddress = settings.BounceAddress?.Address,
+                Headers = MessageHeaders.Serialize(headers),
+                Tags = tags.Count == 0 ? null : string.Join(',', tags),
+                Metadata = metadata,
                 State = OutboxMessageState.Queued,
                 Priority = options?.Priority ?? 0,
                 CreatedAt = now.UtcDateTime,

@@ -18,6 +18,13 @@ public static class TypedMailDiagnostics
     /// <summary>The tag naming the transport, such as <c>smtp</c> or <c>pickup</c>.</summary>
     public const string TransportTag = "typedmail.transport";
 
+    /// <summary>
+    /// The tag holding a message's tags (<c>EnqueueOptions.Tags</c> and <c>[Email(Tags = ...)]</c>), comma-separated, on
+    /// the sent, failed and retried counters; absent for a message without tags. Keep tags few and fixed: each distinct
+    /// set is its own time series.
+    /// </summary>
+    public const string TagsTag = "typedmail.tags";
+
     /// <summary>The tag naming a queue state, such as <c>queued</c> or <c>failed</c>.</summary>
     public const string StateTag = "typedmail.state";
 

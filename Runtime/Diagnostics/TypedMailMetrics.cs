@@ -56,7 +56,8 @@ internal sealed class TypedMailMetrics : IDisposable
     /// <summary>Counts one message whose outcome a dispatcher recorded: sent, failed for good, or deferred for a retry.</summary>
     /// <param name="state">The state the message was saved in.</param>
     /// <param name="transport">The transport of its last attempt, or <see langword="null"/> when none was made (every recipient suppressed).</param>
-    public void RecordOutcome(OutboxMessageState state, string? transport)
+    /// <param name="tags">The message's tags, comma-separated (<see cref="OutboxMessage.Tags"/>), or <see langword="null"/>.</param>
+    public void RecordOutcome(OutboxMessageState state, string? transport, string? tags)
     {
         var counter = state switch
         {
@@ -70,14 +71,18 @@ internal sealed class TypedMailMetrics : IDisposable
             return;
         }
 
-        if (transport is null)
+        var dimensions = new TagList();
+        if (transport is not null)
         {
-            counter.Add(1);
+            dimensions.Add(TypedMailDiagnostics.TransportTag, transport);
         }
-        else
+
+        if (tags is not null)
         {
-            counter.Add(1, new KeyValuePair<string, object?>(TypedMailDiagnostics.TransportTag, transport));
+            dimensions.Add(TypedMailDiagnostics.TagsTag, tags);
         }
+
+        counter.Add(1, dimensions);
     }
 
     /// <summary>Records the duration of one transport call.</summary>

@@ -252,7 +252,7 @@ public sealed partial class OutboxDispatcher<TContext>
         {
             if (!item.Released && db.Entry(item.Message).State != EntityState.Detached)
             {
-                metrics.RecordOutcome(item.Message.State, item.Message.Attempts.LastOrDefault()?.Transport);
+                metrics.RecordOutcome(item.Message.State, item.Message.Attempts.LastOrDefault()?.Transport, item.Message.Tags);
             }
         }
     }
@@ -688,12 +688,27 @@ public sealed partial class OutboxDispatcher<TContext>
         var suppressed = await db.Set<OutboxSuppression>().AsNoTracking()
             .Where(s => keys.Contains(s.Address))
             .ToDictionaryAsync(s => s.Address, s => s.Reason, CancellationToken.None).ConfigureAwait(false);
+        // A category unsubscribe stops that category only; transactional mail (no category) is not looked up.
+        var categories = messages.Where(m => m.Category is not null).Select(m => m.Category!).Distinct().ToList();
+        var unsubscribed = categories.Count == 0
+            ? []
+            : (await db.Set<OutboxUnsubscription>().AsNoTracking()
+                .Where(u => keys.Contains(u.Address) && categories.Contains(u.Category))
+                .Select(u => new { u.Address, u.Category })
+                .ToListAsync(CancellationToken.None).ConfigureAwait(false))
+                .Select(u => (u.Address, u.Category)).ToHashSet();
+        var categoryOf = messages.SelectMany(m => m.Recipients.Select(r => (r, m.Category))).ToDictionary(x => x.r, x => x.Category);
         foreach (var (recipient, key) in pending)
         {
             if (suppressed.TryGetValue(key, out var reason))
             {
                 recipient.State = RecipientState.Suppressed;
                 recipient.ReplyText = reason is null ? "suppressed" : "suppressed: " + reason;
+            }
+            else if (categoryOf[recipient] is { } category && unsubscribed.Contains((key, category)))
+            {
+                recipient.State = RecipientState.Suppressed;
+                recipient.ReplyText = "suppressed: unsubscribed from " + category;
             }
         }
     }

@@ -72,6 +72,19 @@ public sealed class TypedMailOptions
     /// <summary>The right-hand side of generated Message-IDs; applied to the context unless it sets its own. Defaults to the sender's domain.</summary>
     public string? MessageIdDomain { get; set; }
 
+    /// <summary>
+    /// The bounce mailbox, such as <c>bounces@bounce.example.com</c>: when set, each message's envelope sender is a VERP
+    /// address built from it (<c>bounces+{token}@bounce.example.com</c>), so a bounce names the message and the
+    /// recipient; applied to the context unless it sets its own.
+    /// </summary>
+    public string? BounceAddress { get; set; }
+
+    /// <summary>
+    /// One-click unsubscribe: the endpoint's URL, the <c>mailto:</c> address and the signing keys
+    /// (<c>TypedMail:Unsubscribe:Keys:k1</c>); applied to the context unless it sets its own. Keep keys out of files.
+    /// </summary>
+    public Deliverability.UnsubscribeOptions Unsubscribe { get; set; } = new();
+
     /// <summary>How often the queue-depth metrics read the database, at most. Default 15 seconds.</summary>
     public TimeSpan QueueMetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
 

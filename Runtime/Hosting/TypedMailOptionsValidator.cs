@@ -74,6 +74,30 @@ internal sealed class TypedMailOptionsValidator : IValidateOptions<TypedMailOpti
             failures.Add($"{Path("MessageIdDomain")} is not a valid domain: '{options.MessageIdDomain}'.");
         }
 
+        if (options.BounceAddress is not null)
+        {
+            if (!EmailAddress.TryParse(options.BounceAddress, out var bounce))
+            {
+                failures.Add($"{Path("BounceAddress")} is not a valid address: '{options.BounceAddress}'.");
+            }
+            else if (VerpAddress.ValidatePrefix(bounce!.LocalPart) is { } problem)
+            {
+                failures.Add($"{Path("BounceAddress")} '{options.BounceAddress}': {problem}.");
+            }
+        }
+
+        if (options.Unsubscribe is null)
+        {
+            failures.Add($"{Path("Unsubscribe")} is missing.");
+        }
+        else if (options.Unsubscribe.IsConfigured)
+        {
+            foreach (var (setting, problem) in options.Unsubscribe.Problems())
+            {
+                failures.Add($"{Path("Unsubscribe:" + setting)} {problem}.");
+            }
+        }
+
         if (options.Dkim is null)
         {
             failures.Add($"{Path("Dkim")} is missing.");

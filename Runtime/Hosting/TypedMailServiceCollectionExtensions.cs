@@ -87,6 +87,15 @@ public static class TypedMailServiceCollectionExtensions
                 }
 
                 t.MessageIdDomain ??= o.MessageIdDomain;
+                if (t.BounceAddress is null && o.BounceAddress is not null)
+                {
+                    t.BounceAddress = EmailAddress.Parse(o.BounceAddress);
+                }
+
+                if (!t.Unsubscribe.IsConfigured)
+                {
+                    t.Unsubscribe = o.Unsubscribe;
+                }
                 if (t.TimeProvider == TimeProvider.System)
                 {
                     t.TimeProvider = time;

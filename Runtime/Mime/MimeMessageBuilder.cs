@@ -30,6 +30,15 @@ internal sealed class MimeMessageBuilder
         "Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Subject", "Message-ID", "MIME-Version", "DKIM-Signature", "Return-Path",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Fields TypedMail stamps into the stored headers at enqueue (the message key, the tags, one-click unsubscribe): an
+    /// application's header may not set them, so a provider's events and an unsubscribe always mean what TypedMail wrote.
+    /// </summary>
+    public static readonly FrozenSet<string> StampedFields = new[]
+    {
+        "X-TypedMail-Id", "X-TypedMail-Tags", "List-Unsubscribe", "List-Unsubscribe-Post",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Fields a DKIM signature should not cover (RFC 6376 5.4): trace fields and ones relays may change. MimeKit refuses them.</summary>
     private static readonly FrozenSet<string> UnsignedFields = new[]
     {
@@ -177,10 +186,7 @@ internal sealed class MimeMessageBuilder
         RejectUnpairedSurrogates("HtmlBody", message.HtmlBody);
         foreach (var (name, value) in message.Headers)
         {
-            ValidateFieldName(name);
-            ArgumentNullException.ThrowIfNull(value, name);
-            RejectLineBreaks(name, value);
-            RejectUnpairedSurrogates(name, value);
+            ValidateHeader(name, value);
         }
 
         var contentIds = new HashSet<string>(StringComparer.Ordinal);
@@ -192,6 +198,29 @@ internal sealed class MimeMessageBuilder
                 throw new MessageFormatException("Content-ID", id, "two attachments have this content id");
             }
         }
+    }
+
+    /// <summary>
+    /// Checks a header an application asks for (at enqueue, or on its email type): a valid field that the message does not
+    /// write itself and TypedMail does not stamp (<see cref="StampedFields"/>).
+    /// </summary>
+    /// <exception cref="MessageFormatException">The name or the value is not valid; it names the header and the value.</exception>
+    public static void ValidateApplicationHeader(string name, string value)
+    {
+        ValidateHeader(name, value);
+        if (StampedFields.Contains(name))
+        {
+            throw new MessageFormatException("Header name", name, "TypedMail writes this field itself");
+        }
+    }
+
+    private static void ValidateHeader(string name, string value)
+    {
+        ValidateFieldName(name);
+        ArgumentNullException.ThrowIfNull(value, name);
+
+        RejectLineBreaks(name, value);
+        RejectUnpairedSurrogates(name, value);
     }
 
     /// <summary>Rejects a value with CR or LF, which would start a new header line.</summary>

@@ -74,6 +74,53 @@ public static class OutboxMaintenance
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Unsubscribes an address from one category of mail: pending recipients with it, in messages of that category, are
+    /// suppressed at their next dispatch; transactional mail still reaches it. Doing it again changes nothing.
+    /// </summary>
+    /// <param name="context">A context whose model includes the outbox.</param>
+    /// <param name="address">The address; the display name is ignored.</param>
+    /// <param name="category">The category, as in <see cref="EmailAttribute.Category"/>.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns><see langword="true"/> if the address was not yet unsubscribed from the category.</returns>
+    /// <exception cref="ArgumentException"><paramref name="category"/> is not a valid category name.</exception>
+    /// <exception cref="System.Data.Common.DbException">The database failed.</exception>
+    public static async Task<bool> UnsubscribeAsync(DbContext context, EmailAddress address, string category, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(category);
+        if (!Deliverability.EmailTypeSettings.IsCategory(category))
+        {
+            throw new ArgumentException($"Category '{category}' must have 1 to {EmailAttribute.MaxCategoryLength} ASCII letters, digits, '.', '-' or '_'.", nameof(category));
+        }
+
+        var key = OutboxSuppression.Normalize(address);
+        var set = context.Set<OutboxUnsubscription>();
+        if (await set.AnyAsync(u => u.Address == key && u.Category == category, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var row = set.Add(new OutboxUnsubscription { Address = key, Category = category, CreatedAt = DateTime.UtcNow });
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (DbUpdateException)
+        {
+            // A concurrent request (a double click, a provider retrying the POST) may have written it first.
+            row.State = EntityState.Detached;
+            if (await set.AsNoTracking().AnyAsync(u => u.Address == key && u.Category == category, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            throw;
+        }
+    }
+
     /// <summary>Removes an address from the suppression list.</summary>
     /// <param name="context">A context whose model includes the outbox.</param>
     /// <param name="address">The address.</param>

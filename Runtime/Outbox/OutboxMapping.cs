@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using TypedMail.Deliverability;
 using TypedMail.Transports;
 
 namespace TypedMail.Outbox;
@@ -37,8 +38,17 @@ internal static class OutboxMapping
             HtmlBody = row.HtmlBody,
             TextBody = row.TextBody,
             Attachments = row.Attachments.OrderBy(a => a.Position).Select(ToAttachment).ToList(),
+            Headers = MessageHeaders.Deserialize(row.Headers),
         };
-        return new OutgoingEmail(row.Id, message, envelope);
+
+        // One envelope per message: with one recipient the VERP token names it; with several, the bounce's
+        // Final-Recipient field does (splitting would send the content once per recipient).
+        return new OutgoingEmail(row.Id, message, envelope)
+        {
+            MailFrom = row.BounceAddress is null
+                ? message.From
+                : VerpAddress.Format(EmailAddress.Parse(row.BounceAddress), row.Id, envelope.Count == 1 ? envelope[0] : null),
+        };
     }
 
     private static EmailAttachment ToAttachment(OutboxAttachment link)

@@ -23,6 +23,22 @@ public sealed class TypedMailDbContextOptions
     /// <see cref="ArgumentException"/> naming the file over the limit, before anything is tracked. Default 25 MiB.
     /// </summary>
     public long MaxAttachmentBytes { get; set; } = 25 * 1024 * 1024;
+
+    /// <summary>
+    /// The bounce mailbox, such as <c>bounces@bounce.example.com</c>: when set, every message's envelope sender
+    /// (<c>MAIL FROM</c>) is a VERP address built from it, <c>bounces+{token}@bounce.example.com</c>
+    /// (<see cref="VerpAddress"/>), so a bounce names the message and the recipient. Its local part is the prefix:
+    /// 1 to 20 ASCII letters, digits, '.', '-' or '_'. <see langword="null"/> (the default) sends with the <c>From</c> address.
+    /// </summary>
+    public EmailAddress? BounceAddress { get; set; }
+
+    /// <summary>One-click unsubscribe settings, needed by email types with <see cref="EmailAttribute.OneClickUnsubscribe"/>.</summary>
+    public Deliverability.UnsubscribeOptions Unsubscribe { get; set; } = new();
+
+    /// <summary>The token service for <see cref="Unsubscribe"/>, built on first use from the options as they are then.</summary>
+    internal Deliverability.UnsubscribeTokens UnsubscribeTokens => _unsubscribeTokens ??= new Deliverability.UnsubscribeTokens(Unsubscribe, TimeProvider);
+
+    private Deliverability.UnsubscribeTokens? _unsubscribeTokens;
 }
 
 /// <summary>Configures TypedMail on a <see cref="DbContextOptionsBuilder"/>.</summary>

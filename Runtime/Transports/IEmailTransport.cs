@@ -31,8 +31,11 @@ public interface IEmailTransport
 /// <param name="Recipients">The envelope recipients (<c>RCPT TO</c>): every To, Cc and Bcc not yet accepted.</param>
 public sealed record OutgoingEmail(Guid OutboxId, EmailMessage Message, IReadOnlyList<EmailAddress> Recipients)
 {
-    /// <summary>The envelope sender (<c>MAIL FROM</c>).</summary>
-    public EmailAddress MailFrom => Message.From;
+    /// <summary>
+    /// The envelope sender (<c>MAIL FROM</c>), where bounces go: the message's <c>From</c>, or a VERP address
+    /// (<see cref="VerpAddress"/>) when the outbox has a bounce address.
+    /// </summary>
+    public EmailAddress MailFrom { get; init; } = Message.From;
 }
 
 /// <summary>How a message or one of its recipients fared.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.Globalization;
 using System.Linq;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
@@ -73,8 +74,22 @@ internal static class ShowCommand
         Row("Cc", Recipients(RecipientKind.Cc));
         Row("Bcc", Recipients(RecipientKind.Bcc));
         Row("Subject", m.Subject);
+        if (m.Headers is not null)
+        {
+            // A JSON array of [name, value] pairs (OutboxMessage.Headers).
+            using var stored = JsonDocument.Parse(m.Headers);
+            foreach (var pair in stored.RootElement.EnumerateArray())
+            {
+                Row(pair[0].GetString()!, pair[1].GetString());
+            }
+        }
+
         Row("Outbox id", m.Id.ToString());
         Row("Email type", m.EmailType);
+        Row("Category", m.Category);
+        Row("Tags", m.Tags?.Replace(",", ", ", StringComparison.Ordinal));
+        Row("Metadata", Metadata(m.Metadata));
+        Row("Bounce address", m.BounceAddress);
         Row("State", OutboxStatus.NameOf(m.State));
         Row("Priority", m.Priority.ToString(CultureInfo.InvariantCulture));
         Row("Due", Timestamps.Format(m.DueAt));
@@ -117,6 +132,18 @@ internal static class ShowCommand
         }
 
         console.Write(attempts);
+    }
+
+    /// <summary>The stored metadata as <c>key=value</c> pairs, one per line.</summary>
+    private static string? Metadata(string? stored)
+    {
+        if (stored is null)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(stored);
+        return string.Join("\n", document.RootElement.EnumerateObject().Select(p => p.Name + "=" + p.Value.GetString()));
     }
 
     /// <summary>Plain-text cells: message data is never read as Spectre markup.</summary>
