@@ -71,6 +71,79 @@ public sealed class SampleWebAppTests : IDisposable
         Assert.Contains("TypedMail dispatcher", app.Output);
     }
 
+    [Fact]
+    public async Task One_click_unsubscribe_over_http_stops_the_newsletter_but_not_order_mail()
+    {
+        Directory.CreateDirectory(_folder);
+        var pickup = Path.Combine(_folder, "pickup");
+        var port = SampleProcess.FreePort();
+        using var app = SampleProcess.Start("WebApp",
+        [
+            "--contentRoot", SampleProcess.BinFolder("WebApp"),
+            "--environment", "Development",
+            "--urls", $"http://127.0.0.1:{port}",
+            "--ConnectionStrings:Shop", $"Data Source={Path.Combine(_folder, "shop.db")}",
+            "--TypedMail:Pickup:Folder", pickup,
+            "--TypedMail:Dispatcher:PollInterval", "00:00:00.200",
+            "--TypedMail:Unsubscribe:Url", $"http://127.0.0.1:{port}/typedmail/unsubscribe",
+        ]);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        await Until(async () =>
+        {
+            Assert.False(app.HasExited, "the sample exited:\n" + app.Output);
+            try
+            {
+                return (await http.GetAsync("/health")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "the sample to answer /health", app);
+
+        string[] Mail(string subject) => Directory.Exists(pickup)
+            ? Directory.EnumerateFiles(pickup, "*.eml").Select(File.ReadAllText).Where(m => m.Contains("\r\nSubject: " + subject + "\r\n", StringComparison.Ordinal)).ToArray()
+            : [];
+        const string News = "News from Acme for Ada Lovelace";
+        async Task SendNewsletterAsync()
+            => Assert.Equal(System.Net.HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/newsletter", new { Name = "Ada Lovelace", Email = "ada@example.com" })).StatusCode);
+
+        await SendNewsletterAsync();
+        await Until(() => Task.FromResult(Mail(News).Length == 1), "the first newsletter", app);
+        var raw = Mail(News).Single().Replace("\r\n ", " ", StringComparison.Ordinal);
+        Assert.Contains("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", raw);
+        const string Field = "\r\nList-Unsubscribe: <";
+        var field = raw[(raw.IndexOf(Field, StringComparison.Ordinal) + Field.Length)..];
+        var link = field[..field.IndexOf('>')];
+        Assert.StartsWith($"http://127.0.0.1:{port}/typedmail/unsubscribe?token=", link, StringComparison.Ordinal);
+
+        // A scanner or a person opening the link gets a confirmation page; nothing changes.
+        var page = await http.GetStringAsync(link);
+        Assert.Contains("Unsubscribe ada@example.com from newsletter mail?", page);
+        await SendNewsletterAsync();
+        await Until(() => Task.FromResult(Mail(News).Length == 2), "the second newsletter, after a GET of the link", app);
+
+        // A forged token (one character of the signature changed) does nothing.
+        var forged = link[..^2] + (link[^2] == 'A' ? 'B' : 'A') + link[^1];
+        using (var refused = await http.PostAsync(forged, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")])))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        // The mailbox provider's one-click POST (RFC 8058).
+        using (var posted = await http.PostAsync(link, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")])))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, posted.StatusCode);
+            Assert.Contains("ada@example.com is unsubscribed from newsletter mail.", await posted.Content.ReadAsStringAsync());
+        }
+
+        await SendNewsletterAsync();
+        using var placed = await http.PostAsJsonAsync("/orders", new { Number = "W-2", CustomerName = "Ada Lovelace", CustomerEmail = "ada@example.com", Total = 1m });
+        Assert.Equal(System.Net.HttpStatusCode.Created, placed.StatusCode);
+        await Until(() => Task.FromResult(Mail("Order W-2 confirmed").Length == 1), "the order confirmation, sent after the newsletter was suppressed", app);
+        Assert.Equal(2, Mail(News).Length);
+    }
+
     private static async Task Until(Func<Task<bool>> condition, string what, SampleProcess app)
     {
         var clock = Stopwatch.StartNew();

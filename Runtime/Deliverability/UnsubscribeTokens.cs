@@ -4,6 +4,8 @@ using System.Collections.Frozen;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using TypedMail.Outbox;
 
 namespace TypedMail.Deliverability;
@@ -65,6 +67,24 @@ public sealed class UnsubscribeTokens
         _signingKeyId = options.SigningKeyId!;
         _lifetime = options.TokenLifetime;
         _time = time;
+    }
+
+    /// <summary>The token service configured on a context with <c>UseTypedMail(o =&gt; o.Unsubscribe ...)</c> (or the <c>TypedMail:Unsubscribe</c> section).</summary>
+    /// <param name="context">A context configured with <c>UseTypedMail</c>.</param>
+    /// <exception cref="InvalidOperationException">Unsubscribe is not configured on the context, or a setting is wrong; it names the setting.</exception>
+    public static UnsubscribeTokens For(DbContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var settings = context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options
+            ?? throw new InvalidOperationException($"{context.GetType().Name} is not configured with UseTypedMail, so it has no unsubscribe keys.");
+        try
+        {
+            return settings.UnsubscribeTokens;
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"{context.GetType().Name}: TypedMailDbContextOptions.Unsubscribe is not configured right: {e.Message}", e);
+        }
     }
 
     /// <summary>A token that unsubscribes <paramref name="address"/> from <paramref name="category"/>, valid for the configured lifetime.</summary>

@@ -33,6 +33,16 @@ app.MapPost("/orders", async (PlaceOrder request, ShopContext db) =>
     return Results.Created($"/orders/{order.Id}", new { order.Id, EmailId = queued.Id });
 });
 
+// Queues a newsletter. It carries a one-click unsubscribe link; an unsubscribed address is never sent another one.
+app.MapPost("/newsletter", async (SendNewsletter request, ShopContext db) =>
+{
+    var queued = db.Emails().Enqueue(new NewsletterEmail(request.Name), to: new EmailAddress(request.Email, request.Name));
+    await db.SaveChangesAsync();
+    return Results.Accepted(value: new { EmailId = queued.Id });
+});
+
+// The endpoint List-Unsubscribe points to (TypedMail:Unsubscribe:Url).
+app.MapTypedMailUnsubscribe<ShopContext>();
 app.MapHealthChecks("/health");
 if (app.Environment.IsDevelopment())
 {
@@ -42,3 +52,5 @@ if (app.Environment.IsDevelopment())
 app.Run();
 
 public sealed record PlaceOrder(string Number, string CustomerName, string CustomerEmail, decimal Total);
+
+public sealed record SendNewsletter(string Name, string Email);
