@@ -49,7 +49,7 @@ public sealed class HostingTests : IDisposable
             for (var i = 1; i <= 3; i++)
             {
                 db.Orders.Add(new Order { Number = "H-" + i });
-                db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "H-" + i, i), to: "ada@example.com");
+                db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "H-" + i, i), to: "ada@example.com", new EnqueueOptions { Tags = i == 1 ? ["spring"] : [] });
             }
 
             await db.SaveChangesAsync();
@@ -69,6 +69,7 @@ public sealed class HostingTests : IDisposable
         Assert.Equal(3, metrics.Sum("typedmail.messages.queued"));
         Assert.Equal(3, metrics.Sum("typedmail.messages.sent", TypedMailDiagnostics.TransportTag, "pickup"));
         Assert.Equal(0, metrics.Sum("typedmail.messages.failed"));
+        Assert.Equal(1, metrics.Sum("typedmail.messages.sent", TypedMailDiagnostics.TagsTag, "spring"));
         var durations = metrics.Measurements.Where(m => m.Instrument == "typedmail.send.duration").ToList();
         Assert.Equal(activities.Count, durations.Count);
         Assert.All(durations, d => Assert.True(d.Value > 0));
@@ -221,6 +222,26 @@ public sealed class HostingTests : IDisposable
             ],
             error.Failures);
         Assert.False(Directory.Exists(_shop.PickupFolder));
+    }
+
+    [Fact]
+    public async Task Invalid_bounce_and_unsubscribe_settings_stop_the_host_naming_each_setting()
+    {
+        var settings = HostedShop.Settings(_shop);
+        settings["TypedMail:BounceAddress"] = "bounces+x@example.com";
+        settings["TypedMail:Unsubscribe:Url"] = "https://shop.example.com/unsubscribe?x=1";
+        settings["TypedMail:Unsubscribe:Mailto"] = "unsubscribe@example.com";
+        settings["TypedMail:Unsubscribe:Keys:k1"] = "dG9vIHNob3J0";
+        settings["TypedMail:Unsubscribe:SigningKeyId"] = "k1";
+        using var host = HostedShop.Builder(_shop, settings).Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("TypedMail:BounceAddress 'bounces+x@example.com': the local part 'bounces+x' may only hold ASCII letters, digits, '.', '-' and '_'.", error.Failures);
+        Assert.Contains(
+            "TypedMail:Unsubscribe:Url 'https://shop.example.com/unsubscribe?x=1' must be an absolute https:// URL (http:// only on a loopback host) without a query or fragment.",
+            error.Failures);
+        Assert.Contains("TypedMail:Unsubscribe:Keys:k1 must be base64 of at least 32 bytes.", error.Failures);
+        Assert.DoesNotContain("dG9vIHNob3J0", string.Join("\n", error.Failures), StringComparison.Ordinal);
     }
 
     [Fact]
