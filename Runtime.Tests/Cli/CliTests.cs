@@ -38,7 +38,12 @@ public abstract class CliTests(ShopDatabase shop) : IDisposable
         var ids = new Guid[count];
         for (var i = 0; i < count; i++)
         {
-            ids[i] = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "C-" + i, i), to: string.Format(System.Globalization.CultureInfo.InvariantCulture, to, i)).Id;
+            ids[i] = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "C-" + i, i), to: string.Format(System.Globalization.CultureInfo.InvariantCulture, to, i), new EnqueueOptions
+            {
+                Tags = ["cli", "orders"],
+                Metadata = new System.Collections.Generic.Dictionary<string, string> { ["customer"] = "c-" + i },
+                Headers = new System.Collections.Generic.Dictionary<string, string> { ["X-Campaign"] = "spring" },
+            }).Id;
         }
 
         await db.SaveChangesAsync();
@@ -171,6 +176,10 @@ public abstract class CliTests(ShopDatabase shop) : IDisposable
             Assert.Contains("To ada0@example.com", text);
             Assert.Contains("Subject Order C-0 confirmed", text);
             Assert.Contains("State sent", text);
+            Assert.Contains("X-Campaign spring", text);
+            Assert.Contains("X-TypedMail-Id " + id.ToString("D"), text);
+            Assert.Contains("Tags cli, orders", text);
+            Assert.Contains("Metadata customer=c-0", text);
             Assert.Matches(@"To\W+ada0@example\.com\W+Accepted\W+250 2\.0\.0 written to ", result.Output);
             Assert.Contains("Attempts (1)", result.Output);
             Assert.Matches(@"1\W+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\W+[\d.]+ ms\W+pickup\W+\S+\W+Accepted\W+250 2\.0\.0 written to ", result.Output);
