@@ -230,7 +230,7 @@ internal sealed partial class TemplateBinder
             case "string.starts_with": return Bool(F("StringFunctions", "StartsWith", S(0), S(1)));
             case "string.ends_with": return Bool(F("StringFunctions", "EndsWith", S(0), S(1)));
             case "string.equals_ignore_case": return Bool(F("StringFunctions", "EqualsIgnoreCase", S(0), S(1)));
-            case "string.handleize": return Str(F("StringFunctions", "Handleize", S(0)));
+            case "string.handleize": return Str(F("StringFunctions", "Handleize", S(0), location));
             case "string.lstrip": return Str(F("StringFunctions", "Lstrip", S(0)));
             case "string.rstrip": return Str(F("StringFunctions", "Rstrip", S(0)));
             case "string.strip": return Str(F("StringFunctions", "Strip", S(0)));
