@@ -776,8 +776,9 @@ internal sealed class Lexer
                 var lineStart = text.LastIndexOf('\n') + 1;
                 if (lineStart > 0 || i == 1)
                 {
+                    // At the start of a line the indent may be empty: it still replaces an enclosing block's indent.
                     var tail = text.Substring(lineStart);
-                    if (tail.Length > 0 && IsBlank(tail))
+                    if ((tail.Length > 0 || lineStart > 0) && IsBlank(tail))
                     {
                         token.Indent = tail;
                     }

@@ -142,6 +142,7 @@ public sealed class TemplateWriter : IDisposable
         }
 
         _length = pos;
+        _atLineStart = span[span.Length - 1] == '\n';
     }
 
     private static void Put4(ref char target, ref int pos, char a, char b, char c, char d)
@@ -344,7 +345,12 @@ public sealed class TemplateWriter : IDisposable
     {
         (_indents ??= []).Add((_base, _indent));
         _indent = _base + indent;
-        _atLineStart = false;
+
+        // A non-empty indent was just written as text, so the line has started; an empty one leaves a pending line start.
+        if (indent.Length > 0)
+        {
+            _atLineStart = false;
+        }
     }
 
     /// <summary>
@@ -481,13 +487,20 @@ public sealed class TemplateWriter : IDisposable
         }
 
         _length += written;
+        _atLineStart = false;
     }
 
     private void Put(ReadOnlySpan<char> text)
     {
         if (_indent.Length == 0)
         {
+            // No indent now, but one may be back (after a block with an empty indent) before the next write.
             Append(text);
+            if (text.Length > 0)
+            {
+                _atLineStart = text[text.Length - 1] == '\n';
+            }
+
             return;
         }
 
