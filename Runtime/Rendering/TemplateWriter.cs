@@ -337,20 +337,14 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>
     /// Starts an auto-indented region: every line that starts inside it begins with <paramref name="indent"/>. As in
-    /// Scriban, the indent of a block replaces that of the block around it (within one template or partial); pass
-    /// <c>""</c> for the bodies of <c>case</c>, which Scriban writes without indentation.
+    /// Scriban, the indent of a code block replaces that of the block around it (within one template or partial), and a
+    /// block that does not start its line has the empty indent; so do the bodies of <c>case</c>.
     /// </summary>
     /// <param name="indent">The whitespace in front of the <c>{{</c> that started the region.</param>
     public void PushIndent(string indent)
     {
         (_indents ??= []).Add((_base, _indent));
         _indent = _base + indent;
-
-        // A non-empty indent was just written as text, so the line has started; an empty one leaves a pending line start.
-        if (indent.Length > 0)
-        {
-            _atLineStart = false;
-        }
     }
 
     /// <summary>
