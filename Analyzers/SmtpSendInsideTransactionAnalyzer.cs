@@ -73,6 +73,7 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
             var assembly = start.Compilation.Assembly;
             bool IsOwnMethod(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, assembly);
             start.RegisterOperationBlockAction(block => AnalyzeBlocks(block, symbols, IsOwnMethod, calls));
+            start.RegisterSymbolAction(type => calls.AddImplementations((INamedTypeSymbol)type.Symbol), SymbolKind.NamedType);
             start.RegisterCompilationEndAction(end => ReportSendingCalls(end, calls));
         });
     }
@@ -90,18 +91,18 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
             var result = TransactionFlowAnalysis.Run(graph, symbols, isOwnMethod, context.CancellationToken);
             if (result.SendWhenCalled is { } send && context.OwningSymbol is IMethodSymbol owner)
             {
-                calls.AddSender(owner, send.TargetMethod, send.Syntax.GetLocation());
+                calls.AddSender(owner, send.Method, send.Site.Syntax.GetLocation());
             }
 
             foreach (var call in result.Calls)
             {
-                calls.AddCall(call.Send.TargetMethod, call.Send.Syntax.GetLocation(), BeginName(call.Transaction), call.Transaction.Begin.Syntax.GetLocation());
+                calls.AddCall(call.Method, call.Site.Syntax.GetLocation(), BeginName(call.Transaction), call.Transaction.Begin.Syntax.GetLocation());
             }
 
             var reported = new HashSet<TextSpan>();
             foreach (var finding in result.Sends)
             {
-                var found = finding.Send;
+                var found = finding.Site;
                 if (!reported.Add(found.Syntax.Span))
                 {
                     continue;
@@ -121,7 +122,7 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
                     found.Syntax.GetLocation(),
                     additionalLocations: [beginLocation],
                     properties: properties.ToImmutable(),
-                    found.TargetMethod.ContainingType.Name + "." + found.TargetMethod.Name,
+                    finding.Method.ContainingType.Name + "." + finding.Method.Name,
                     BeginName(site),
                     Line(beginLocation)));
             }
@@ -149,20 +150,25 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
 
     /// <summary>
     /// A cheap pass before building the graph: the block sends (it may be inside its own transaction, or be a
-    /// wrapper that others call in theirs), or it begins a transaction and calls one of the compilation's methods.
+    /// wrapper that others call in theirs), or it begins a transaction and calls a method (or passes a method group)
+    /// that one of the compilation's methods may be behind.
     /// </summary>
     private static bool MayMatter(IOperation block, TransactionSymbols symbols, Func<IMethodSymbol, bool> isOwnMethod)
     {
-        bool begins = false, callsOwn = false;
+        bool begins = false, calls = false;
         foreach (var operation in block.Descendants())
         {
             switch (operation)
             {
                 case IInvocationOperation invocation when symbols.IsSend(invocation.TargetMethod):
+                case IMethodReferenceOperation reference when symbols.IsSend(reference.Method):
                     return true;
                 case IInvocationOperation invocation:
                     begins |= symbols.IsDatabaseBegin(invocation) || symbols.IsScopeFactory(invocation);
-                    callsOwn |= invocation.TargetMethod.MethodKind == MethodKind.Ordinary && isOwnMethod(invocation.TargetMethod);
+                    calls |= MayReachOwnMethod(invocation.TargetMethod, isOwnMethod);
+                    break;
+                case IMethodReferenceOperation reference:
+                    calls |= MayReachOwnMethod(reference.Method, isOwnMethod);
                     break;
                 case IObjectCreationOperation creation:
                     begins |= symbols.IsScopeBegin(creation);
@@ -170,6 +176,9 @@ public sealed class SmtpSendInsideTransactionAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        return begins && callsOwn;
+        return begins && calls;
+
+        static bool MayReachOwnMethod(IMethodSymbol method, Func<IMethodSymbol, bool> isOwnMethod)
+            => method.MethodKind == MethodKind.Ordinary && (isOwnMethod(method) || method.IsAbstract || method.IsVirtual || method.IsOverride);
     }
 }

@@ -1,5 +1,6 @@
-using System.Linq;
+using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
 using TypedMail.Generator.Tests.Infrastructure;
 
 namespace TypedMail.Generator.Tests;
@@ -14,66 +15,52 @@ public sealed class DiagnosticTests
     ];
 
     [Fact]
-    public void TM1001_email_type_must_be_a_partial_record()
-    {
-        const string source = "using TypedMail; [Email] public record Welcome(string Name);";
-        var d = Single(source, Templates);
-        Assert.Equal("TM1001", d.Id);
-        Assert.Equal("'Welcome' has [Email] but is not a partial record: declare it 'partial record Welcome(...)'", d.GetMessage());
-        AssertSource(d, source, "Welcome");
-    }
+    public Task TM1001_email_type_must_be_a_partial_record() => Verify(
+        "using TypedMail; [Email] public record {|#0:Welcome|}(string Name);",
+        Templates,
+        Error("TM1001").WithLocation(0).WithMessage("'Welcome' has [Email] but is not a partial record: declare it 'partial record Welcome(...)'"));
 
     [Fact]
-    public void TM1002_email_type_must_be_top_level()
-    {
-        const string source = "using TypedMail; public partial class Outer { [Email] public partial record Welcome(string Name); }";
-        var d = Single(source, Templates);
-        Assert.Equal("TM1002", d.Id);
-        Assert.Contains("nested in another type", d.GetMessage());
-        AssertSource(d, source, "Welcome");
-    }
+    public Task TM1002_email_type_must_be_top_level() => Verify(
+        "using TypedMail; public partial class Outer { [Email] public partial record {|#0:Welcome|}(string Name); }",
+        Templates,
+        Error("TM1002").WithLocation(0).WithMessage("'Welcome' has [Email] but is nested in another type: declare it as a non-generic record directly in a namespace"));
 
     [Fact]
-    public void TM1003_subject_template_not_found()
-    {
-        const string source = "using TypedMail; [Email] public partial record Welcome(string Name);";
-        var d = Single(source, [("Mail/Welcome.text.scriban", "x")]);
-        Assert.Equal("TM1003", d.Id);
-        Assert.Equal("No subject template for 'Welcome': add 'Welcome.subject.scriban' to the project (as an AdditionalFiles item)", d.GetMessage());
-        AssertSource(d, source, "Welcome");
-    }
+    public Task TM1003_subject_template_not_found() => Verify(
+        "using TypedMail; [Email] public partial record {|#0:Welcome|}(string Name);",
+        [("Mail/Welcome.text.scriban", "x")],
+        Error("TM1003").WithLocation(0).WithMessage("No subject template for 'Welcome': add 'Welcome.subject.scriban' to the project (as an AdditionalFiles item)"));
 
     [Fact]
-    public void TM1004_body_template_not_found()
-    {
-        var d = Single("using TypedMail; [Email] public partial record Welcome(string Name);", [("Mail/Welcome.subject.scriban", "x")]);
-        Assert.Equal("TM1004", d.Id);
-        Assert.Contains("'Welcome.html.scriban', 'Welcome.text.scriban'", d.GetMessage());
-    }
+    public Task TM1004_body_template_not_found() => Verify(
+        "using TypedMail; [Email] public partial record {|#0:Welcome|}(string Name);",
+        [("Mail/Welcome.subject.scriban", "x")],
+        Error("TM1004").WithLocation(0).WithMessage("No body template for 'Welcome': add 'Welcome.html.scriban', 'Welcome.text.scriban' or both to the project (as AdditionalFiles items)"));
 
     [Fact]
-    public void TM1005_duplicate_template()
-    {
-        var d = Single("using TypedMail; [Email] public partial record Welcome(string Name);",
-            [.. Templates, ("Other/Welcome.text.scriban", "again")]);
-        Assert.Equal("TM1005", d.Id);
-        Assert.Equal("Template 'Welcome.text.scriban' is defined twice, in 'Mail/Welcome.text.scriban' and 'Other/Welcome.text.scriban': template file names must be unique in a project", d.GetMessage());
-    }
+    public Task TM1005_duplicate_template() => Verify(
+        "using TypedMail; [Email] public partial record {|#0:Welcome|}(string Name);",
+        [.. Templates, ("Other/Welcome.text.scriban", "again")],
+        Error("TM1005").WithLocation(0).WithMessage("Template 'Welcome.text.scriban' is defined twice, in 'Mail/Welcome.text.scriban' and 'Other/Welcome.text.scriban': template file names must be unique in a project"));
 
     [Fact]
-    public void Template_override_in_attribute_is_used()
-    {
-        var result = GeneratorHarness.Run("using TypedMail; [Email(Template = \"Welcome\")] public partial record WelcomeEmail(string Name);", Templates);
-        Assert.Empty(result.GeneratorDiagnostics);
-        Assert.Empty(result.CompilationProblems);
-    }
+    public Task Template_override_in_attribute_is_used() => Verify(
+        "using TypedMail; [Email(Template = \"Welcome\")] public partial record WelcomeEmail(string Name);",
+        Templates);
 
-    private static Diagnostic Single(string source, (string, string)[] templates) => Assert.Single(GeneratorHarness.Run(source, templates).GeneratorDiagnostics);
+    private static DiagnosticResult Error(string id) => new(id, DiagnosticSeverity.Error);
 
-    private static void AssertSource(Diagnostic d, string source, string text)
+    /// <summary>Runs the generator and expects exactly <paramref name="expected"/>, and no compiler error or warning.</summary>
+    private static Task Verify(string source, (string Path, string Text)[] templates, params DiagnosticResult[] expected)
     {
-        var span = d.Location.GetLineSpan();
-        Assert.Equal("Source0.cs", span.Path);
-        Assert.Equal(text, source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length));
+        var test = new GeneratorTest { TestCode = source, CompilerDiagnostics = CompilerDiagnostics.Warnings, TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck };
+        foreach (var template in templates)
+        {
+            test.TestState.AdditionalFiles.Add(template);
+        }
+
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
     }
 }

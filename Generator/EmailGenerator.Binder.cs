@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Threading;
+using Microsoft.CodeAnalysis;
 using TypedMail.Generator.Helpers;
 using TypedMail.Generator.Model;
 using TypedMail.Generator.Templates;
@@ -15,55 +15,36 @@ public sealed partial class EmailGenerator
     {
         private const string DefaultLayout = "Default";
 
-        private static readonly string[] BuiltinObjects = ["array", "date", "html", "include", "math", "object", "string"];
+        private static readonly TemplateKind[] BodyKinds = [TemplateKind.Subject, TemplateKind.Html, TemplateKind.Text];
 
-        public static EmailBindResult Bind(EmailParseResult parsed, ImmutableArray<TemplateFileSpec> files, CancellationToken cancellationToken)
+        /// <summary>Picks the files one email uses out of all template files: the input of <see cref="Bind"/>.</summary>
+        public static EmailInputs Gather(EmailSpec email, TemplateSet files, CancellationToken cancellationToken)
         {
-            if (parsed.Spec is not { } email)
+            var diagnostics = new List<DiagnosticInfo>();
+            var mine = new List<TemplateFileSpec>();
+            foreach (var kind in BodyKinds)
             {
-                return new EmailBindResult(null, parsed.Diagnostics);
-            }
-
-            var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
-            var mine = new Dictionary<TemplateKind, TemplateFileSpec>();
-            var partials = new Dictionary<string, TemplateFileSpec>(StringComparer.Ordinal);
-            var layouts = new Dictionary<string, TemplateFileSpec>(StringComparer.Ordinal);
-            foreach (var file in files)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                switch (file.Kind)
+                var candidates = new List<TemplateFileSpec>();
+                foreach (var file in files.EmailTemplates(email.TemplateBaseName))
                 {
-                    case TemplateKind.Partial:
-                        AddUnique(partials, file.BaseName, file, email, diagnostics);
-                        break;
-                    case TemplateKind.Layout:
-                        AddUnique(layouts, file.BaseName, file, email, diagnostics);
-                        break;
-                    default:
-                        if (!string.Equals(file.BaseName, email.TemplateBaseName, StringComparison.Ordinal))
-                        {
-                            continue;
-                        }
+                    if (file.Kind == kind)
+                    {
+                        candidates.Add(file);
+                    }
+                }
 
-                        if (mine.TryGetValue(file.Kind, out var existing))
-                        {
-                            var (first, second) = string.CompareOrdinal(existing.Path, file.Path) <= 0 ? (existing, file) : (file, existing);
-                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateTemplate, email.Location, file.FileName, first.Path, second.Path));
-                            mine[file.Kind] = first;
-                            continue;
-                        }
-
-                        mine[file.Kind] = file;
-                        break;
+                if (Unique(candidates, email, diagnostics) is { } chosen)
+                {
+                    mine.Add(chosen);
                 }
             }
 
-            if (!mine.ContainsKey(TemplateKind.Subject))
+            if (!mine.Exists(static f => f.Kind == TemplateKind.Subject))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SubjectTemplateNotFound, email.Location, email.TypeName, email.TemplateBaseName));
             }
 
-            if (!mine.ContainsKey(TemplateKind.Html) && !mine.ContainsKey(TemplateKind.Text))
+            if (!mine.Exists(static f => f.Kind is TemplateKind.Html or TemplateKind.Text))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BodyTemplateNotFound, email.Location, email.TypeName, email.TemplateBaseName));
             }
@@ -71,39 +52,85 @@ public sealed partial class EmailGenerator
             TemplateFileSpec? layout = null;
             if (email.Layout is { Length: > 0 } layoutName)
             {
-                if (!layouts.TryGetValue(layoutName, out layout))
+                layout = Unique(files.Layouts(layoutName), email, diagnostics);
+                if (layout is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutNotFound, email.Location, email.TypeName, layoutName));
                 }
             }
             else if (email.Layout is null)
             {
-                layouts.TryGetValue(DefaultLayout, out layout);
+                layout = Unique(files.Layouts(DefaultLayout), email, diagnostics);
+            }
+
+            // Only the HTML body has a layout.
+            if (!mine.Exists(static f => f.Kind == TemplateKind.Html))
+            {
+                layout = null;
+            }
+
+            // The partials reachable from the email's templates and layout, following includes of includes.
+            var partials = new SortedDictionary<string, TemplateFileSpec>(StringComparer.Ordinal);
+            var pending = new Stack<string>();
+            foreach (var file in layout is null ? mine : [.. mine, layout])
+            {
+                foreach (var name in file.Includes)
+                {
+                    pending.Push(name);
+                }
+            }
+
+            while (pending.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var name = pending.Pop();
+                if (partials.ContainsKey(name) || Unique(files.Partials(name), email, diagnostics) is not { } partial)
+                {
+                    continue;
+                }
+
+                partials[name] = partial;
+                foreach (var next in partial.Includes)
+                {
+                    pending.Push(next);
+                }
             }
 
             foreach (var member in email.Root.Members)
             {
-                if (Array.IndexOf(BuiltinObjects, member.TemplateName) >= 0)
+                if (BuiltinCatalog.IsGlobalName(member.TemplateName))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberShadowsBuiltin, email.Location, member.Name, member.TemplateName));
                 }
             }
 
+            return new EmailInputs(email, mine.ToEquatableArray(), layout, partials.Values.ToEquatableArray(), diagnostics.ToEquatableArray());
+        }
+
+        /// <summary>Compiles the email's templates (with their layout and partials) against its types.</summary>
+        public static EmailBindResult Bind(EmailInputs inputs, CancellationToken cancellationToken)
+        {
+            var email = inputs.Email;
+            var diagnostics = new List<DiagnosticInfo>(inputs.Diagnostics);
+            var partials = new Dictionary<string, TemplateFileSpec>(StringComparer.Ordinal);
+            foreach (var partial in inputs.Partials)
+            {
+                partials[partial.BaseName] = partial;
+            }
+
             var bound = new List<BoundTemplateSpec>();
             var failed = false;
-            foreach (var kind in new[] { TemplateKind.Subject, TemplateKind.Html, TemplateKind.Text })
+            foreach (var file in inputs.Templates)
             {
-                if (mine.TryGetValue(kind, out var file))
+                cancellationToken.ThrowIfCancellationRequested();
+                var body = TemplateBinder.Bind(file, file.Kind == TemplateKind.Html ? inputs.Layout : null, email, partials, diagnostics);
+                if (body is null)
                 {
-                    var body = TemplateBinder.Bind(file, kind == TemplateKind.Html ? layout : null, email, partials, diagnostics);
-                    if (body is null)
-                    {
-                        failed = true;
-                    }
-                    else
-                    {
-                        bound.Add(new BoundTemplateSpec(kind, file.Path, body));
-                    }
+                    failed = true;
+                }
+                else
+                {
+                    bound.Add(new BoundTemplateSpec(file.Kind, file.Path, body));
                 }
             }
 
@@ -111,24 +138,27 @@ public sealed partial class EmailGenerator
             var blocking = failed;
             foreach (var d in diagnostics)
             {
-                blocking |= d.Descriptor.Id.StartsWith("TM1", StringComparison.Ordinal) && d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error;
+                blocking |= d.Descriptor.Id.StartsWith("TM1", StringComparison.Ordinal) && d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error;
             }
 
             var model = blocking ? null : new EmailModel(email, bound.ToEquatableArray());
             return new EmailBindResult(model, diagnostics.ToEquatableArray());
         }
 
-        private static void AddUnique(Dictionary<string, TemplateFileSpec> byName, string name, TemplateFileSpec file, EmailSpec email, List<DiagnosticInfo> diagnostics)
+        /// <summary>The first file by path; every other file of the same name is reported (TM1005).</summary>
+        private static TemplateFileSpec? Unique(IReadOnlyList<TemplateFileSpec> files, EmailSpec email, List<DiagnosticInfo> diagnostics)
         {
-            if (byName.TryGetValue(name, out var existing))
+            if (files.Count == 0)
             {
-                var (first, second) = string.CompareOrdinal(existing.Path, file.Path) <= 0 ? (existing, file) : (file, existing);
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateTemplate, email.Location, file.FileName, first.Path, second.Path));
-                byName[name] = first;
-                return;
+                return null;
             }
 
-            byName[name] = file;
+            for (var i = 1; i < files.Count; i++)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateTemplate, email.Location, files[i].FileName, files[0].Path, files[i].Path));
+            }
+
+            return files[0];
         }
     }
 }

@@ -10,42 +10,9 @@ namespace TypedMail.Generator;
 public sealed partial class EmailGenerator
 {
     /// <summary>
-    /// The catalog: one generated class per assembly listing every [Email] type and its [EmailSample] members, named by
-    /// an assembly attribute, so previews can list and render every email without scanning types.
+    /// Catalog entries to C#: one generated class per assembly listing every [Email] type and its [EmailSample] members,
+    /// named by an assembly attribute, so previews can list and render every email without scanning types.
     /// </summary>
-    private static void InitializeCatalog(IncrementalGeneratorInitializationContext context)
-    {
-        IncrementalValuesProvider<CatalogEntryResult> entries = context.SyntaxProvider
-            .ForAttributeWithMetadataName(EmailAttributeName, Parser.IsCandidate, Parser.ParseCatalogEntry)
-            .WithTrackingName(TrackingNames.CatalogEntries);
-
-        IncrementalValueProvider<EquatableArray<CatalogEntrySpec>> catalog = entries
-            .Select(static (r, _) => r.Entry)
-            .Where(static e => e is not null)
-            .Select(static (e, _) => e!)
-            .Collect()
-            .Select(static (all, _) => Catalog.Sort(all))
-            .WithTrackingName(TrackingNames.Catalog);
-        context.RegisterSourceOutput(catalog, static (spc, all) =>
-        {
-            if (all.Count > 0)
-            {
-                spc.AddSource(Catalog.HintName, Catalog.Emit(all));
-            }
-        });
-
-        context.RegisterSourceOutput(
-            entries.Select(static (r, _) => r.Diagnostics),
-            static (spc, diagnostics) =>
-            {
-                foreach (var diagnostic in diagnostics)
-                {
-                    spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-                }
-            });
-    }
-
-    /// <summary>Catalog entries to C#.</summary>
     internal static class Catalog
     {
         public const string HintName = "TypedMail.EmailCatalog.g.cs";

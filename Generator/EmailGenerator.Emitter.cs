@@ -130,16 +130,12 @@ public sealed partial class EmailGenerator
             }
 
             w.WriteLine($"using var output = new global::TypedMail.Rendering.TemplateWriter({template.Kind}Capacity);");
-            foreach (var declaration in body.Declarations)
+            foreach (var variable in body.Variables)
             {
-                w.WriteLine(declaration);
+                w.WriteLine($"{variable.Type.Declaration} {variable.Name} = null;");
             }
 
-            foreach (var statement in body.Statements)
-            {
-                EmitStatement(w, statement);
-            }
-
+            EmitStatements(w, body.Statements);
             w.WriteLine($"return output.ToString(ref {template.Kind}Capacity);");
             w.CloseBrace();
         }
@@ -148,35 +144,178 @@ public sealed partial class EmailGenerator
         {
             switch (statement)
             {
-                case BoundLine line:
-                    w.WriteLine(line.Code);
+                case BoundText text:
+                    w.WriteLine($"output.Write({Literal(text.Text)});");
+                    break;
+                case BoundWrite write:
+                    w.WriteLine(WriteCall(write));
                     break;
                 case BoundComment comment:
                     w.WriteComment(comment.Text);
                     break;
-                case BoundBlock block:
-                    if (block.Header is not null)
+                case BoundLocal local:
+                    w.WriteLine($"var {local.Name} = {local.Value.Code};");
+                    break;
+                case BoundAssign assign:
+                    // `x = x` changes nothing (and would be warning CS1717).
+                    if (assign.Value.Code != assign.Variable)
                     {
-                        w.WriteLine(block.Header);
-                    }
-
-                    if (block.Braces)
-                    {
-                        w.OpenBrace();
-                    }
-
-                    foreach (var inner in block.Statements)
-                    {
-                        EmitStatement(w, inner);
-                    }
-
-                    if (block.Braces)
-                    {
-                        w.CloseBrace();
+                        w.WriteLine($"{assign.Variable ?? "_"} = {assign.Value.Code};");
                     }
 
                     break;
+                case BoundEvaluate evaluate:
+                    w.WriteLine(evaluate.Call.Code + ";");
+                    break;
+                case BoundSetDateFormat format:
+                    w.WriteLine($"output.DateFormat = {format.Value.Code};");
+                    break;
+                case BoundCaptureStart capture:
+                    w.WriteLine($"var {capture.Mark} = output.BeginCapture();");
+                    break;
+                case BoundCaptureEnd captured:
+                    w.WriteLine($"var {captured.Name} = output.EndCapture({captured.Mark});");
+                    break;
+                case BoundLoopControl control:
+                    w.WriteLine(control.IsBreak ? "break;" : "continue;");
+                    break;
+                case BoundIf @if:
+                    EmitBlock(w, $"if ({@if.Condition})", @if.Then);
+                    if (@if.Else.Count > 0)
+                    {
+                        EmitBlock(w, "else", @if.Else);
+                    }
+
+                    break;
+                case BoundWhile @while:
+                    // The loop limit (LoopLimit) and the loop variables: each iteration is counted by the writer.
+                    w.WriteLine("output.EnterLoop();");
+                    w.WriteLine($"for (var {@while.Index} = 0; {@while.Condition}; {@while.Index}++)");
+                    w.OpenBrace();
+                    w.WriteLine($"output.StepLoop({Literal(@while.Location)});");
+                    EmitStatements(w, @while.Body);
+                    w.CloseBrace();
+                    w.WriteLine("output.ExitLoop();");
+                    break;
+                case BoundIndent indent:
+                    w.WriteLine(indent.Indent is null ? "output.EnterPartial();" : $"output.PushIndent({Literal(indent.Indent)});");
+                    if (indent.LeavesEarly)
+                    {
+                        EmitBlock(w, "try", indent.Body);
+                        w.WriteLine("finally");
+                        w.OpenBrace();
+                        w.WriteLine("output.PopIndent();");
+                        w.CloseBrace();
+                    }
+                    else
+                    {
+                        EmitStatements(w, indent.Body);
+                        w.WriteLine("output.PopIndent();");
+                    }
+
+                    break;
+                case BoundScope scope:
+                    w.OpenBrace();
+                    EmitStatements(w, scope.Body);
+                    w.CloseBrace();
+                    break;
+                case BoundFor @for:
+                    EmitFor(w, @for);
+                    break;
             }
+        }
+
+        /// <summary>A <c>for</c> loop: the list read by index between its offset and limit; the writer counts iterations.</summary>
+        private static void EmitFor(SourceWriter w, BoundFor loop)
+        {
+            w.WriteLine("output.EnterLoop();");
+            if (loop.SourceMayBeNull)
+            {
+                w.WriteLine($"if ({loop.Source} is {{ }} {loop.Items})");
+                w.OpenBrace();
+            }
+            else
+            {
+                w.WriteLine($"var {loop.Items} = {loop.Source};");
+            }
+
+            var count = loop.Count;
+            w.WriteLine($"var {count} = {loop.Items}.{(loop.IsArray ? "Length" : "Count")};");
+            var length = count;
+            if (loop.Offset is { } offset)
+            {
+                w.WriteLine($"var {offset.Name} = global::System.Math.Min(global::System.Math.Max({offset.Value}, 0), {count});");
+                length = $"{count} - {offset.Name}";
+            }
+
+            if (loop.Limit is { } limit)
+            {
+                // Scriban applies `limit:` only when it is positive: `limit:0` iterates everything.
+                w.WriteLine($"var {limit.Name} = {limit.Value};");
+                length = $"{limit.Name} > 0 ? global::System.Math.Min({length}, {limit.Name}) : {length}";
+            }
+
+            w.WriteLine($"var {loop.Length} = {length};");
+            if (loop.Changed is { } changed)
+            {
+                w.WriteLine($"object? {changed.Name} = null;");
+            }
+
+            var item = loop.Reversed ? $"{count} - 1 - {loop.Index}" : loop.Offset is { } start ? $"{start.Name} + {loop.Index}" : loop.Index;
+            w.WriteLine($"for (var {loop.Index} = 0; {loop.Index} < {loop.Length}; {loop.Index}++)");
+            w.OpenBrace();
+            w.WriteLine($"output.StepLoop({Literal(loop.Location)});");
+            w.WriteLine($"var {loop.Variable} = {loop.Items}[{item}];");
+            if (loop.Changed is { } previous)
+            {
+                w.WriteLine($"var {loop.Variable}Changed = {loop.Index} == 0 || !global::TypedMail.Rendering.ScriptValue.AreEqual({previous.Name}, {previous.Value});");
+                w.WriteLine($"{previous.Name} = {previous.Value};");
+            }
+
+            EmitStatements(w, loop.Body);
+            w.CloseBrace();
+            if (loop.Else.Count > 0)
+            {
+                EmitBlock(w, $"if ({loop.Length} == 0)", loop.Else);
+            }
+
+            if (loop.SourceMayBeNull)
+            {
+                w.CloseBrace();
+            }
+
+            w.WriteLine("output.ExitLoop();");
+        }
+
+        private static void EmitBlock(SourceWriter w, string header, EquatableArray<BoundStatement> statements)
+        {
+            w.WriteLine(header);
+            w.OpenBrace();
+            EmitStatements(w, statements);
+            w.CloseBrace();
+        }
+
+        private static void EmitStatements(SourceWriter w, EquatableArray<BoundStatement> statements)
+        {
+            foreach (var statement in statements)
+            {
+                EmitStatement(w, statement);
+            }
+        }
+
+        private static string WriteCall(BoundWrite write)
+        {
+            var code = write.Value.Code;
+            var html = write.Html ? "true" : "false";
+            return write.Kind switch
+            {
+                BoundWriteKind.Text => $"output.Write({code});",
+                BoundWriteKind.EncodedText => $"output.WriteHtml({code});",
+                BoundWriteKind.Date => $"output.WriteDate({code}, {html});",
+                BoundWriteKind.Char => $"output.WriteText({code}.ToString(), {html});",
+                BoundWriteKind.Value => $"output.WriteValue({code}, {html});",
+                _ => $"_ = {code};",
+            };
         }
 
         private static bool Has(EmailModel model, TemplateKind kind)

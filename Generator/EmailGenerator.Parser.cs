@@ -19,6 +19,8 @@ public sealed partial class EmailGenerator
     {
         private const string TemplateExtension = ".scriban";
 
+        private const string EmailSampleAttributeName = "TypedMail.EmailSampleAttribute";
+
         /// <summary>How deep the type graph follows members from the email record (cycles are shared, not followed).</summary>
         private const int MaxTypeDepth = 8;
 
@@ -71,6 +73,7 @@ public sealed partial class EmailGenerator
             types.Add(type, 0);
 
             var ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
+            var samples = ParseSamples(type, location, diagnostics, cancellationToken);
             var spec = new EmailSpec(
                 ns,
                 type.Name,
@@ -81,22 +84,14 @@ public sealed partial class EmailGenerator
                 layout,
                 types.Specs.ToEquatableArray(),
                 location);
-            return new EmailParseResult(spec, diagnostics.ToEquatableArray());
+            var entry = new CatalogEntrySpec(spec.EmailTypeName, spec.FullyQualifiedName, samples);
+            return new EmailParseResult(spec, entry, diagnostics.ToEquatableArray());
         }
 
-        private const string EmailSampleAttributeName = "TypedMail.EmailSampleAttribute";
-
-        /// <summary>The preview catalog's view of an [Email] record: its name and its [EmailSample] members.</summary>
-        public static CatalogEntryResult ParseCatalogEntry(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        /// <summary>The record's valid <c>[EmailSample]</c> members, for the preview catalog; invalid ones are reported (TM1101).</summary>
+        private static EquatableArray<SampleSpec> ParseSamples(INamedTypeSymbol type, LocationInfo? emailLocation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
-            if (Parse(context, cancellationToken).Spec is not { } email)
-            {
-                return new CatalogEntryResult(null, EquatableArray<DiagnosticInfo>.Empty);
-            }
-
-            var type = (INamedTypeSymbol)context.TargetSymbol;
             var samples = new List<SampleSpec>();
-            var diagnostics = new List<DiagnosticInfo>();
             foreach (var member in type.GetMembers())
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -122,14 +117,12 @@ public sealed partial class EmailGenerator
                 }
                 else
                 {
-                    var location = member.Locations.Length > 0 ? LocationInfo.From(member.Locations[0]) : email.Location;
+                    var location = member.Locations.Length > 0 ? LocationInfo.From(member.Locations[0]) : emailLocation;
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEmailSample, location, type.Name + "." + member.Name, problem, type.Name));
                 }
             }
 
-            return new CatalogEntryResult(
-                new CatalogEntrySpec(email.EmailTypeName, email.FullyQualifiedName, samples.ToEquatableArray()),
-                diagnostics.ToEquatableArray());
+            return samples.ToEquatableArray();
         }
 
         private static bool HasAttribute(ISymbol symbol, string attributeName)
@@ -145,8 +138,9 @@ public sealed partial class EmailGenerator
             return false;
         }
 
-        public static bool IsTemplateFile(AdditionalText file)
-            => file.Path.EndsWith(TemplateExtension, StringComparison.OrdinalIgnoreCase);
+        public static bool IsTemplateFile(AdditionalText file) => IsTemplatePath(file.Path);
+
+        public static bool IsTemplatePath(string path) => path.EndsWith(TemplateExtension, StringComparison.OrdinalIgnoreCase);
 
         public static TemplateFileSpec? ParseTemplateFile(AdditionalText file, CancellationToken cancellationToken)
         {
@@ -169,11 +163,12 @@ public sealed partial class EmailGenerator
                 return null;
             }
 
-            return new TemplateFileSpec(file.Path, name, kind, TemplateParser.Parse(text, kind == TemplateKind.Subject, cancellationToken));
+            var template = TemplateParser.Parse(text, kind == TemplateKind.Subject, cancellationToken);
+            return new TemplateFileSpec(file.Path, name, kind, template, IncludeScanner.Names(template));
         }
 
         private static EmailParseResult Fail(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
-            => new(null, new[] { DiagnosticInfo.Create(descriptor, location, arguments) }.ToEquatableArray());
+            => new(null, null, new[] { DiagnosticInfo.Create(descriptor, location, arguments) }.ToEquatableArray());
 
         /// <summary>The types templates can reach from an email record, turned into plain <see cref="TypeSpec"/>s.</summary>
         private sealed class TypeGraph(List<DiagnosticInfo> diagnostics, LocationInfo? location, CancellationToken cancellationToken)

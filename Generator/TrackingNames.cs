@@ -3,11 +3,17 @@ namespace TypedMail.Generator;
 /// <summary>Names of the pipeline steps, so tests can check which ones re-ran.</summary>
 public static class TrackingNames
 {
-    /// <summary>[Email] records found and turned into specs.</summary>
+    /// <summary>[Email] records found and turned into specs (with their catalog entries and diagnostics).</summary>
     public const string EmailTypes = nameof(EmailTypes);
 
     /// <summary>Template files read and parsed, one per file.</summary>
     public const string TemplateFiles = nameof(TemplateFiles);
+
+    /// <summary>All template files, with lookups by name.</summary>
+    public const string TemplateSet = nameof(TemplateSet);
+
+    /// <summary>Each email with the template files it uses.</summary>
+    public const string EmailInputs = nameof(EmailInputs);
 
     /// <summary>Each email bound to its templates.</summary>
     public const string BoundEmails = nameof(BoundEmails);
@@ -20,4 +26,7 @@ public static class TrackingNames
 
     /// <summary>Every catalog entry of the compilation, sorted: the input of the catalog source.</summary>
     public const string Catalog = nameof(Catalog);
+
+    /// <summary>Every diagnostic of the compilation, each once.</summary>
+    public const string Diagnostics = nameof(Diagnostics);
 }

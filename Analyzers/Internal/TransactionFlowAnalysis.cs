@@ -14,14 +14,20 @@ namespace TypedMail.Analyzers.Internal;
 /// <param name="Bit">The bit that stands for this transaction in a flow state.</param>
 internal sealed record TransactionSite(IOperation Begin, TransactionKind Kind, HolderKey? Holder, ulong Bit);
 
-/// <summary>A send (or a call) that can run while a transaction is open, and (the first of) the transactions open there.</summary>
-internal readonly record struct SendInTransaction(IInvocationOperation Send, TransactionSite Transaction);
+/// <summary>
+/// A send (or a call) that can run while a transaction is open, and (the first of) the transactions open there.
+/// <paramref name="Site"/> is the invocation, or the method group a call runs (<c>orders.ForEach(mailer.Send)</c>).
+/// </summary>
+internal readonly record struct SendInTransaction(IOperation Site, IMethodSymbol Method, TransactionSite Transaction);
+
+/// <summary>What a delegate runs: the graph of a lambda or local function, or another method (a method group).</summary>
+internal readonly record struct DelegateTarget(ControlFlowGraph? Body, IMethodReferenceOperation? MethodGroup);
 
 /// <summary>What one method's analysis found.</summary>
 /// <param name="Sends">Sends that run while a transaction begun in the method is open (TM3001).</param>
 /// <param name="SendWhenCalled">A send that runs when the method runs, while its caller's transaction is still open, if any.</param>
 /// <param name="Calls">Calls to the compilation's own methods made while a transaction begun in the method is open.</param>
-internal sealed record TransactionFlowResult(List<SendInTransaction> Sends, IInvocationOperation? SendWhenCalled, List<SendInTransaction> Calls);
+internal sealed record TransactionFlowResult(List<SendInTransaction> Sends, (IOperation Site, IMethodSymbol Method)? SendWhenCalled, List<SendInTransaction> Calls);
 
 /// <summary>
 /// A forward "may be open" data-flow analysis over a method's <see cref="ControlFlowGraph"/>: which transactions
@@ -45,11 +51,13 @@ internal sealed record TransactionFlowResult(List<SendInTransaction> Sends, IInv
 /// </list>
 /// <para><c>TransactionScope.Complete()</c> does not end a scope: the transaction commits when the scope is disposed,
 /// and that commit can still fail.</para>
-/// <para>Lambdas and local functions passed to a call (an execution strategy's <c>Execute</c>, <c>ForEach</c>,
-/// <c>Task.Run</c>) run in the state at the call, unless the callee's name says it defers them (<c>On…</c>,
-/// <c>After…</c>, <c>Register…</c>, <c>Schedule…</c>, <c>Enqueue…</c>, <c>Defer…</c>, <c>Subscribe…</c>) or takes an
-/// expression tree. Every lambda and local function is also analyzed on its own, from a state with nothing open.
-/// Exceptions: a catch handler starts from every state seen in its try block, after the finally blocks between.</para>
+/// <para>Lambdas, local functions and method groups passed to a call (an execution strategy's <c>Execute</c>,
+/// <c>ForEach</c>, <c>Task.Run</c>, <c>Select</c>) run in the state at the call, unless the callee's name says it defers
+/// them (<c>On…</c>, <c>After…</c>, <c>Register…</c>, <c>Schedule…</c>, <c>Enqueue…</c>, <c>Defer…</c>,
+/// <c>Subscribe…</c>) or takes an expression tree. A lambda or method group stored in a local runs where the local is
+/// invoked. Every lambda and local function is also analyzed on its own, from a state with nothing open.
+/// Exceptions: a catch handler starts from every state its try block can throw in, after the finally blocks between, and
+/// a finally block runs from those states too (the exception leaves through it).</para>
 /// <para>The method's own graph starts with one pseudo-transaction open, the caller's (bit 0, held by nobody, so a
 /// commit helper or an untracked commit ends it like any database transaction): a send reached with it still open
 /// runs inside whatever transaction the method is called in.</para>
@@ -66,13 +74,15 @@ internal sealed class TransactionFlowAnalysis
     private readonly Dictionary<HolderKey, List<HolderKey>> _captureAliases = new();
     private readonly HashSet<ControlFlowGraph> _prepared = new();
     private readonly Dictionary<ControlFlowGraph, List<ControlFlowRegion>> _tryCatchRegions = new();
+    private readonly Dictionary<ControlFlowGraph, List<ControlFlowRegion>> _tryFinallyRegions = new();
+    private readonly Dictionary<HolderKey, List<DelegateTarget>> _delegates = new();
     private readonly Dictionary<(ControlFlowGraph Graph, ulong Entry), ulong> _graphExits = new();
     private readonly HashSet<(ControlFlowGraph Graph, ulong Entry)> _running = new();
     private readonly Dictionary<(ControlFlowRegion Region, ulong Entry), ulong> _finallyExits = new();
     private readonly Queue<ControlFlowGraph> _standalone = new();
     private readonly HashSet<ControlFlowGraph> _queued = new();
-    private readonly Dictionary<IInvocationOperation, ulong> _sends = new();
-    private readonly Dictionary<IInvocationOperation, ulong> _calls = new();
+    private readonly Dictionary<IOperation, (IMethodSymbol Method, ulong State)> _sends = new();
+    private readonly Dictionary<IOperation, (IMethodSymbol Method, ulong State)> _calls = new();
     private readonly Func<IMethodSymbol, bool> _isOwnMethod;
 
     /// <summary>The caller's transaction, open when the method's own graph starts.</summary>
@@ -100,24 +110,25 @@ internal sealed class TransactionFlowAnalysis
         }
 
         var sends = new List<SendInTransaction>();
-        IInvocationOperation? sendWhenCalled = null;
+        (IOperation Site, IMethodSymbol Method)? sendWhenCalled = null;
         foreach (var pair in analysis._sends)
         {
-            if ((pair.Value & ~CallerBit) != 0)
+            var (method, state) = pair.Value;
+            if ((state & ~CallerBit) != 0)
             {
-                sends.Add(new SendInTransaction(pair.Key, analysis.FirstSite(pair.Value & ~CallerBit)));
+                sends.Add(new SendInTransaction(pair.Key, method, analysis.FirstSite(state & ~CallerBit)));
             }
 
-            if ((pair.Value & CallerBit) != 0 && (sendWhenCalled is null || pair.Key.Syntax.SpanStart < sendWhenCalled.Syntax.SpanStart))
+            if ((state & CallerBit) != 0 && (sendWhenCalled is not { } first || pair.Key.Syntax.SpanStart < first.Site.Syntax.SpanStart))
             {
-                sendWhenCalled = pair.Key;
+                sendWhenCalled = (pair.Key, method);
             }
         }
 
         var calls = new List<SendInTransaction>(analysis._calls.Count);
         foreach (var pair in analysis._calls)
         {
-            calls.Add(new SendInTransaction(pair.Key, analysis.FirstSite(pair.Value)));
+            calls.Add(new SendInTransaction(pair.Key, pair.Value.Method, analysis.FirstSite(pair.Value.State)));
         }
 
         return new TransactionFlowResult(sends, sendWhenCalled, calls);
@@ -178,7 +189,7 @@ internal sealed class TransactionFlowAnalysis
     {
         var blocks = graph.Blocks;
         var input = new ulong[blocks.Length];
-        var seen = new ulong[blocks.Length];
+        var thrown = new ulong[blocks.Length];
         var reached = new bool[blocks.Length];
         var queued = new bool[blocks.Length];
         var work = new Queue<int>();
@@ -200,25 +211,27 @@ internal sealed class TransactionFlowAnalysis
                     continue;
                 }
 
-                var all = state;
+                // What an exception can leave the block with: the state before each operation that may throw.
+                var throwing = 0UL;
                 foreach (var operation in block.Operations)
                 {
+                    throwing |= state;
                     state = Transfer(graph, operation, state);
-                    all |= state;
                 }
 
                 if (block.BranchValue is not null)
                 {
+                    throwing |= state;
                     state = Transfer(graph, block.BranchValue, state);
-                    all |= state;
                 }
 
-                seen[ordinal] |= all;
+                thrown[ordinal] |= throwing;
                 Follow(block.ConditionalSuccessor, state);
                 Follow(block.FallThroughSuccessor, state);
             }
 
             SeedCatchHandlers();
+            RunFinallyOnExceptions();
         }
         while (work.Count > 0);
 
@@ -273,19 +286,7 @@ internal sealed class TransactionFlowAnalysis
         {
             foreach (var tryAndCatch in _tryCatchRegions[graph])
             {
-                var tryRegion = tryAndCatch.NestedRegions[0];
-                var thrown = 0UL;
-                var any = false;
-                for (var ordinal = tryRegion.FirstBlockOrdinal; ordinal <= tryRegion.LastBlockOrdinal; ordinal++)
-                {
-                    if (reached[ordinal])
-                    {
-                        any = true;
-                        thrown |= Unwind(graph, blocks[ordinal], tryRegion, seen[ordinal]);
-                    }
-                }
-
-                if (!any)
+                if (Thrown(tryAndCatch.NestedRegions[0]) is not { } thrown)
                 {
                     continue;
                 }
@@ -296,6 +297,32 @@ internal sealed class TransactionFlowAnalysis
                 }
             }
         }
+
+        // An exception leaves a try block through its finally, from any state the try block can throw in: a send
+        // there runs while a transaction the try block would have committed is still open. Unwinding to the try
+        // region runs its finally; what the finally leads to afterwards (a catch further out, the caller) is not followed.
+        void RunFinallyOnExceptions()
+        {
+            foreach (var tryAndFinally in _tryFinallyRegions[graph])
+            {
+                _ = Thrown(tryAndFinally.NestedRegions[0]);
+            }
+        }
+
+        // The states an exception can carry out of a try region, or null when none of its blocks was reached.
+        ulong? Thrown(ControlFlowRegion tryRegion)
+        {
+            ulong? leaving = null;
+            for (var ordinal = tryRegion.FirstBlockOrdinal; ordinal <= tryRegion.LastBlockOrdinal; ordinal++)
+            {
+                if (reached[ordinal])
+                {
+                    leaving = (leaving ?? 0) | Unwind(graph, blocks[ordinal], tryRegion, thrown[ordinal]);
+                }
+            }
+
+            return leaving;
+        }
     }
 
     /// <summary>The state an exception carries from <paramref name="block"/> out to the handlers of <paramref name="tryRegion"/>.</summary>
@@ -303,12 +330,13 @@ internal sealed class TransactionFlowAnalysis
     {
         for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
         {
+            // The locals of a try block are gone by the time its finally runs.
+            state = EndScope(region, state);
             if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndFinally } tryAndFinally)
             {
                 state = RunFinally(graph, tryAndFinally.NestedRegions[1], state);
             }
 
-            state = EndScope(region, state);
             if (region == tryRegion)
             {
                 break;
@@ -388,6 +416,18 @@ internal sealed class TransactionFlowAnalysis
                     _holderBits[target] = _holderBits.Get(target) | copied;
                 }
 
+                // Action send = () => smtp.Send(mail): the lambda (or method group) runs where send() is invoked.
+                if (assignment.Target is ILocalReferenceOperation local && Delegate(graph, assignment.Value) is { } stored)
+                {
+                    var key = HolderKey.ForSymbol(local.Local);
+                    if (!_delegates.TryGetValue(key, out var targets))
+                    {
+                        _delegates.Add(key, targets = new List<DelegateTarget>());
+                    }
+
+                    targets.Add(stored);
+                }
+
                 return state;
             case IFlowAnonymousFunctionOperation lambda:
                 AnalyzeLater(graph.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken));
@@ -411,26 +451,29 @@ internal sealed class TransactionFlowAnalysis
         {
             foreach (var argument in invocation.Arguments)
             {
-                if (CallbackGraph(graph, argument) is { } callback)
+                if (argument.Parameter?.Type.TypeKind == TypeKind.Delegate && Delegate(graph, argument.Value) is { } callback)
                 {
-                    state = AnalyzeGraph(callback, state);
+                    state = RunDelegate(callback, state);
                 }
             }
         }
 
-        if (_symbols.IsSend(method))
+        // send(): a local that holds a lambda or method group.
+        if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance?.WalkDownConversion() is ILocalReferenceOperation local
+            && _delegates.TryGetValue(HolderKey.ForSymbol(local.Local), out var stored))
         {
-            if (state != 0)
+            var after = state;
+            foreach (var target in stored)
             {
-                _sends[invocation] = _sends.Get(invocation) | state;
+                after |= RunDelegate(target, state);
             }
 
-            return state;
+            state = after;
         }
 
-        if ((state & ~CallerBit) != 0 && method.MethodKind == MethodKind.Ordinary && _isOwnMethod(method))
+        if (Record(invocation, method, state))
         {
-            _calls[invocation] = _calls.Get(invocation) | (state & ~CallerBit);
+            return state;
         }
 
         if (_symbols.IsDatabaseBegin(invocation))
@@ -489,6 +532,47 @@ internal sealed class TransactionFlowAnalysis
             }
 
             state &= ~ended;
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// Records a send, or a call that may reach a method of the compilation that sends (its own method, or an
+    /// interface, abstract or virtual method that one of its types may implement or override). True for a send.
+    /// </summary>
+    private bool Record(IOperation site, IMethodSymbol method, ulong state)
+    {
+        if (_symbols.IsSend(method))
+        {
+            if (state != 0)
+            {
+                _sends[site] = (method, (_sends.TryGetValue(site, out var sent) ? sent.State : 0) | state);
+            }
+
+            return true;
+        }
+
+        if ((state & ~CallerBit) != 0 && method.MethodKind == MethodKind.Ordinary
+            && (_isOwnMethod(method) || method.IsAbstract || method.IsVirtual || method.IsOverride))
+        {
+            _calls[site] = (method, (_calls.TryGetValue(site, out var called) ? called.State : 0) | (state & ~CallerBit));
+        }
+
+        return false;
+    }
+
+    /// <summary>Runs a delegate in place: a lambda or local function's graph, or a call to the method of a method group.</summary>
+    private ulong RunDelegate(DelegateTarget target, ulong state)
+    {
+        if (target.Body is { } body)
+        {
+            return AnalyzeGraph(body, state);
+        }
+
+        if (target.MethodGroup is { } reference)
+        {
+            Record(reference, reference.Method, state);
         }
 
         return state;
@@ -641,24 +725,30 @@ internal sealed class TransactionFlowAnalysis
         }
 
         var tryCatchRegions = new List<ControlFlowRegion>();
-        CollectTryCatch(graph.Root, tryCatchRegions);
+        var tryFinallyRegions = new List<ControlFlowRegion>();
+        CollectTryRegions(graph.Root, tryCatchRegions, tryFinallyRegions);
         _tryCatchRegions.Add(graph, tryCatchRegions);
+        _tryFinallyRegions.Add(graph, tryFinallyRegions);
 
         foreach (var localFunction in graph.LocalFunctions)
         {
             AnalyzeLater(graph.GetLocalFunctionControlFlowGraph(localFunction, _cancellationToken));
         }
 
-        static void CollectTryCatch(ControlFlowRegion region, List<ControlFlowRegion> into)
+        static void CollectTryRegions(ControlFlowRegion region, List<ControlFlowRegion> tryCatch, List<ControlFlowRegion> tryFinally)
         {
             if (region.Kind == ControlFlowRegionKind.TryAndCatch)
             {
-                into.Add(region);
+                tryCatch.Add(region);
+            }
+            else if (region.Kind == ControlFlowRegionKind.TryAndFinally)
+            {
+                tryFinally.Add(region);
             }
 
             foreach (var nested in region.NestedRegions)
             {
-                CollectTryCatch(nested, into);
+                CollectTryRegions(nested, tryCatch, tryFinally);
             }
         }
     }
@@ -685,21 +775,16 @@ internal sealed class TransactionFlowAnalysis
         return false;
     }
 
-    /// <summary>The graph of a lambda or local function passed as a delegate argument (not an expression tree).</summary>
-    private ControlFlowGraph? CallbackGraph(ControlFlowGraph graph, IArgumentOperation argument)
-    {
-        if (argument.Parameter?.Type.TypeKind != TypeKind.Delegate)
+    /// <summary>What a delegate value runs; <see langword="null"/> for anything else, such as an expression tree.</summary>
+    private DelegateTarget? Delegate(ControlFlowGraph graph, IOperation value)
+        => value.WalkDownConversion() switch
         {
-            return null;
-        }
-
-        return argument.Value.WalkDownConversion() switch
-        {
-            IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation lambda } => graph.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken),
-            IDelegateCreationOperation { Target: IMethodReferenceOperation { Method.MethodKind: MethodKind.LocalFunction } reference } => LocalFunctionGraph(graph, reference.Method),
+            IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation lambda } => new DelegateTarget(graph.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), null),
+            IDelegateCreationOperation { Target: IMethodReferenceOperation { Method.MethodKind: MethodKind.LocalFunction } reference }
+                => LocalFunctionGraph(graph, reference.Method) is { } body ? new DelegateTarget(body, null) : null,
+            IDelegateCreationOperation { Target: IMethodReferenceOperation reference } => new DelegateTarget(null, reference),
             _ => null,
         };
-    }
 
     /// <summary>The graph of a local function declared in this graph or an enclosing one.</summary>
     private ControlFlowGraph? LocalFunctionGraph(ControlFlowGraph graph, IMethodSymbol localFunction)

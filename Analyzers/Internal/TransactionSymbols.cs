@@ -44,9 +44,12 @@ internal sealed class TransactionSymbols
         _mailKitTransport = compilation.GetBestTypeByMetadataName("MailKit.MailTransport");
         _mailKitSmtpClient = compilation.GetBestTypeByMetadataName("MailKit.Net.Smtp.SmtpClient");
         _emailTransport = compilation.GetBestTypeByMetadataName("TypedMail.Transports.IEmailTransport");
-        foreach (var member in _emailTransport?.GetMembers("SendAsync") ?? default)
+        if (_emailTransport is not null)
         {
-            _emailTransportSendAsync = member as IMethodSymbol;
+            foreach (var member in _emailTransport.GetMembers("SendAsync"))
+            {
+                _emailTransportSendAsync = member as IMethodSymbol;
+            }
         }
 
         _otherSenders = OtherSenders(compilation);

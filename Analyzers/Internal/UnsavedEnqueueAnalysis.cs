@@ -21,7 +21,8 @@ internal readonly record struct UnsavedEnqueue(IInvocationOperation Enqueue, ILo
 /// stored, returned, or captured by a lambda or local function may be saved elsewhere, so it is never reported.
 /// Neither is a context that comes from a parameter, field or property. Exceptional paths are not followed:
 /// a save only in a catch block does not count, and an early return that abandons the unit of work on purpose is
-/// not reported as long as some path saves.</para>
+/// not reported as long as some path saves. An enqueue in a finally block is followed to wherever the finally block
+/// goes on to (after the try block, an outer finally block).</para>
 /// </remarks>
 internal sealed class UnsavedEnqueueAnalysis
 {
@@ -32,6 +33,7 @@ internal sealed class UnsavedEnqueueAnalysis
     private readonly Dictionary<ILocalSymbol, bool> _ownContexts = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ILocalSymbol, HashSet<(int Block, int Index)>> _saves = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ILocalSymbol> _declared = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<ControlFlowRegion, List<int>> _finallyContinuations = new();
 
     private UnsavedEnqueueAnalysis(OutboxSymbols symbols, ControlFlowGraph graph, CancellationToken cancellationToken)
     {
@@ -239,23 +241,10 @@ internal sealed class UnsavedEnqueueAnalysis
             }
         }
 
-        // An enqueue inside a finally block goes on to wherever the finally was entered from, which this walk does
-        // not know: assume a save. Elsewhere the end of a finally is already covered, since the branch that ran
-        // the finally also leads to its destination.
         var blocks = _graph.Blocks;
-        var inFinally = false;
-        for (var region = blocks[startBlock].EnclosingRegion; region is not null && !inFinally; region = region.EnclosingRegion)
-        {
-            inFinally = region.Kind == ControlFlowRegionKind.Finally;
-        }
-
         var visited = new bool[blocks.Length];
         var work = new Stack<int>();
-        if (!Successors(blocks[startBlock]) && inFinally)
-        {
-            return true;
-        }
-
+        Successors(blocks[startBlock]);
         while (work.Count > 0)
         {
             var ordinal = work.Pop();
@@ -273,25 +262,22 @@ internal sealed class UnsavedEnqueueAnalysis
                 }
             }
 
-            if (!Successors(blocks[ordinal]) && inFinally)
-            {
-                return true;
-            }
+            Successors(blocks[ordinal]);
         }
 
         return false;
 
-        // Queues the successors; false at the end of a finally block.
-        bool Successors(BasicBlock block)
+        void Successors(BasicBlock block)
         {
-            return Add(block.ConditionalSuccessor) & Add(block.FallThroughSuccessor);
+            Add(block.ConditionalSuccessor);
+            Add(block.FallThroughSuccessor);
         }
 
-        bool Add(ControlFlowBranch? branch)
+        void Add(ControlFlowBranch? branch)
         {
             if (branch is null)
             {
-                return true;
+                return;
             }
 
             foreach (var region in branch.FinallyRegions)
@@ -303,9 +289,65 @@ internal sealed class UnsavedEnqueueAnalysis
             {
                 work.Push(branch.Destination.Ordinal);
             }
-
-            return branch.Semantics != ControlFlowBranchSemantics.StructuredExceptionHandling;
+            else if (branch.Semantics == ControlFlowBranchSemantics.StructuredExceptionHandling
+                && Enclosing(branch.Source, ControlFlowRegionKind.Finally) is { } finallyRegion)
+            {
+                // The end of a finally block goes on to wherever it was entered from.
+                foreach (var continuation in FinallyContinuations(finallyRegion))
+                {
+                    work.Push(continuation);
+                }
+            }
         }
+    }
+
+    private static ControlFlowRegion? Enclosing(BasicBlock block, ControlFlowRegionKind kind)
+    {
+        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        {
+            if (region.Kind == kind)
+            {
+                return region;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Where control goes after a finally region ends normally: the next finally regions and the destination of
+    /// every branch that runs it (leaving its try block by falling through, <c>break</c>, <c>continue</c> or <c>return</c>).
+    /// </summary>
+    private List<int> FinallyContinuations(ControlFlowRegion finallyRegion)
+    {
+        if (!_finallyContinuations.TryGetValue(finallyRegion, out var continuations))
+        {
+            continuations = new List<int>();
+            foreach (var block in _graph.Blocks)
+            {
+                foreach (var branch in new[] { block.ConditionalSuccessor, block.FallThroughSuccessor })
+                {
+                    var index = branch is null ? -1 : branch.FinallyRegions.IndexOf(finallyRegion);
+                    if (index < 0)
+                    {
+                        continue;
+                    }
+
+                    if (index + 1 < branch!.FinallyRegions.Length)
+                    {
+                        continuations.Add(branch.FinallyRegions[index + 1].FirstBlockOrdinal);
+                    }
+                    else if (branch.Destination is not null)
+                    {
+                        continuations.Add(branch.Destination.Ordinal);
+                    }
+                }
+            }
+
+            _finallyContinuations.Add(finallyRegion, continuations);
+        }
+
+        return continuations;
     }
 
     /// <summary>Looks through flow captures (the graph's temporaries) to the one value they hold.</summary>

@@ -1,12 +1,15 @@
-using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
+using System;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+using Microsoft.CodeAnalysis.Text;
+using Microsoft.CodeAnalysis;
 using TypedMail.Analyzers;
 using TypedMail.Generator.Tests.Analyzers.Infrastructure;
 
@@ -15,7 +18,8 @@ namespace TypedMail.Generator.Tests.Analyzers;
 /// <summary>
 /// The compiler loads TypedMail.Analyzers.dll without Microsoft.CodeAnalysis.Workspaces (only the IDE has it, for
 /// the code fixes in the same assembly). Load it the way csc does, through <see cref="AnalyzerFileReference"/>,
-/// in a load context where Workspaces cannot be found, and run what it gives.
+/// in a load context where Workspaces cannot be found, and run what it gives. The Roslyn testing framework takes an
+/// analyzer type, not instances from another load context, so this test uses <see cref="DirectAnalysis"/>.
 /// </summary>
 public sealed class AnalyzerPackagingTests
 {
@@ -32,7 +36,7 @@ public sealed class AnalyzerPackagingTests
         Assert.Equal(["EnqueueWithoutSaveChangesAnalyzer", "SmtpSendInsideTransactionAnalyzer"], analyzers.Select(a => a.GetType().Name).Order(StringComparer.Ordinal));
         Assert.All(analyzers, a => Assert.Same(loader.Context, AssemblyLoadContext.GetLoadContext(a.GetType().Assembly)));
 
-        var (code, expected) = Markup.Parse("""
+        TestFileMarkupParser.GetSpans("""
             using System.Net.Mail;
             using Shop;
             using TypedMail;
@@ -48,13 +52,10 @@ public sealed class AnalyzerPackagingTests
                     [|other.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
                 }
             }
-            """);
-        var diagnostics = new List<Diagnostic>();
-        foreach (var analyzer in analyzers)
-        {
-            diagnostics.AddRange(await AnalyzerVerifier.AnalyzeAsync(AnalyzerVerifier.Compilation(code), analyzer));
-        }
-
+            """, out var code, out ImmutableArray<TextSpan> expected);
+        var compilation = DirectAnalysis.Compilation(code);
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var diagnostics = await DirectAnalysis.AnalyzeAsync(compilation, analyzers);
         Assert.Equal(expected, diagnostics.Select(d => d.Location.SourceSpan).OrderBy(s => s.Start));
         Assert.Empty(loader.Context.Refused);
 

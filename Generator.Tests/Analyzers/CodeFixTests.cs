@@ -20,18 +20,27 @@ public sealed class CodeFixTests
 
         """;
 
-    private static async Task<string?> FixSend(string markup)
-        => await CodeFixVerifier.ApplyAsync(new SmtpSendInsideTransactionAnalyzer(), new SmtpSendInsideTransactionCodeFixProvider(), Usings + markup);
+    /// <summary>Applies the TM3001 fix at the marked send and expects <paramref name="fixedCode"/>, which compiles and no longer warns.</summary>
+    private static Task FixSend(string markup, string fixedCode)
+        => TypedMailCodeFixTest<SmtpSendInsideTransactionAnalyzer, SmtpSendInsideTransactionCodeFixProvider>.VerifyAsync(Usings + markup, Usings + fixedCode);
 
-    private static async Task<string?> FixEnqueue(string markup)
-        => await CodeFixVerifier.ApplyAsync(new EnqueueWithoutSaveChangesAnalyzer(), new EnqueueWithoutSaveChangesCodeFixProvider(), Usings + markup);
+    /// <summary>The TM3001 fix offers nothing for the marked send.</summary>
+    private static Task NoFixForSend(string markup) => FixSend(markup, markup);
+
+    /// <summary>Applies the TM3002 fix at the marked enqueue and expects <paramref name="fixedCode"/>, which compiles and no longer warns.</summary>
+    private static Task FixEnqueue(string markup, string fixedCode)
+        => TypedMailCodeFixTest<EnqueueWithoutSaveChangesAnalyzer, EnqueueWithoutSaveChangesCodeFixProvider>.VerifyAsync(Usings + markup, Usings + fixedCode);
+
+    /// <summary>The TM3002 fix offers nothing for the marked enqueue.</summary>
+    private static Task NoFixForEnqueue(string markup) => FixEnqueue(markup, markup);
 
     // ---- TM3001 ------------------------------------------------------------------------------------------------
 
     [Fact]
     public async Task Send_moves_after_the_commit()
     {
-        var fixedCode = await FixSend("""
+        await FixSend(
+            """
             class C
             {
                 void Place(ShopDb db, SmtpClient smtp, MailMessage mail)
@@ -45,8 +54,8 @@ public sealed class CodeFixTests
                     Console.WriteLine("done");
                 }
             }
-            """);
-        Assert.Equal(Usings + """
+            """,
+            """
             class C
             {
                 void Place(ShopDb db, SmtpClient smtp, MailMessage mail)
@@ -60,14 +69,14 @@ public sealed class CodeFixTests
                     Console.WriteLine("done");
                 }
             }
-            """, fixedCode);
-        await AnalyzerVerifier.VerifyAsync(new SmtpSendInsideTransactionAnalyzer(), fixedCode!);
+            """);
     }
 
     [Fact]
     public async Task Awaited_send_moves_after_the_awaited_commit()
     {
-        var fixedCode = await FixSend("""
+        await FixSend(
+            """
             class C
             {
                 async Task Place(ShopDb db, SmtpClient smtp, MailMessage mail, CancellationToken ct)
@@ -78,8 +87,8 @@ public sealed class CodeFixTests
                     await tx.CommitAsync(ct).ConfigureAwait(false);
                 }
             }
-            """);
-        Assert.Equal(Usings + """
+            """,
+            """
             class C
             {
                 async Task Place(ShopDb db, SmtpClient smtp, MailMessage mail, CancellationToken ct)
@@ -90,13 +99,14 @@ public sealed class CodeFixTests
                     await smtp.SendMailAsync(mail, ct).ConfigureAwait(false);
                 }
             }
-            """, fixedCode);
+            """);
     }
 
     [Fact]
     public async Task Send_moves_out_of_the_TransactionScope_block()
     {
-        var fixedCode = await FixSend("""
+        await FixSend(
+            """
             class C
             {
                 void Place(ShopDb db, SmtpClient smtp, MailMessage mail)
@@ -109,8 +119,8 @@ public sealed class CodeFixTests
                     }
                 }
             }
-            """);
-        Assert.Equal(Usings + """
+            """,
+            """
             class C
             {
                 void Place(ShopDb db, SmtpClient smtp, MailMessage mail)
@@ -123,13 +133,13 @@ public sealed class CodeFixTests
                     smtp.Send(mail);
                 }
             }
-            """, fixedCode);
+            """);
     }
 
     [Fact]
     public async Task No_move_across_code_that_uses_what_the_send_uses()
     {
-        Assert.Null(await FixSend("""
+        await NoFixForSend("""
             class C
             {
                 void Place(ShopDb db, SmtpClient smtp, MailMessage mail)
@@ -140,13 +150,13 @@ public sealed class CodeFixTests
                     tx.Commit();
                 }
             }
-            """));
+            """);
     }
 
     [Fact]
     public async Task No_move_when_the_send_uses_a_local_of_the_scope_block()
     {
-        Assert.Null(await FixSend("""
+        await NoFixForSend("""
             class C
             {
                 void Place(ShopDb db, SmtpClient smtp)
@@ -159,13 +169,13 @@ public sealed class CodeFixTests
                     }
                 }
             }
-            """));
+            """);
     }
 
     [Fact]
     public async Task No_move_when_the_commit_is_not_a_later_statement_of_the_same_block()
     {
-        Assert.Null(await FixSend("""
+        await NoFixForSend("""
             class C
             {
                 void Place(ShopDb db, SmtpClient smtp, MailMessage mail, bool ok)
@@ -178,13 +188,13 @@ public sealed class CodeFixTests
                     }
                 }
             }
-            """));
+            """);
     }
 
     [Fact]
     public async Task No_move_for_a_scope_declaration_or_a_send_whose_result_is_used()
     {
-        Assert.Null(await FixSend("""
+        await NoFixForSend("""
             class C
             {
                 void Place(SmtpClient smtp, MailMessage mail)
@@ -194,8 +204,8 @@ public sealed class CodeFixTests
                     scope.Complete();
                 }
             }
-            """));
-        Assert.Null(await FixSend("""
+            """);
+        await NoFixForSend("""
             class C
             {
                 async Task Place(ShopDb db, MailKit.Net.Smtp.SmtpClient smtp, MimeKit.MimeMessage mail)
@@ -206,7 +216,7 @@ public sealed class CodeFixTests
                     Console.WriteLine(reply);
                 }
             }
-            """));
+            """);
     }
 
     // ---- TM3002 ------------------------------------------------------------------------------------------------
@@ -214,7 +224,8 @@ public sealed class CodeFixTests
     [Fact]
     public async Task Save_is_inserted_after_the_enqueue()
     {
-        var fixedCode = await FixEnqueue("""
+        await FixEnqueue(
+            """
             class C
             {
                 void SignUp(string name)
@@ -224,8 +235,8 @@ public sealed class CodeFixTests
                     Console.WriteLine(name);
                 }
             }
-            """);
-        Assert.Equal(Usings + """
+            """,
+            """
             class C
             {
                 void SignUp(string name)
@@ -236,14 +247,14 @@ public sealed class CodeFixTests
                     Console.WriteLine(name);
                 }
             }
-            """, fixedCode);
-        await AnalyzerVerifier.VerifyAsync(new EnqueueWithoutSaveChangesAnalyzer(), fixedCode!);
+            """);
     }
 
     [Fact]
     public async Task Async_save_with_the_cancellation_token_is_inserted_in_an_async_method()
     {
-        var fixedCode = await FixEnqueue("""
+        await FixEnqueue(
+            """
             class C(IDbContextFactory<ShopDb> factory)
             {
                 async Task SignUp(string name, CancellationToken cancellationToken)
@@ -253,8 +264,8 @@ public sealed class CodeFixTests
                     Console.WriteLine(queued.MessageId);
                 }
             }
-            """);
-        Assert.Equal(Usings + """
+            """,
+            """
             class C(IDbContextFactory<ShopDb> factory)
             {
                 async Task SignUp(string name, CancellationToken cancellationToken)
@@ -265,13 +276,14 @@ public sealed class CodeFixTests
                     Console.WriteLine(queued.MessageId);
                 }
             }
-            """, fixedCode);
+            """);
     }
 
     [Fact]
     public async Task Async_lambda_gets_an_awaited_save_with_the_enclosing_token()
     {
-        var fixedCode = await FixEnqueue("""
+        await FixEnqueue(
+            """
             class C(IDbContextFactory<ShopDb> factory)
             {
                 Func<Task> Job(string name, CancellationToken ct) => async () =>
@@ -280,8 +292,8 @@ public sealed class CodeFixTests
                     [|db.Emails().Enqueue(new WelcomeEmail(name), "ada@example.com")|];
                 };
             }
-            """);
-        Assert.Equal(Usings + """
+            """,
+            """
             class C(IDbContextFactory<ShopDb> factory)
             {
                 Func<Task> Job(string name, CancellationToken ct) => async () =>
@@ -291,13 +303,13 @@ public sealed class CodeFixTests
                     await db.SaveChangesAsync(ct);
                 };
             }
-            """, fixedCode);
+            """);
     }
 
     [Fact]
     public async Task No_save_inserted_when_the_enqueue_is_not_a_statement_of_a_block()
     {
-        Assert.Null(await FixEnqueue("""
+        await NoFixForEnqueue("""
             class C
             {
                 void SignUp(string name)
@@ -307,6 +319,6 @@ public sealed class CodeFixTests
                         [|db.Emails().Enqueue(new WelcomeEmail(name), "ada@example.com")|];
                 }
             }
-            """));
+            """);
     }
 }

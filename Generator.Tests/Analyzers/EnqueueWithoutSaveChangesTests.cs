@@ -1,10 +1,8 @@
-using System.Globalization;
-using System.Linq;
 using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Testing;
 using Microsoft.CodeAnalysis;
 using TypedMail.Analyzers;
 using TypedMail.Generator.Tests.Analyzers.Infrastructure;
-using TypedMail.Generator.Tests.Infrastructure;
 
 namespace TypedMail.Generator.Tests.Analyzers;
 
@@ -24,7 +22,7 @@ public sealed class EnqueueWithoutSaveChangesTests
 
         """;
 
-    private static Task Verify(string markup) => AnalyzerVerifier.VerifyAsync(new EnqueueWithoutSaveChangesAnalyzer(), Usings + markup);
+    private static Task Verify(string markup, params DiagnosticResult[] expected) => TypedMailAnalyzerTest<EnqueueWithoutSaveChangesAnalyzer>.VerifyAsync(Usings + markup, expected);
 
     // ---- Where the context comes from ------------------------------------------------------------------------
 
@@ -480,67 +478,352 @@ public sealed class EnqueueWithoutSaveChangesTests
         }
         """);
 
+    // ---- Every statement form (each test: an enqueue that warns, and its twin that does not) ------------------
+
+    [Fact]
+    public Task Enqueue_in_try_catch_and_finally() => Verify("""
+        class C
+        {
+            void InTry()
+            {
+                using var db = new ShopDb();
+                try
+                {
+                    db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com");
+                }
+                catch (InvalidOperationException)
+                {
+                    return;
+                }
+
+                db.SaveChanges();
+            }
+
+            void InCatchNeverSaved()
+            {
+                using var db = new ShopDb();
+                try
+                {
+                    db.SaveChanges();
+                }
+                catch (DbUpdateException)
+                {
+                    [|db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
+                }
+            }
+
+            void InCatchSavedAfter()
+            {
+                using var db = new ShopDb();
+                try
+                {
+                    db.Orders.Add(new Order());
+                }
+                catch (InvalidOperationException)
+                {
+                    db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com");
+                }
+
+                db.SaveChanges();
+            }
+
+            void InFinallyNeverSaved()
+            {
+                using var db = new ShopDb();
+                try
+                {
+                    db.Orders.Add(new Order());
+                }
+                finally
+                {
+                    [|db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
+                }
+            }
+
+            void InFinallySavedInAnOuterFinally()
+            {
+                using var db = new ShopDb();
+                try
+                {
+                    try
+                    {
+                        db.Orders.Add(new Order());
+                    }
+                    finally
+                    {
+                        db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com");
+                    }
+                }
+                finally
+                {
+                    db.SaveChanges();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Enqueue_in_using_blocks_and_declarations() => Verify("""
+        class C(IDbContextFactory<ShopDb> factory)
+        {
+            void Block()
+            {
+                using (var db = new ShopDb())
+                {
+                    [|db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
+                }
+
+                using (var db = new ShopDb())
+                {
+                    db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com");
+                    db.SaveChanges();
+                }
+            }
+
+            async Task Declaration()
+            {
+                {
+                    await using var db = await factory.CreateDbContextAsync();
+                    [|db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
+                }
+
+                await using var saved = await factory.CreateDbContextAsync();
+                saved.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com");
+                await saved.SaveChangesAsync();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Enqueue_in_switch_statements_and_expressions() => Verify("""
+        class C
+        {
+            void Statement(int kind)
+            {
+                using var db = new ShopDb();
+                switch (kind)
+                {
+                    case 1:
+                        db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com");
+                        break;
+                    case 2:
+                        [|db.Emails().Enqueue(new WelcomeEmail("b"), "b@example.com")|];
+                        return;
+                }
+
+                db.SaveChanges();
+            }
+
+            void Expression(int kind)
+            {
+                using var db = new ShopDb();
+                var queued = kind switch
+                {
+                    1 => [|db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|],
+                    _ => null,
+                };
+
+                using var saved = new ShopDb();
+                var other = kind switch
+                {
+                    1 => saved.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com"),
+                    _ => null,
+                };
+                saved.SaveChanges();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Enqueue_in_loops_with_break_and_continue() => Verify("""
+        class C
+        {
+            void BreakBeforeAnySave(string[] names)
+            {
+                using var db = new ShopDb();
+                foreach (var name in names)
+                {
+                    [|db.Emails().Enqueue(new WelcomeEmail(name), "a@example.com")|];
+                    if (name.Length == 0)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            // The documented limit: one saving path is enough, so a break that skips the save is not reported.
+            void BreakThatSkipsTheSaveOfOneIteration(string[] names)
+            {
+                using var db = new ShopDb();
+                foreach (var name in names)
+                {
+                    db.Emails().Enqueue(new WelcomeEmail(name), "a@example.com");
+                    if (name.Length == 0)
+                    {
+                        break;
+                    }
+
+                    db.SaveChanges();
+                }
+            }
+
+            void BreakThenSave(string[] names)
+            {
+                using var db = new ShopDb();
+                for (var i = 0; i < names.Length; i++)
+                {
+                    if (names[i].Length == 0)
+                    {
+                        continue;
+                    }
+
+                    db.Emails().Enqueue(new WelcomeEmail(names[i]), "a@example.com");
+                    if (i > 10)
+                    {
+                        break;
+                    }
+                }
+
+                db.SaveChanges();
+            }
+
+            void WhileNeverSaved(Queue<string> names)
+            {
+                using var db = new ShopDb();
+                while (names.Count > 0)
+                {
+                    [|db.Emails().Enqueue(new WelcomeEmail(names.Dequeue()), "a@example.com")|];
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Enqueue_in_local_functions_and_lambdas() => Verify("""
+        class C(IDbContextFactory<ShopDb> factory)
+        {
+            void Local()
+            {
+                Unsaved();
+                Saved();
+
+                void Unsaved()
+                {
+                    using var db = factory.CreateDbContext();
+                    [|db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
+                }
+
+                void Saved()
+                {
+                    using var db = factory.CreateDbContext();
+                    db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com");
+                    db.SaveChanges();
+                }
+            }
+
+            void SavedByALocalFunction()
+            {
+                using var db = factory.CreateDbContext();
+                db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com");
+                Save();
+
+                void Save() => db.SaveChanges();
+            }
+
+            Func<Task> Lambdas() => async () =>
+            {
+                await using var unsaved = await factory.CreateDbContextAsync();
+                [|unsaved.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
+                await using var saved = await factory.CreateDbContextAsync();
+                saved.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com");
+                await saved.SaveChangesAsync();
+            };
+        }
+        """);
+
+    [Fact]
+    public Task Enqueue_in_async_methods() => Verify("""
+        class C(IDbContextFactory<ShopDb> factory)
+        {
+            async Task Unsaved(CancellationToken ct)
+            {
+                await using var db = await factory.CreateDbContextAsync(ct);
+                await Task.Delay(1, ct);
+                [|db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
+                await db.Orders.ToListAsync(ct);
+            }
+
+            async ValueTask<int> Saved(CancellationToken ct)
+            {
+                await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
+                db.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com");
+                return await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            }
+        }
+        """);
+
     // ---- The diagnostic itself ------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Message_names_the_context_and_says_what_to_do()
-    {
-        var diagnostics = await AnalyzerVerifier.VerifyAsync(new EnqueueWithoutSaveChangesAnalyzer(), Usings + """
-            class C
+    public Task Message_names_the_context_and_says_what_to_do() => Verify(
+        """
+        class C
+        {
+            void SignUp()
             {
-                void SignUp()
-                {
-                    using var shop = new ShopDb();
-                    [|shop.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|];
-                }
+                using var shop = new ShopDb();
+                {|#0:shop.Emails().Enqueue(new WelcomeEmail("a"), "a@example.com")|};
             }
-            """);
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal("TM3002", diagnostic.Id);
-        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
-        Assert.Equal(
+        }
+        """,
+        new DiagnosticResult("TM3002", DiagnosticSeverity.Warning).WithLocation(0).WithMessage(
             "The email enqueued here is never saved: 'shop' is created in this method and no SaveChanges on it follows, so the email "
-            + "is dropped with the context. Call 'shop.SaveChanges()' or 'shop.SaveChangesAsync()' after Enqueue.",
-            diagnostic.GetMessage(CultureInfo.InvariantCulture));
-    }
+            + "is dropped with the context. Call 'shop.SaveChanges()' or 'shop.SaveChangesAsync()' after Enqueue."));
 
     /// <summary>The analyzer recognizes the Enqueue methods the real generator emits, not only the test's copy.</summary>
     [Fact]
     public async Task Generated_Enqueue_is_recognized()
     {
-        var (code, expected) = Markup.Parse("""
-            using Microsoft.EntityFrameworkCore;
-            using TypedMail;
+        var test = new TypedMailAnalyzerTest<EnqueueWithoutSaveChangesAnalyzer>
+        {
+            TestCode = """
+                using Microsoft.EntityFrameworkCore;
+                using TypedMail;
 
-            namespace Signup
+                namespace Signup
+                {
+                    [Email]
+                    public partial record HelloEmail(string Name);
+
+                    public sealed class AppDb : DbContext
+                    {
+                    }
+
+                    class C
+                    {
+                        void Unsaved()
+                        {
+                            using var db = new AppDb();
+                            [|db.Emails().Enqueue(new HelloEmail("Ada"), "ada@example.com")|];
+                        }
+
+                        void Saved()
+                        {
+                            using var db = new AppDb();
+                            db.Emails().Enqueue(new HelloEmail("Ada"), "ada@example.com");
+                            db.SaveChanges();
+                        }
+                    }
+                }
+                """,
+            SourceGenerators = { typeof(EmailGenerator) },
+            TestState =
             {
-                [Email]
-                public partial record HelloEmail(string Name);
-
-                public sealed class AppDb : DbContext
-                {
-                }
-
-                class C
-                {
-                    void Unsaved()
-                    {
-                        using var db = new AppDb();
-                        [|db.Emails().Enqueue(new HelloEmail("Ada"), "ada@example.com")|];
-                    }
-
-                    void Saved()
-                    {
-                        using var db = new AppDb();
-                        db.Emails().Enqueue(new HelloEmail("Ada"), "ada@example.com");
-                        db.SaveChanges();
-                    }
-                }
-            }
-            """);
-        var run = GeneratorHarness.Run(code, ("Mail/HelloEmail.subject.scriban", "Hello {{ name }}"), ("Mail/HelloEmail.text.scriban", "Hi {{ name }}"));
-        Assert.Empty(run.GeneratorDiagnostics);
-        var diagnostics = await AnalyzerVerifier.AnalyzeAsync(run.Output, new EnqueueWithoutSaveChangesAnalyzer());
-        Assert.Equal(expected, diagnostics.Select(d => d.Location.SourceSpan));
+                AdditionalFiles = { ("Mail/HelloEmail.subject.scriban", "Hello {{ name }}"), ("Mail/HelloEmail.text.scriban", "Hi {{ name }}") },
+            },
+            // The generated code itself is the subject of the generator's snapshot tests.
+            TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck,
+        };
+        await test.RunAsync();
     }
 }

@@ -8,7 +8,11 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace TypedMail.Generator.Tests.Infrastructure;
 
-/// <summary>Runs the EmailGenerator over source and template files with CSharpGeneratorDriver, as the compiler does.</summary>
+/// <summary>
+/// Runs the EmailGenerator over source and template files with <see cref="CSharpGeneratorDriver"/>, as the compiler
+/// does, for what the Roslyn testing framework (<see cref="GeneratorTest"/>) cannot express: which incremental steps
+/// ran and why, loading and running the emitted assembly, and diagnostics lowered for a compilation (<see cref="Relaxed"/>).
+/// </summary>
 public static class GeneratorHarness
 {
     public static CSharpCompilation Compilation(params string[] sources)

@@ -1,54 +1,60 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis.Text;
 
 namespace TypedMail.Generator.Tests.Infrastructure;
 
 /// <summary>
-/// A small snapshot helper: compares text with <c>Snapshots/{Class}.{Test}.{Name}.verified.txt</c>. On a mismatch it
-/// writes <c>.received.txt</c> beside it and fails; <c>TYPEDMAIL_ACCEPT_SNAPSHOTS=1</c> accepts new output instead.
-/// Line endings are normalized and the generator version is replaced with a placeholder.
+/// Snapshots of generated code, kept readable in <c>Snapshots/{Class}.{Test}.{HintName}.verified.txt</c> (line endings
+/// normalized, the generator version replaced by <c>{version}</c>). <see cref="Expect"/> makes every snapshot of the
+/// calling test an expected generated source of a <see cref="GeneratorTest"/>, which then fails on any other or
+/// missing source. <c>TYPEDMAIL_ACCEPT_SNAPSHOTS=1</c> first rewrites the test's snapshots from what the generator
+/// produces now: review the diff before committing it.
 /// </summary>
 public static partial class Snapshot
 {
-    public static void Match(string actual, string name, [CallerFilePath] string callerFile = "", [CallerMemberName] string test = "")
+    private static readonly string Version = typeof(EmailGenerator).Assembly.GetName().Version!.ToString();
+
+    public static void Expect(GeneratorTest test, [CallerFilePath] string callerFile = "", [CallerMemberName] string testName = "")
     {
-        var className = Path.GetFileNameWithoutExtension(callerFile);
         // Not Path.GetDirectoryName(callerFile): CI builds map source paths to /_/ (deterministic builds).
         var folder = Path.Combine(RepoPaths.Root, "Generator.Tests", "Snapshots");
-        var baseName = $"{className}.{test}.{name}";
-        var verified = Path.Combine(folder, baseName + ".verified.txt");
-        var received = Path.Combine(folder, baseName + ".received.txt");
-        var normalized = Normalize(actual);
-
+        var prefix = $"{Path.GetFileNameWithoutExtension(callerFile)}.{testName}.";
         if (Environment.GetEnvironmentVariable("TYPEDMAIL_ACCEPT_SNAPSHOTS") == "1")
         {
-            Directory.CreateDirectory(folder);
-            File.WriteAllText(verified, normalized);
-            File.Delete(received);
-            return;
+            Accept(test, folder, prefix);
         }
 
-        if (!File.Exists(verified))
+        var files = Directory.GetFiles(folder, prefix + "*.verified.txt").Order(StringComparer.Ordinal).ToList();
+        Xunit.Assert.True(files.Count > 0, $"No snapshot {prefix}*.verified.txt in {folder}: run the test with TYPEDMAIL_ACCEPT_SNAPSHOTS=1 and review it.");
+        foreach (var file in files)
         {
-            Directory.CreateDirectory(folder);
-            File.WriteAllText(received, normalized);
-            throw new Xunit.Sdk.XunitException($"No snapshot {verified}. Review {received} and run with TYPEDMAIL_ACCEPT_SNAPSHOTS=1 to accept it.");
+            var hintName = Path.GetFileName(file)[prefix.Length..^".verified.txt".Length];
+            var text = File.ReadAllText(file).Replace("\r\n", "\n").Replace("\"TypedMail.Generator\", \"{version}\"", $"\"TypedMail.Generator\", \"{Version}\"");
+            test.TestState.GeneratedSources.Add((typeof(EmailGenerator), hintName, SourceText.From(text, Encoding.UTF8)));
         }
-
-        var expected = Normalize(File.ReadAllText(verified));
-        if (!string.Equals(expected, normalized, StringComparison.Ordinal))
-        {
-            File.WriteAllText(received, normalized);
-            Xunit.Assert.Equal(expected, normalized);
-        }
-
-        File.Delete(received);
     }
 
-    private static string Normalize(string text)
-        => VersionPattern().Replace(text.Replace("\r\n", "\n").TrimStart('\uFEFF'), "\"TypedMail.Generator\", \"{version}\"");
+    /// <summary>Runs the generator over the test's sources and templates and writes what it produces as the snapshots.</summary>
+    private static void Accept(GeneratorTest test, string folder, string prefix)
+    {
+        foreach (var old in Directory.GetFiles(folder, prefix + "*.verified.txt"))
+        {
+            File.Delete(old);
+        }
+
+        var result = GeneratorHarness.Run(
+            test.TestState.Sources.Single().content.ToString(),
+            test.TestState.AdditionalFiles.Select(f => (f.filename, f.content.ToString())).ToArray());
+        foreach (var (hintName, source) in result.Sources)
+        {
+            File.WriteAllText(Path.Combine(folder, prefix + hintName + ".verified.txt"), VersionPattern().Replace(source.Replace("\r\n", "\n"), "\"TypedMail.Generator\", \"{version}\""));
+        }
+    }
 
     [GeneratedRegex("\"TypedMail\\.Generator\", \"[0-9.]+\"")]
     private static partial Regex VersionPattern();

@@ -12,6 +12,3 @@ internal sealed record CatalogEntrySpec(string EmailTypeName, string FullyQualif
 /// <param name="Name">The member's name.</param>
 /// <param name="IsMethod">Whether it is a parameterless method rather than a property.</param>
 internal sealed record SampleSpec(string Name, bool IsMethod);
-
-/// <summary>The catalog entry of one <c>[Email]</c> record, when it is usable, and the diagnostics of its samples.</summary>
-internal sealed record CatalogEntryResult(CatalogEntrySpec? Entry, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -30,5 +30,8 @@ internal sealed record EmailSpec(
     public TypeSpec Root => Types[0];
 }
 
-/// <summary>The result of parsing one <c>[Email]</c> record: a spec when it is usable, and its diagnostics.</summary>
-internal sealed record EmailParseResult(EmailSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>The result of parsing one <c>[Email]</c> record: a spec and a catalog entry when it is usable, and its diagnostics.</summary>
+/// <param name="Spec">The email, for the renderer.</param>
+/// <param name="CatalogEntry">The email as the preview catalog lists it.</param>
+/// <param name="Diagnostics">What is wrong with the record, its members or its samples.</param>
+internal sealed record EmailParseResult(EmailSpec? Spec, CatalogEntrySpec? CatalogEntry, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -26,7 +26,8 @@ internal enum TemplateKind
 /// <param name="BaseName">The email base name (<c>Welcome</c> in <c>Welcome.html.scriban</c>), the layout name or the partial name.</param>
 /// <param name="Kind">What the file is.</param>
 /// <param name="Template">The parsed template.</param>
-internal sealed record TemplateFileSpec(string Path, string BaseName, TemplateKind Kind, Templates.ParsedTemplate Template)
+/// <param name="Includes">The partials it names in <c>include "name"</c>, ordered.</param>
+internal sealed record TemplateFileSpec(string Path, string BaseName, TemplateKind Kind, Templates.ParsedTemplate Template, EquatableArray<string> Includes)
 {
     /// <summary>The file name, for messages and generated comments.</summary>
     public string FileName => System.IO.Path.GetFileName(Path);
@@ -40,6 +41,22 @@ internal sealed record BoundTemplateSpec(TemplateKind Kind, string Path, Templat
 
 /// <summary>Everything the emitter needs for one email.</summary>
 internal sealed record EmailModel(EmailSpec Email, EquatableArray<BoundTemplateSpec> Templates);
+
+/// <summary>
+/// One email and the template files it uses: its own subject and bodies, its layout and every partial they reach.
+/// The binder's input; it changes only when one of these files (or the email's types) does.
+/// </summary>
+/// <param name="Email">The email.</param>
+/// <param name="Templates">Its subject, HTML and text templates, those that exist, in that order.</param>
+/// <param name="Layout">The layout of its HTML body, if any.</param>
+/// <param name="Partials">The partials its templates and layout include, directly or not, ordered by name.</param>
+/// <param name="Diagnostics">What went wrong finding them (missing or duplicate files, hidden builtins).</param>
+internal sealed record EmailInputs(
+    EmailSpec Email,
+    EquatableArray<TemplateFileSpec> Templates,
+    TemplateFileSpec? Layout,
+    EquatableArray<TemplateFileSpec> Partials,
+    EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>The result of binding an email to its templates: a model when it compiles, and the diagnostics.</summary>
 internal sealed record EmailBindResult(EmailModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

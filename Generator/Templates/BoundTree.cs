@@ -107,27 +107,145 @@ internal sealed record BoundType(
 /// <param name="Code">A C# expression.</param>
 /// <param name="Type">Its type.</param>
 /// <param name="IsConstant">Whether it only involves literals (C# would fold it).</param>
-internal sealed record BoundExpression(string Code, BoundType Type, bool IsConstant = false);
+internal sealed record BoundExpression(string Code, BoundType Type, bool IsConstant = false)
+{
+    /// <summary>No value: what a name that is not known, or an expression in error, compiles to.</summary>
+    public static readonly BoundExpression Null = new("null", BoundType.Null);
+
+    /// <summary>The <c>null</c> literal.</summary>
+    public static readonly BoundExpression NullLiteral = new("null", BoundType.Null, IsConstant: true);
+
+    /// <summary>Whether this is <see cref="Null"/> or <see cref="NullLiteral"/>: nothing to compute.</summary>
+    public bool IsNothing => Equals(Null) || Equals(NullLiteral);
+}
 
 /// <summary>A statement of a compiled template.</summary>
 internal abstract record BoundStatement;
 
-/// <summary>One line of C#.</summary>
-internal sealed record BoundLine(string Code) : BoundStatement;
+/// <summary>A template variable given a value (<c>x = …</c>), or, when <paramref name="Variable"/> is <see langword="null"/> (nobody reads it), the value only computed.</summary>
+internal sealed record BoundAssign(string? Variable, BoundExpression Value) : BoundStatement;
+
+/// <summary>A call made for its effect (setting a member of a template object).</summary>
+internal sealed record BoundEvaluate(BoundExpression Call) : BoundStatement;
+
+/// <summary><c>date.format = …</c>: the pattern dates are written with from here on.</summary>
+internal sealed record BoundSetDateFormat(BoundExpression Value) : BoundStatement;
+
+/// <summary>The start of output that is captured (<c>capture</c>, or an <c>include</c> used as a value); <paramref name="Mark"/> holds where it starts.</summary>
+internal sealed record BoundCaptureStart(string Mark) : BoundStatement;
+
+/// <summary>The end of a capture: the output since <paramref name="Mark"/>, taken out and held in the local <paramref name="Name"/>.</summary>
+internal sealed record BoundCaptureEnd(string Name, string Mark) : BoundStatement;
+
+/// <summary>Template text, written as is.</summary>
+internal sealed record BoundText(string Text) : BoundStatement;
+
+/// <summary>How a value is written.</summary>
+internal enum BoundWriteKind
+{
+    /// <summary>Text that needs no conversion or encoding: a string of a text template, HTML, a number or a boolean.</summary>
+    Text,
+
+    /// <summary>A string in an HTML template: HTML-encoded.</summary>
+    EncodedText,
+
+    /// <summary>A <c>DateTime</c>: formatted with <c>date.format</c>.</summary>
+    Date,
+
+    /// <summary>A <c>char</c>: written as one-character text.</summary>
+    Char,
+
+    /// <summary>Any other value: converted as Scriban converts it at run time.</summary>
+    Value,
+
+    /// <summary>A value that prints nothing but must still be evaluated (it may fail).</summary>
+    Evaluate,
+}
+
+/// <summary>A value written to the output (<c>{{ value }}</c>).</summary>
+/// <param name="Value">The value.</param>
+/// <param name="Kind">How it is converted to text.</param>
+/// <param name="Html">Whether the template is HTML (values are encoded).</param>
+internal sealed record BoundWrite(BoundExpression Value, BoundWriteKind Kind, bool Html) : BoundStatement;
 
 /// <summary>A comment: the template fragment a block of code comes from.</summary>
 internal sealed record BoundComment(string Text) : BoundStatement;
 
-/// <summary>Statements under an optional header (<c>if (…)</c>, <c>for (…)</c>, <c>else</c>, <c>try</c>…); in braces unless <paramref name="Header"/> and <paramref name="Braces"/> say otherwise.</summary>
-internal sealed record BoundBlock(string? Header, EquatableArray<BoundStatement> Statements, bool Braces = true) : BoundStatement;
+/// <summary><c>break</c> or <c>continue</c>.</summary>
+internal sealed record BoundLoopControl(bool IsBreak) : BoundStatement;
+
+/// <summary>
+/// Statements whose output is indented after each line break: a <c>{{ }}</c> block that starts on an indented line
+/// (its indent replaces the enclosing one, as in Scriban; <c>""</c> for the bodies of <c>case</c>), or an included
+/// partial or layout body, whose own blocks indent relative to where it is written.
+/// </summary>
+/// <param name="Indent">The indentation, or <see langword="null"/> for a partial or a layout's body.</param>
+/// <param name="Body">The statements.</param>
+/// <param name="LeavesEarly">Whether a <c>break</c> or <c>continue</c> may leave the statements, so the indentation must be undone on the way out.</param>
+internal sealed record BoundIndent(string? Indent, EquatableArray<BoundStatement> Body, bool LeavesEarly) : BoundStatement;
+
+/// <summary><c>if</c> / <c>else</c>: <paramref name="Condition"/> is a C# <c>bool</c> expression; an empty <paramref name="Else"/> is none.</summary>
+internal sealed record BoundIf(string Condition, EquatableArray<BoundStatement> Then, EquatableArray<BoundStatement> Else) : BoundStatement;
+
+/// <summary>A <c>while</c> loop: <paramref name="Index"/> counts iterations (<c>while.index</c>), <paramref name="Location"/> is the template position for the loop limit's error.</summary>
+internal sealed record BoundWhile(string Index, string Condition, string Location, EquatableArray<BoundStatement> Body) : BoundStatement;
+
+/// <summary>A local of a <c>for</c> loop and the C# expression it is given: the offset, the limit, or the previous item (for <c>for.changed</c>).</summary>
+internal sealed record BoundLoopBound(string Name, string Value);
+
+/// <summary>
+/// <c>for x in list offset:o limit:l reversed</c> … <c>else</c> … <c>end</c>: the list is read by index, between the
+/// offset and the limit, forwards or backwards; the writer counts iterations (LoopLimit).
+/// </summary>
+/// <param name="Source">The C# expression of the list (copied to a list first when it is only enumerable).</param>
+/// <param name="SourceMayBeNull">Whether the list may be <see langword="null"/> (then neither the body nor <c>else</c> runs).</param>
+/// <param name="Items">The local holding the list.</param>
+/// <param name="IsArray">Whether the list is an array (<c>Length</c>, not <c>Count</c>).</param>
+/// <param name="Count">The local holding its count.</param>
+/// <param name="Offset">The first index, when <c>offset:</c> is given.</param>
+/// <param name="Limit">The most iterations, when <c>limit:</c> is given (applied only when positive, as Scriban does).</param>
+/// <param name="Reversed">Whether the items are visited from the last.</param>
+/// <param name="Index">The iteration counter (<c>for.index</c>).</param>
+/// <param name="Length">The local holding the number of iterations (<c>for.length</c>).</param>
+/// <param name="Variable">The loop variable.</param>
+/// <param name="Changed">The previous item and the boxed current one, when <c>for.changed</c> is used.</param>
+/// <param name="Location">The template position, for the loop limit's error.</param>
+/// <param name="Body">The statements of each iteration.</param>
+/// <param name="Else">The statements when there is no iteration.</param>
+internal sealed record BoundFor(
+    string Source,
+    bool SourceMayBeNull,
+    string Items,
+    bool IsArray,
+    string Count,
+    BoundLoopBound? Offset,
+    BoundLoopBound? Limit,
+    bool Reversed,
+    string Index,
+    string Length,
+    string Variable,
+    BoundLoopBound? Changed,
+    string Location,
+    EquatableArray<BoundStatement> Body,
+    EquatableArray<BoundStatement> Else) : BoundStatement;
+
+/// <summary>Statements in their own C# scope (an included partial, whose locals must not clash with the caller's).</summary>
+internal sealed record BoundScope(EquatableArray<BoundStatement> Body) : BoundStatement;
+
+/// <summary>A local that holds a value computed once: <c>var Name = Value;</c>.</summary>
+internal sealed record BoundLocal(string Name, BoundExpression Value) : BoundStatement;
+
+/// <summary>A template variable, declared at the top of the render method (<see langword="null"/> until assigned).</summary>
+internal sealed record BoundVariable(string Name, BoundType Type);
+
 
 /// <summary>A template compiled against an email: the body of its render method.</summary>
-/// <param name="Declarations">Template variables, declared first.</param>
+/// <param name="Variables">Template variables, declared first.</param>
 /// <param name="Statements">The statements.</param>
 /// <param name="ConstantText">The whole output, when the template has no code.</param>
 /// <param name="Capacity">The expected output length, for the output buffer.</param>
 internal sealed record BoundTemplate(
-    EquatableArray<string> Declarations,
+    EquatableArray<BoundVariable> Variables,
     EquatableArray<BoundStatement> Statements,
     string? ConstantText,
     int Capacity);

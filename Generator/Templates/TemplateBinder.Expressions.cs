@@ -19,7 +19,7 @@ internal sealed partial class TemplateBinder
             case BooleanLiteral b:
                 return new BoundExpression(b.Value ? "true" : "false", BoundType.Boolean, IsConstant: true);
             case NullLiteral:
-                return new BoundExpression("null", BoundType.Null, IsConstant: true);
+                return BoundExpression.NullLiteral;
             case EmptyLiteral empty when !IsBuiltinName("empty"):
                 // `empty` is a builtin variable in Scriban, so a member or template variable of that name hides it.
                 return BindExpression(new VariableExpression("empty", IsLocal: false, empty.Span));
@@ -147,7 +147,7 @@ internal sealed partial class TemplateBinder
             }
 
             // An unassigned local is null, as in Scriban.
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         for (var i = _loops.Count - 1; i >= 0; i--)
@@ -184,16 +184,16 @@ internal sealed partial class TemplateBinder
         {
             // Assigned later in this pass: the next pass knows its type.
             _read.Add(name);
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
-        if (BuiltinObjects.Contains(name) || name == "include")
+        if (BuiltinCatalog.IsGlobalName(name))
         {
             return new BoundExpression(name, new BoundType(BoundKind.Function, name, false, false));
         }
 
         Report(DiagnosticDescriptors.UnknownTemplateMember, variable.Span, name, _email.TypeName);
-        return new BoundExpression("null", BoundType.Null);
+        return BoundExpression.Null;
     }
 
     private BoundExpression BindLoopVariable(LoopVariableExpression variable)
@@ -211,7 +211,7 @@ internal sealed partial class TemplateBinder
         if (frame is null)
         {
             Report(DiagnosticDescriptors.LoopControlOutsideLoop, variable.Span, variable.Loop + "." + variable.Name, variable.Loop);
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         var index = frame.Index;
@@ -289,11 +289,10 @@ internal sealed partial class TemplateBinder
 
     private BoundExpression BindMember(MemberExpression member)
     {
-        if (member.Target is VariableExpression { IsLocal: false } root && BuiltinObjects.Contains(root.Name) && IsBuiltinName(root.Name))
+        if (member.Target is VariableExpression { IsLocal: false } root && BuiltinCatalog.IsObject(root.Name) && IsBuiltinName(root.Name))
         {
             if (root.Name == "date" && member.Name == "format")
             {
-                _usesWriter = true;
                 return new BoundExpression("output.DateFormat", BoundType.String);
             }
 
@@ -311,7 +310,7 @@ internal sealed partial class TemplateBinder
         if (type.Kind == BoundKind.Function)
         {
             Report(DiagnosticDescriptors.UnknownFunction, member.Span, path);
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         if (type.Kind == BoundKind.Null)
@@ -321,7 +320,7 @@ internal sealed partial class TemplateBinder
                 Report(DiagnosticDescriptors.NullValueAccess, member.Span, SourceText(member.Target), path);
             }
 
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         if (type.Kind is BoundKind.Dynamic or BoundKind.ScriptObject or BoundKind.Empty)
@@ -467,13 +466,13 @@ internal sealed partial class TemplateBinder
         if (target.Type.Kind == BoundKind.Null)
         {
             Report(DiagnosticDescriptors.NullValueAccess, index.Span, path, SourceText(index));
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         if (key.Type.Kind == BoundKind.Null)
         {
             Report(DiagnosticDescriptors.InvalidIndex, index.Index.Span, SourceText(index), "the index is null");
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         var type = target.Type;
@@ -527,7 +526,7 @@ internal sealed partial class TemplateBinder
                 return new BoundExpression($"{Rendering}ScriptValue.GetIndex({Box(target)}, {Box(key)}, {Literal(path)}, {location})", BoundType.Dynamic);
             default:
                 Report(DiagnosticDescriptors.InvalidIndex, index.Span, SourceText(index), $"a {type.Display} is not a list");
-                return new BoundExpression("null", BoundType.Null);
+                return BoundExpression.Null;
         }
     }
 
@@ -564,7 +563,7 @@ internal sealed partial class TemplateBinder
                 return new BoundExpression($"{Rendering}ScriptValue.Plus({Box(operand)}, {Location(unary.Span)})", BoundType.Dynamic);
             default:
                 Report(DiagnosticDescriptors.InvalidOperands, unary.Span, unary.Operator, "nothing", "a " + type.Display);
-                return new BoundExpression("null", BoundType.Null);
+                return BoundExpression.Null;
         }
     }
 
@@ -595,7 +594,7 @@ internal sealed partial class TemplateBinder
                 return Coalesce(left, right);
             case "?!":
                 return left.Type.Kind == BoundKind.Null || right.Type.Kind == BoundKind.Null
-                    ? new BoundExpression("null", BoundType.Null)
+                    ? BoundExpression.Null
                     : new BoundExpression($"({Box(left)} is null ? null : {Box(right)})", BoundType.Dynamic);
             case "..":
             case "..<":
@@ -636,12 +635,12 @@ internal sealed partial class TemplateBinder
         if (l.IsText || r.IsText)
         {
             Report(DiagnosticDescriptors.InvalidOperands, span, op, "a " + l.Display, "a " + r.Display);
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         if (l.Kind == BoundKind.Null || r.Kind == BoundKind.Null)
         {
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         if (op == "-" && l.Kind == BoundKind.DateTime && r.Kind == BoundKind.DateTime)
@@ -654,7 +653,7 @@ internal sealed partial class TemplateBinder
             if (l.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean || r.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean)
             {
                 Report(DiagnosticDescriptors.InvalidOperands, span, op, "a " + l.Display, "a " + r.Display);
-                return new BoundExpression("null", BoundType.Null);
+                return BoundExpression.Null;
             }
 
             return Dynamic(op switch { "+" => "Add", "-" => "Subtract", "*" => "Multiply", "/" => "Divide", "//" => "FloorDivide", _ => "Modulo" }, left, right, span);
@@ -849,12 +848,12 @@ internal sealed partial class TemplateBinder
         if (l.IsText || r.IsText || l.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean || r.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean)
         {
             Report(DiagnosticDescriptors.InvalidOperands, span, exclusive ? "..<" : "..", "a " + l.Display, "a " + r.Display);
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         if (l.Kind == BoundKind.Null || r.Kind == BoundKind.Null)
         {
-            return new BoundExpression("null", BoundType.Null);
+            return BoundExpression.Null;
         }
 
         if (IsInteger(l) && IsInteger(r) && !l.Nullable && !r.Nullable)
@@ -959,7 +958,6 @@ internal sealed partial class TemplateBinder
             case BoundKind.Boolean when !type.Nullable:
                 return $"{Rendering}ScriptValue.ToText({value.Code})";
             default:
-                _usesWriter = true;
                 return $"output.ToText({Box(value)})";
         }
     }

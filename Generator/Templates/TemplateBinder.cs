@@ -9,17 +9,18 @@ using TypedMail.Generator.Model;
 namespace TypedMail.Generator.Templates;
 
 /// <summary>
-/// Binds a parsed template to an email's types and lowers it to C#: names resolve to the record's members, template
-/// variables, loop variables and builtins; every expression gets a compile-time type; what Scriban would only find out
-/// at run time but the types tell now (unknown names, loops over non-lists, wrong arguments) becomes a TM2xxx diagnostic.
-/// Template variable types are inferred by running the binder until they stop changing.
+/// Binds a parsed template to an email's types and produces its bound tree (<see cref="BoundTemplate"/>): names resolve
+/// to the record's members, template variables, loop variables and builtins (<see cref="BuiltinCatalog"/>); every
+/// expression gets a compile-time type and is lowered to a typed C# expression; statements become bound nodes that the
+/// emitter writes. What Scriban would only find out at run time but the types tell now (unknown names, loops over
+/// non-lists, wrong arguments) becomes a TM2xxx diagnostic. Template variable types are inferred by running the binder
+/// until they stop changing.
 /// </summary>
 internal sealed partial class TemplateBinder
 {
     private const string Rendering = "global::TypedMail.Rendering.";
     private const int MaxPasses = 6;
 
-    private static readonly HashSet<string> BuiltinObjects = new(StringComparer.Ordinal) { "string", "html", "math", "array", "object", "date", "regex", "timespan" };
 
     private readonly EmailSpec _email;
     private readonly Dictionary<string, TypeSpec> _types = new(StringComparer.Ordinal);
@@ -49,7 +50,6 @@ internal sealed partial class TemplateBinder
     private TemplateFileSpec _current;
     private int _includeCount;
     private int _contentWrites;
-    private bool _usesWriter;
 
     private TemplateBinder(TemplateFileSpec file, TemplateFileSpec? layout, EmailSpec email, IReadOnlyDictionary<string, TemplateFileSpec> partials)
     {
@@ -123,25 +123,25 @@ internal sealed partial class TemplateBinder
             }
         }
 
-        var declarations = new List<string>();
+        var variables = new List<BoundVariable>();
         foreach (var pair in _globalNames)
         {
             if (_known.TryGetValue(pair.Key, out var type) && _read.Contains(pair.Key))
             {
-                declarations.Add($"{type.AsNullable().Declaration} {pair.Value} = null;");
+                variables.Add(new BoundVariable(pair.Value, type.AsNullable()));
             }
         }
 
-        if (!_usesWriter && statements.All(s => s is BoundLine { Code: var c } && c.StartsWith("output.Write(\"", StringComparison.Ordinal)))
+        // A template of text only (no code ran) is its text.
+        if (statements.All(s => s is BoundText))
         {
-            var text = string.Concat(_constantText);
-            return new BoundTemplate(EquatableArray<string>.Empty, EquatableArray<BoundStatement>.Empty, text, text.Length);
+            var text = string.Concat(statements.Select(s => ((BoundText)s).Text));
+            return new BoundTemplate(EquatableArray<BoundVariable>.Empty, EquatableArray<BoundStatement>.Empty, text, text.Length);
         }
 
-        return new BoundTemplate(declarations.ToEquatableArray(), statements.ToEquatableArray(), null, EstimateCapacity());
+        return new BoundTemplate(variables.ToEquatableArray(), statements.ToEquatableArray(), null, EstimateCapacity());
     }
 
-    private readonly List<string> _constantText = [];
     private int _literalLength;
     private int _dynamicWrites;
 
@@ -172,8 +172,6 @@ internal sealed partial class TemplateBinder
         _current = _file;
         _includeCount = 0;
         _contentWrites = 0;
-        _usesWriter = false;
-        _constantText.Clear();
         _literalLength = 0;
         _dynamicWrites = 0;
 
@@ -263,7 +261,7 @@ internal sealed partial class TemplateBinder
                 }
                 else
                 {
-                    sink.Add(new BoundLine(control.IsBreak ? "break;" : "continue;"));
+                    sink.Add(new BoundLoopControl(control.IsBreak));
                 }
 
                 break;
@@ -286,8 +284,7 @@ internal sealed partial class TemplateBinder
         }
 
         _literalLength += text.Length;
-        _constantText.Add(text);
-        sink.Add(new BoundLine($"output.Write({Literal(text)});"));
+        sink.Add(new BoundText(text));
     }
 
     private void BindIndent(IndentStatement indent, List<BoundStatement> sink)
@@ -308,29 +305,11 @@ internal sealed partial class TemplateBinder
             return;
         }
 
-        _usesWriter = true;
-        sink.Add(new BoundLine($"output.PushIndent({Literal(indent.Indent)});"));
-        AddIndented(sink, body, popped: true, ContainsLoopControl(indent.Body));
+        sink.Add(new BoundIndent(indent.Indent, body.ToEquatableArray(), LeavesEarly(indent.Body)));
     }
 
-    /// <summary>Adds an indented region's statements, then <c>PopIndent</c> (in a <c>finally</c> when a loop control can leave it).</summary>
-    private void AddIndented(List<BoundStatement> sink, List<BoundStatement> body, bool popped, bool leaves)
-    {
-        if (!popped)
-        {
-            sink.AddRange(body);
-        }
-        else if (leaves && _loops.Count > 0)
-        {
-            sink.Add(new BoundBlock("try", body.ToEquatableArray()));
-            sink.Add(new BoundBlock("finally", new BoundStatement[] { new BoundLine("output.PopIndent();") }.ToEquatableArray()));
-        }
-        else
-        {
-            sink.AddRange(body);
-            sink.Add(new BoundLine("output.PopIndent();"));
-        }
-    }
+    /// <summary>Whether a <c>break</c> or <c>continue</c> can leave the statement's region (so its indentation must be undone in a <c>finally</c>).</summary>
+    private bool LeavesEarly(Statement statement) => _loops.Count > 0 && ContainsLoopControl(statement);
 
     private static bool ContainsLoopControl(Statement statement) => statement switch
     {
@@ -364,8 +343,7 @@ internal sealed partial class TemplateBinder
                 // Like a partial: the body's own indented blocks indent relative to the layout's `{{ content }}`.
                 var inner = new List<BoundStatement>();
                 BindBlock(_file.Template.Body, inner);
-                sink.Add(new BoundLine("output.EnterPartial();"));
-                AddIndented(sink, inner, popped: true, ContainsLoopControl(_file.Template.Body));
+                sink.Add(new BoundIndent(null, inner.ToEquatableArray(), LeavesEarly(_file.Template.Body)));
             }
             else
             {
@@ -377,55 +355,49 @@ internal sealed partial class TemplateBinder
         }
 
         var value = BindExpression(statement.Expression);
-        _usesWriter = true;
         sink.Add(new BoundComment("{{ " + statement.Source + " }}"));
-        var code = WriteCode(value, statement.Expression);
-        if (code is not null)
+        if (Write(value, statement.Expression) is { } write)
         {
             _dynamicWrites++;
-            sink.Add(new BoundLine(code));
+            sink.Add(write);
         }
     }
 
-    /// <summary>The C# that writes a value with Scriban's conversion to text (HTML-encoded in HTML templates).</summary>
-    private string? WriteCode(BoundExpression value, Expression source)
+    /// <summary>How a value is written, with Scriban's conversion to text (HTML-encoded in HTML templates); nothing for a value that prints nothing.</summary>
+    private BoundWrite? Write(BoundExpression value, Expression source)
     {
         var type = value.Type;
-        var html = _html ? "true" : "false";
         switch (type.Kind)
         {
             case BoundKind.Null:
                 // Nothing is written, but what the expression reads is still evaluated (a null target still fails).
-                return value.Code == "null" ? null : $"_ = {value.Code};";
+                return value.IsNothing ? null : new BoundWrite(value, BoundWriteKind.Evaluate, _html);
             case BoundKind.Empty:
+            case BoundKind.Function:
                 return null;
             case BoundKind.String:
-                return _html ? $"output.WriteHtml({value.Code});" : $"output.Write({value.Code});";
+                return new BoundWrite(value, _html ? BoundWriteKind.EncodedText : BoundWriteKind.Text, _html);
             case BoundKind.Html:
-                return $"output.Write({value.Code});";
             case BoundKind.Boolean:
             case BoundKind.Int32:
             case BoundKind.Int64:
             case BoundKind.Double:
             case BoundKind.Decimal:
-                return $"output.Write({value.Code});";
             case BoundKind.Single when !type.Nullable:
-                return $"output.Write({value.Code});";
+                return new BoundWrite(value, BoundWriteKind.Text, _html);
             case BoundKind.DateTime:
-                return $"output.WriteDate({value.Code}, {html});";
+                return new BoundWrite(value, BoundWriteKind.Date, _html);
             case BoundKind.Char:
-                return type.Nullable ? $"output.WriteValue({value.Code}, {html});" : $"output.WriteText({value.Code}.ToString(), {html});";
+                return new BoundWrite(value, type.Nullable ? BoundWriteKind.Value : BoundWriteKind.Char, _html);
             case BoundKind.Model:
             case BoundKind.List:
             case BoundKind.Dictionary:
             case BoundKind.ScriptObject:
                 Report(DiagnosticDescriptors.PrintsObject, source.Span, SourceText(source), type.Kind == BoundKind.Model ? "record" : type.Kind == BoundKind.Dictionary ? "dictionary" : type.Kind == BoundKind.ScriptObject ? "object" : "list",
                     type.Kind == BoundKind.Model ? "its ToString()" : "[item, item, ...]");
-                return $"output.WriteValue({value.Code}, {html});";
-            case BoundKind.Function:
-                return null;
+                return new BoundWrite(value, BoundWriteKind.Value, _html);
             default:
-                return $"output.WriteValue({Box(value)}, {html});";
+                return new BoundWrite(new BoundExpression(Box(value), BoundType.Dynamic), BoundWriteKind.Value, _html);
         }
     }
 
@@ -457,7 +429,7 @@ internal sealed partial class TemplateBinder
                     return;
                 }
 
-                if (BuiltinObjects.Contains(name) || name == "include")
+                if (BuiltinCatalog.IsGlobalName(name))
                 {
                     Report(DiagnosticDescriptors.InvalidAssignment, target.Span, name, "it is a builtin");
                     return;
@@ -472,16 +444,11 @@ internal sealed partial class TemplateBinder
                 // A variable that is never read is not declared; its value is still computed (a null literal has nothing to compute).
                 if (_readKnown.Contains(name) && _known.ContainsKey(name))
                 {
-                    var converted = Convert(value, _known[name].AsNullable());
-                    if (converted != csharp)
-                    {
-                        // `x = x` changes nothing (and would be warning CS1717 in generated code).
-                        sink.Add(new BoundLine($"{csharp} = {converted};"));
-                    }
+                    sink.Add(new BoundAssign(csharp, new BoundExpression(Convert(value, _known[name].AsNullable()), _known[name].AsNullable())));
                 }
-                else if (value.Code != "null")
+                else if (!value.IsNothing)
                 {
-                    sink.Add(new BoundLine($"_ = {value.Code};"));
+                    sink.Add(new BoundAssign(null, value));
                 }
 
                 return;
@@ -497,15 +464,11 @@ internal sealed partial class TemplateBinder
 
                 if (_readKnown.Contains(key) && _known.ContainsKey(key))
                 {
-                    var converted = Convert(value, _known[key].AsNullable());
-                    if (converted != localName)
-                    {
-                        sink.Add(new BoundLine($"{localName} = {converted};"));
-                    }
+                    sink.Add(new BoundAssign(localName, new BoundExpression(Convert(value, _known[key].AsNullable()), _known[key].AsNullable())));
                 }
-                else if (value.Code != "null")
+                else if (!value.IsNothing)
                 {
-                    sink.Add(new BoundLine($"_ = {value.Code};"));
+                    sink.Add(new BoundAssign(null, value));
                 }
 
                 return;
@@ -513,14 +476,13 @@ internal sealed partial class TemplateBinder
                 Report(DiagnosticDescriptors.InvalidAssignment, target.Span, loopVariable.Name, "it is a loop variable");
                 return;
             case MemberExpression { Target: VariableExpression { Name: "date", IsLocal: false }, Name: "format" } when !IsModelMember("date"):
-                _usesWriter = true;
-                sink.Add(new BoundLine($"output.DateFormat = {ToText(value)};"));
+                sink.Add(new BoundSetDateFormat(new BoundExpression(ToText(value), BoundType.String.AsNullable())));
                 return;
             case MemberExpression member:
                 var owner = BindExpression(member.Target);
                 if (owner.Type.Kind is BoundKind.ScriptObject or BoundKind.Dynamic)
                 {
-                    sink.Add(new BoundLine($"{Rendering}ScriptValue.SetMember({Box(owner)}, {Literal(member.Name)}, {Box(value)}, {Literal(SourceText(member))}, {Location(member.Span)});"));
+                    sink.Add(new BoundEvaluate(new BoundExpression($"{Rendering}ScriptValue.SetMember({Box(owner)}, {Literal(member.Name)}, {Box(value)}, {Literal(SourceText(member))}, {Location(member.Span)})", BoundType.Dynamic)));
                     return;
                 }
 
@@ -560,43 +522,34 @@ internal sealed partial class TemplateBinder
         var condition = Condition(BindExpression(@if.Condition));
         var then = new List<BoundStatement>();
         BindBlock(@if.Then, then);
-        sink.Add(new BoundBlock($"if ({condition})", then.ToEquatableArray()));
+        var otherwise = new List<BoundStatement>();
         if (@if.Else is IfStatement elseIf)
         {
-            var nested = new List<BoundStatement>();
-            BindIf(elseIf, nested, isElseIf: true);
-            sink.Add(new BoundBlock("else", nested.ToEquatableArray()));
+            BindIf(elseIf, otherwise, isElseIf: true);
         }
-        else if (@if.Else is BlockStatement otherwise)
+        else if (@if.Else is BlockStatement block)
         {
-            var statements = new List<BoundStatement>();
-            BindBlock(otherwise, statements);
-            if (statements.Count > 0)
-            {
-                sink.Add(new BoundBlock("else", statements.ToEquatableArray()));
-            }
+            BindBlock(block, otherwise);
         }
+
+        sink.Add(new BoundIf(condition, then.ToEquatableArray(), otherwise.ToEquatableArray()));
     }
 
     private void BindWhile(WhileStatement @while, List<BoundStatement> sink)
     {
-        _usesWriter = true;
         sink.Add(new BoundComment("{{ " + @while.Source + " }}"));
         var index = Unique("whileIndex");
         var frame = new LoopFrame("while", null, BoundType.Dynamic, index, null);
         _loops.Add(frame);
         var condition = Condition(BindExpression(@while.Condition));
-        var body = new List<BoundStatement> { new BoundLine($"output.StepLoop({Location(@while.Span)});") };
+        var body = new List<BoundStatement>();
         BindBlock(@while.Body, body);
         _loops.RemoveAt(_loops.Count - 1);
-        sink.Add(new BoundLine("output.EnterLoop();"));
-        sink.Add(new BoundBlock($"for (var {index} = 0; {condition}; {index}++)", body.ToEquatableArray()));
-        sink.Add(new BoundLine("output.ExitLoop();"));
+        sink.Add(new BoundWhile(index, condition, Position(@while.Span), body.ToEquatableArray()));
     }
 
     private void BindFor(ForStatement @for, List<BoundStatement> sink)
     {
-        _usesWriter = true;
         sink.Add(new BoundComment("{{ " + @for.Source + " }}"));
         var iterable = BindExpression(@for.Iterable);
         var type = iterable.Type;
@@ -658,62 +611,22 @@ internal sealed partial class TemplateBinder
             BindBlock(@for.Else, otherwise);
         }
 
-        var countCode = shape == ListShape.Array ? $"{items}.Length" : $"{items}.Count";
-        var inner = new List<BoundStatement> { new BoundLine($"var {count} = {countCode};") };
-        var startCode = "0";
-        if (offset is not null)
-        {
-            inner.Add(new BoundLine($"var {start} = global::System.Math.Min(global::System.Math.Max({offset}, 0), {count});"));
-            startCode = start;
-        }
-
-        var lengthCode = startCode == "0" ? count : $"{count} - {start}";
-        if (limit is not null)
-        {
-            // Scriban applies `limit:` only when it is positive: `limit:0` iterates everything.
-            var limitValue = Unique(SafeName(@for.Variable) + "Limit");
-            inner.Add(new BoundLine($"var {limitValue} = {limit};"));
-            lengthCode = $"{limitValue} > 0 ? global::System.Math.Min({lengthCode}, {limitValue}) : {lengthCode}";
-        }
-
-        inner.Add(new BoundLine($"var {length} = {lengthCode};"));
-        if (frame.UsesChanged)
-        {
-            inner.Add(new BoundLine($"object? {previous} = null;"));
-        }
-
-        var itemIndex = @for.Reversed ? $"{count} - 1 - {index}" : startCode == "0" ? index : $"{start} + {index}";
-        var loop = new List<BoundStatement>
-        {
-            new BoundLine($"output.StepLoop({Location(@for.Span)});"),
-            new BoundLine($"var {variable} = {items}[{itemIndex}];"),
-        };
-        if (frame.UsesChanged)
-        {
-            loop.Add(new BoundLine($"var {variable}Changed = {index} == 0 || !{Rendering}ScriptValue.AreEqual({previous}, {BoxCode(variable, element)});"));
-            loop.Add(new BoundLine($"{previous} = {BoxCode(variable, element)};"));
-        }
-
-        loop.AddRange(body);
-        inner.Add(new BoundBlock($"for (var {index} = 0; {index} < {length}; {index}++)", loop.ToEquatableArray()));
-        if (otherwise.Count > 0)
-        {
-            inner.Add(new BoundBlock($"if ({length} == 0)", otherwise.ToEquatableArray()));
-        }
-
-        sink.Add(new BoundLine("output.EnterLoop();"));
-        var nullable = type.Nullable || type.Kind != BoundKind.List;
-        if (nullable)
-        {
-            sink.Add(new BoundBlock($"if ({source} is {{ }} {items})", inner.ToEquatableArray()));
-        }
-        else
-        {
-            sink.Add(new BoundLine($"var {items} = {source};"));
-            sink.AddRange(inner);
-        }
-
-        sink.Add(new BoundLine("output.ExitLoop();"));
+        sink.Add(new BoundFor(
+            source,
+            type.Nullable || type.Kind != BoundKind.List,
+            items,
+            shape == ListShape.Array,
+            count,
+            offset is null ? null : new BoundLoopBound(start, offset),
+            limit is null ? null : new BoundLoopBound(Unique(SafeName(@for.Variable) + "Limit"), limit),
+            @for.Reversed,
+            index,
+            length,
+            variable,
+            frame.UsesChanged ? new BoundLoopBound(previous, BoxCode(variable, element)) : null,
+            Position(@for.Span),
+            body.ToEquatableArray(),
+            otherwise.ToEquatableArray()));
     }
 
     /// <summary>A <c>when</c> or <c>else</c> body of a <c>case</c>: Scriban writes it without the indentation around the <c>case</c>.</summary>
@@ -729,8 +642,7 @@ internal sealed partial class TemplateBinder
         BindBlock(block, body);
         if (body.Count > 0)
         {
-            sink.Add(new BoundLine("output.PushIndent(\"\");"));
-            AddIndented(sink, body, popped: true, ContainsLoopControl(block));
+            sink.Add(new BoundIndent("", body.ToEquatableArray(), LeavesEarly(block)));
         }
     }
 
@@ -739,7 +651,7 @@ internal sealed partial class TemplateBinder
         sink.Add(new BoundComment("{{ " + @case.Source + " }}"));
         var value = BindExpression(@case.Value);
         var temp = Unique("caseValue");
-        sink.Add(new BoundLine($"var {temp} = {value.Code};"));
+        sink.Add(new BoundLocal(temp, value));
         var subject = new BoundExpression(temp, value.Type);
         var branches = new List<(string Test, List<BoundStatement> Body)>();
         foreach (var when in @case.Whens)
@@ -764,13 +676,7 @@ internal sealed partial class TemplateBinder
         // when … when … else: an if / else if chain, built from the last branch.
         for (var i = branches.Count - 1; i >= 0; i--)
         {
-            var next = new List<BoundStatement> { new BoundBlock($"if ({branches[i].Test})", branches[i].Body.ToEquatableArray()) };
-            if (chain.Count > 0)
-            {
-                next.Add(new BoundBlock("else", chain.ToEquatableArray()));
-            }
-
-            chain = next;
+            chain = [new BoundIf(branches[i].Test, branches[i].Body.ToEquatableArray(), chain.ToEquatableArray())];
         }
 
         sink.AddRange(chain);
@@ -778,10 +684,9 @@ internal sealed partial class TemplateBinder
 
     private void BindCapture(CaptureStatement capture, List<BoundStatement> sink)
     {
-        _usesWriter = true;
         sink.Add(new BoundComment("{{ " + capture.Source + " }}"));
         var mark = Unique("captureStart");
-        sink.Add(new BoundLine($"var {mark} = output.BeginCapture();"));
+        sink.Add(new BoundCaptureStart(mark));
         BindBlock(capture.Body, sink);
         Assign(capture.Target, new BoundExpression($"output.EndCapture({mark})", _html ? BoundType.Html : BoundType.String), sink, capture.Span);
     }
@@ -795,12 +700,11 @@ internal sealed partial class TemplateBinder
 
     private BoundExpression IncludeAsValue(CallExpression include)
     {
-        _usesWriter = true;
         var mark = Unique("includeStart");
-        var statements = new List<BoundStatement> { new BoundLine($"var {mark} = output.BeginCapture();") };
+        var statements = new List<BoundStatement> { new BoundCaptureStart(mark) };
         BindInclude(include, statements);
         var result = Unique("included");
-        statements.Add(new BoundLine($"var {result} = output.EndCapture({mark});"));
+        statements.Add(new BoundCaptureEnd(result, mark));
         _pending.AddRange(statements);
         return new BoundExpression(result, _html ? BoundType.Html : BoundType.String);
     }
@@ -831,7 +735,6 @@ internal sealed partial class TemplateBinder
             return;
         }
 
-        _usesWriter = true;
         var page = new Page("include" + (++_includeCount).ToString(CultureInfo.InvariantCulture));
         var arguments = new List<BoundStatement>();
         page.Arguments["0"] = new BoundExpression(Literal(name.Value), BoundType.String);
@@ -840,7 +743,7 @@ internal sealed partial class TemplateBinder
         {
             var value = BindExpression(include.Arguments[i]);
             var local = Unique("arg" + i.ToString(CultureInfo.InvariantCulture));
-            arguments.Add(new BoundLine($"var {local} = {value.Code};"));
+            arguments.Add(new BoundLocal(local, value));
             page.Arguments[i.ToString(CultureInfo.InvariantCulture)] = new BoundExpression(local, value.Type);
             all.Add(BoxCode(local, value.Type));
         }
@@ -849,7 +752,7 @@ internal sealed partial class TemplateBinder
         {
             var value = BindExpression(named.Value);
             var local = Unique("arg_" + SafeName(named.Name));
-            arguments.Add(new BoundLine($"var {local} = {value.Code};"));
+            arguments.Add(new BoundLocal(local, value));
             page.Arguments[named.Name] = new BoundExpression(local, value.Type);
         }
 
@@ -861,18 +764,19 @@ internal sealed partial class TemplateBinder
         var body = new List<BoundStatement>(arguments);
         var inner = new List<BoundStatement>();
         BindBlock(partial.Template.Body, inner);
-        var partialIndents = _indentDepth > 0;
-        if (partialIndents)
+        if (_indentDepth > 0)
         {
             // The partial's own indented blocks indent relative to where it is included (Scriban renders it apart).
-            body.Add(new BoundLine("output.EnterPartial();"));
+            body.Add(new BoundIndent(null, inner.ToEquatableArray(), LeavesEarly(partial.Template.Body)));
         }
-
-        AddIndented(body, inner, partialIndents, ContainsLoopControl(partial.Template.Body));
+        else
+        {
+            body.AddRange(inner);
+        }
         _includeStack.RemoveAt(_includeStack.Count - 1);
         _pages.RemoveAt(_pages.Count - 1);
         _current = saved;
-        sink.Add(new BoundBlock(null, body.ToEquatableArray()));
+        sink.Add(new BoundScope(body.ToEquatableArray()));
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -1031,7 +935,10 @@ internal sealed partial class TemplateBinder
         => _diagnostics.Add(Diagnostic(descriptor, _current, span, arguments));
 
     /// <summary>The template file and position, for run-time errors: <c>Welcome.html.scriban(3,12)</c>.</summary>
-    private string Location(TemplateSpan span) => Literal(_current.FileName + span.Position);
+    private string Position(TemplateSpan span) => _current.FileName + span.Position;
+
+    /// <summary><see cref="Position"/> as a C# string literal.</summary>
+    private string Location(TemplateSpan span) => Literal(Position(span));
 
     private string SourceText(Expression expression) => SourceOf(_current, expression.Span);
 

@@ -1,0 +1,274 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using TypedMail.Generator;
+using TypedMail.GeneratorTiming;
+
+// Times the email generator on a project of many [Email] records with three templates each: its share of a build, and
+// of an IDE-style edit of one template (against the same edit to a file the generator ignores).
+// Usage: dotnet run -c Release --project benchmarks/GeneratorTiming -- [--emails 200] [--iterations 10] [--dotnet-build 5] [--dump folder]
+var emails = Option("--emails", 200);
+var iterations = Option("--iterations", 10);
+var dotnetBuilds = Option("--dotnet-build", 0);
+var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+    .Where(p => !Path.GetFileName(p).StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal))
+    .Where(p => !Path.GetFileName(p).StartsWith("TypedMail.G", StringComparison.Ordinal))
+    .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+    .ToImmutableArray();
+var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
+var source = LargeProject.Source(emails);
+var trees = ImmutableArray.Create(
+    CSharpSyntaxTree.ParseText(source, parseOptions, path: "Emails.cs"),
+    CSharpSyntaxTree.ParseText("namespace Shop; public static class Unrelated { public static int Answer => 42; }", parseOptions, path: "Unrelated.cs"));
+var templates = LargeProject.Templates(emails).Select(t => (AdditionalText)new Text(t.Path, t.Text)).ToList();
+var notes = new Text("Docs/notes.txt", "Release notes");
+ImmutableArray<AdditionalText> additionalTexts = [.. templates, notes];
+
+Console.WriteLine($"{emails} emails, {templates.Count} template files; {iterations} iterations after a warm-up; median of each.");
+Console.WriteLine($"Runtime {Environment.Version}, {Environment.ProcessorCount} cores, Roslyn {typeof(Compilation).Assembly.GetName().Version}, load average {LoadAverage()}.");
+
+// Check once, with step tracking, that the project compiles cleanly and that a template edit re-binds one email only.
+Check();
+
+// 1. The build: a fresh compilation compiled without the generator (the peer), and with it (the generator run, then the
+// compilation that includes its output).
+var compileWithout = new List<double>();
+var generate = new List<double>();
+var compileWith = new List<double>();
+for (var i = -1; i < iterations; i++)
+{
+    var without = Compile(NewCompilation());
+    var (generated, output) = Generate(NewCompilation());
+    var with = Compile(output);
+    if (i >= 0)
+    {
+        compileWithout.Add(without);
+        generate.Add(generated);
+        compileWith.Add(with);
+    }
+}
+
+// 2. An IDE-style edit: the generator re-runs on a warm driver after one template changed, against the same edit to a
+// file the generator filters out.
+var compilation = NewCompilation();
+var driver = NewDriver(track: false).RunGenerators(compilation);
+var templateEdit = new List<double>();
+var unrelatedEdit = new List<double>();
+AdditionalText current = templates.Single(t => t.Path == LargeProject.EditedTemplate);
+AdditionalText currentNotes = notes;
+for (var i = -3; i < iterations * 5; i++)
+{
+    var edited = new Text(LargeProject.EditedTemplate, LargeProject.Html(7, i % 2 == 0 ? "Thank you" : "Thanks"));
+    var watch = Stopwatch.StartNew();
+    driver = driver.ReplaceAdditionalText(current, edited).RunGenerators(compilation);
+    watch.Stop();
+    current = edited;
+    var notesEdited = new Text(notes.Path, i % 2 == 0 ? "Release notes, edited" : "Release notes");
+    var peer = Stopwatch.StartNew();
+    driver = driver.ReplaceAdditionalText(currentNotes, notesEdited).RunGenerators(compilation);
+    peer.Stop();
+    currentNotes = notesEdited;
+    if (i >= 0)
+    {
+        templateEdit.Add(watch.Elapsed.TotalMilliseconds);
+        unrelatedEdit.Add(peer.Elapsed.TotalMilliseconds);
+    }
+}
+
+var peerCompile = Median(compileWithout);
+var added = Median(generate) + Median(compileWith) - peerCompile;
+Console.WriteLine();
+Console.WriteLine("| measurement | median ms | ratio to peer |");
+Console.WriteLine("|---|---:|---:|");
+Console.WriteLine($"| compile (diagnostics + emit) without the generator (peer) | {Format(peerCompile)} | 1.00 |");
+Console.WriteLine($"| generator run, fresh driver (as in a build) | {Format(Median(generate))} | {Format(Median(generate) / peerCompile, "F2")} |");
+Console.WriteLine($"| compile with the generated code | {Format(Median(compileWith))} | {Format(Median(compileWith) / peerCompile, "F2")} |");
+Console.WriteLine($"| added to the build (generator + extra compile) | {Format(added)} | {Format(added / peerCompile, "F2")} |");
+Console.WriteLine();
+Console.WriteLine("| edit, warm driver | median ms | ratio to peer |");
+Console.WriteLine("|---|---:|---:|");
+Console.WriteLine($"| an unrelated file changed (peer) | {Format(Median(unrelatedEdit), "F2")} | 1.00 |");
+Console.WriteLine($"| one template changed | {Format(Median(templateEdit), "F2")} | {Format(Median(templateEdit) / Median(unrelatedEdit), "F1")} |");
+
+if (dotnetBuilds > 0)
+{
+    DotnetBuild(dotnetBuilds);
+}
+
+return 0;
+
+CSharpCompilation NewCompilation()
+    => CSharpCompilation.Create("Shop", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+GeneratorDriver NewDriver(bool track)
+    => CSharpGeneratorDriver.Create(
+        [new EmailGenerator().AsSourceGenerator()],
+        additionalTexts,
+        parseOptions,
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: track));
+
+(double Milliseconds, Compilation Output) Generate(Compilation input)
+{
+    var watch = Stopwatch.StartNew();
+    NewDriver(track: false).RunGeneratorsAndUpdateCompilation(input, out var output, out _);
+    return (watch.Elapsed.TotalMilliseconds, output);
+}
+
+static double Compile(Compilation compilation)
+{
+    var watch = Stopwatch.StartNew();
+    var diagnostics = compilation.GetDiagnostics();
+    using var stream = new MemoryStream();
+    var emit = compilation.Emit(stream);
+    watch.Stop();
+    if (!emit.Success || diagnostics.Any(d => d.Severity >= DiagnosticSeverity.Warning))
+    {
+        throw new InvalidOperationException("The project does not compile cleanly:\n" + string.Join("\n", diagnostics.Concat(emit.Diagnostics).Take(10)));
+    }
+
+    return watch.Elapsed.TotalMilliseconds;
+}
+
+void Check()
+{
+    var tracked = NewDriver(track: true).RunGeneratorsAndUpdateCompilation(NewCompilation(), out var output, out var diagnostics);
+    if (!diagnostics.IsEmpty)
+    {
+        throw new InvalidOperationException("The generator reported:\n" + string.Join("\n", diagnostics.Take(10)));
+    }
+
+    Compile(output);
+    var rendered = tracked.GetRunResult().GeneratedTrees.Length;
+    if (Array.IndexOf(args, "--dump") is var dump and >= 0)
+    {
+        // --dump <folder>: writes the generated sources, to read what the compiler is given.
+        Directory.CreateDirectory(args[dump + 1]);
+        foreach (var tree in tracked.GetRunResult().GeneratedTrees)
+        {
+            File.WriteAllText(Path.Combine(args[dump + 1], Path.GetFileName(tree.FilePath)), tree.ToString());
+        }
+    }
+
+    var edited = tracked.ReplaceAdditionalText(templates.Single(t => t.Path == LargeProject.EditedTemplate), new Text(LargeProject.EditedTemplate, LargeProject.Html(7, "Hello")))
+        .RunGenerators(NewCompilation());
+    var rebound = edited.GetRunResult().Results.Single().TrackedSteps[TrackingNames.BoundEmails]
+        .SelectMany(s => s.Outputs).Count(o => o.Reason != IncrementalStepRunReason.Cached);
+    Console.WriteLine($"Generated {rendered} files; compiles with no warnings; a template edit re-binds {rebound} of {emails} emails.");
+    if (rebound != 1)
+    {
+        throw new InvalidOperationException("A template edit should re-bind exactly one email.");
+    }
+}
+
+// Real `dotnet build` of the same project written to disk, with and without the generator, alternating.
+void DotnetBuild(int runs)
+{
+    var dir = Path.Combine(Path.GetTempPath(), "typedmail-generator-timing");
+    if (Directory.Exists(dir))
+    {
+        Directory.Delete(dir, recursive: true);
+    }
+
+    Directory.CreateDirectory(Path.Combine(dir, "Mail"));
+    File.WriteAllText(Path.Combine(dir, "Emails.cs"), source);
+    foreach (var template in LargeProject.Templates(emails))
+    {
+        File.WriteAllText(Path.Combine(dir, template.Path), template.Text);
+    }
+
+    var bin = AppContext.BaseDirectory;
+    var referenceItems = string.Join("\n", Directory.GetFiles(bin, "*.dll")
+        .Where(p => !Path.GetFileName(p).StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) && !Path.GetFileName(p).StartsWith("TypedMail.G", StringComparison.Ordinal))
+        .Select(p => $"    <Reference Include=\"{p}\" />"));
+    File.WriteAllText(Path.Combine(dir, "Shop.csproj"), $"""
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <TargetFramework>net10.0</TargetFramework>
+            <Nullable>enable</Nullable>
+            <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+            <NuGetAudit>false</NuGetAudit>
+          </PropertyGroup>
+          <ItemGroup>
+        {referenceItems}
+            <AdditionalFiles Include="Mail/*.scriban" />
+          </ItemGroup>
+          <ItemGroup Condition="'$(WithGenerator)' == 'true'">
+            <Analyzer Include="{typeof(EmailGenerator).Assembly.Location}" />
+          </ItemGroup>
+        </Project>
+        """);
+    Run(dir, "restore -nologo -v:q");
+    var with = new List<double>();
+    var without = new List<double>();
+    for (var i = -1; i < runs; i++)
+    {
+        var a = Run(dir, "build -c Release --no-restore --no-incremental -nologo -v:q -p:WithGenerator=false");
+        var b = Run(dir, "build -c Release --no-restore --no-incremental -nologo -v:q -p:WithGenerator=true");
+        if (i >= 0)
+        {
+            without.Add(a);
+            with.Add(b);
+        }
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"`dotnet build --no-incremental` of the same project in {dir}, {runs} runs each after a warm-up, alternating; load average {LoadAverage()}.");
+    Console.WriteLine();
+    Console.WriteLine("| dotnet build | median ms | ratio to peer |");
+    Console.WriteLine("|---|---:|---:|");
+    Console.WriteLine($"| without the generator (peer) | {Format(Median(without))} | 1.00 |");
+    Console.WriteLine($"| with the generator | {Format(Median(with))} | {Format(Median(with) / Median(without), "F2")} |");
+    Console.WriteLine($"| added by the generator | {Format(Median(with) - Median(without))} | {Format((Median(with) - Median(without)) / Median(without), "F2")} |");
+}
+
+static double Run(string dir, string arguments)
+{
+    var start = new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+    var watch = Stopwatch.StartNew();
+    using var process = Process.Start(start)!;
+    var output = process.StandardOutput.ReadToEndAsync();
+    var error = process.StandardError.ReadToEnd();
+    process.WaitForExit();
+    watch.Stop();
+    if (process.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"dotnet {arguments} failed:\n{output.Result}\n{error}");
+    }
+
+    return watch.Elapsed.TotalMilliseconds;
+}
+
+static string LoadAverage()
+    => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+int Option(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+static string Format(double value, string format = "F0") => value.ToString(format, CultureInfo.InvariantCulture);
+
+/// <summary>An additional file held in memory.</summary>
+internal sealed class Text(string path, string text) : AdditionalText
+{
+    private readonly SourceText _text = SourceText.From(text);
+
+    public override string Path { get; } = path;
+
+    public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
+}
