@@ -186,7 +186,7 @@ public readonly struct EmailOutbox
         var headers = MessageHeaders.Merge(typeSettings.Headers, options?.Headers);
         var tags = MessageHeaders.Tags(typeSettings.Tags, options?.Tags);
         var metadata = MessageHeaders.Metadata(options?.Metadata);
-        if (typeSettings.OneClickUnsubscribe && (options is not null && options.AlsoTo.Count + options.Cc.Count + options.Bcc.Count > 0))
+        if (typeSettings.OneClickUnsubscribe && options is not null && options.AlsoTo.Count + options.Cc.Count + options.Bcc.Count > 0)
         {
             throw new ArgumentException(
                 $"{emailType} has one-click unsubscribe, whose link unsubscribes one address: send it to one recipient per message, without EnqueueOptions.AlsoTo, Cc or Bcc.",
