@@ -85,7 +85,7 @@ public sealed class TemplateRenderingTests
 
         sb.Append("😀 a\uD800b\uDC00c \uD83D");
         var text = sb.ToString();
-        using var writer = new TemplateWriter(16);
+        using var writer = new TemplateWriter(16, System.Globalization.CultureInfo.InvariantCulture);
         writer.WriteHtml(text);
         Assert.Equal(WebUtility.HtmlEncode(text), writer.ToString());
     }
