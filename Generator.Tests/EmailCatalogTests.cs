@@ -69,11 +69,12 @@ public sealed class EmailCatalogTests
         Assert.Empty(emails[1].Samples);
         var welcome = emails[2];
         Assert.Equal(["NewCustomer", "LongName"], welcome.Samples.Select(s => s.Name));
-        var rendered = welcome.Samples[0].Render();
+        Assert.Empty(welcome.Cultures);
+        var rendered = welcome.Samples[0].Render(null);
         Assert.Equal("Welcome, Ada", rendered.Subject);
         Assert.Equal("<p>Hi Ada</p>", rendered.HtmlBody);
         Assert.Null(rendered.TextBody);
-        Assert.Equal("Welcome, Maximiliana Wolfeschlegelsteinhausen", welcome.Samples[1].Render().Subject);
+        Assert.Equal("Welcome, Maximiliana Wolfeschlegelsteinhausen", welcome.Samples[1].Render(null).Subject);
     }
 
     [Fact]

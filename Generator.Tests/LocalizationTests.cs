@@ -75,6 +75,13 @@ public sealed class LocalizationTests
     }
 
     [Fact]
+    public void The_preview_catalog_lists_the_cultures_of_subject_and_body_variants()
+    {
+        var email = Assert.Single(Previews.EmailCatalog.Read(Welcome.Value.Assembly));
+        Assert.Equal(["fr", "fr-CA"], email.Cultures);
+    }
+
+    [Fact]
     public void Render_without_a_culture_uses_the_neutral_templates_and_formats_invariantly()
     {
         var email = Activator.CreateInstance(Welcome.Value, "Ada", 1234.5m, new DateTime(2026, 12, 5))!;

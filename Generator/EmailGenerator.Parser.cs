@@ -84,7 +84,7 @@ public sealed partial class EmailGenerator
                 layout,
                 types.Specs.ToEquatableArray(),
                 location);
-            var entry = new CatalogEntrySpec(spec.EmailTypeName, spec.FullyQualifiedName, samples);
+            var entry = new CatalogEntrySpec(spec.EmailTypeName, spec.FullyQualifiedName, samples, templateBaseName, EquatableArray<string>.Empty);
             return new EmailParseResult(spec, entry, diagnostics.ToEquatableArray());
         }
 
