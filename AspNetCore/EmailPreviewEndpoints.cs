@@ -11,7 +11,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using TypedMail;
 using TypedMail.AspNetCore;
-using TypedMail.Mime;
 using TypedMail.Previews;
 
 namespace Microsoft.AspNetCore.Builder;

@@ -1,7 +1,6 @@
 using System;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
-using TypedMail.Mime;
 using TypedMail.Outbox;
 using TypedMail.Runtime.Tests.Emails;
 using TypedMail.Runtime.Tests.Infrastructure;
@@ -37,6 +36,32 @@ public sealed class EnqueueValidationTests : IDisposable
         var ex = Assert.Throws<MessageFormatException>(
             () => db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "A-1\r\nBcc: victim@example.com", 1m), to: "ada@example.com"));
         Assert.Equal("Subject", ex.Field);
+        Assert.Empty(db.ChangeTracker.Entries());
+    }
+
+    [Fact]
+    public void A_body_with_an_unpaired_surrogate_is_rejected_before_anything_is_tracked()
+    {
+        using var db = _shop.CreateDbContext();
+        var ex = Assert.Throws<MessageFormatException>(
+            () => db.Emails().Enqueue(new OrderConfirmationEmail("Ada " + (char)0xD800, "A-1", 1m), to: "ada@example.com"));
+        Assert.Equal("TextBody", ex.Field);
+        Assert.Contains("Ada", ex.Value);
+        Assert.Empty(db.ChangeTracker.Entries());
+    }
+
+    [Fact]
+    public void Two_attachments_with_one_content_id_are_rejected_before_anything_is_tracked()
+    {
+        using var db = _shop.CreateDbContext();
+        var options = new EnqueueOptions
+        {
+            Attachments = [new EmailAttachment("a.png", "image/png", new byte[] { 1 }, "logo"), new EmailAttachment("b.png", "image/png", new byte[] { 2 }, "logo")],
+        };
+        var ex = Assert.Throws<MessageFormatException>(
+            () => db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "A-1", 1m), to: "ada@example.com", options));
+        Assert.Equal("Content-ID", ex.Field);
+        Assert.Equal("logo", ex.Value);
         Assert.Empty(db.ChangeTracker.Entries());
     }
 

@@ -1,4 +1,5 @@
 using System;
+using MimeKit;
 
 namespace TypedMail;
 
@@ -57,37 +58,26 @@ public sealed class EmailAttachment
     /// <summary>Whether the part is inline (referenced by <c>cid:</c>).</summary>
     public bool IsInline => ContentId is not null;
 
-    /// <summary>Why a media type is not <c>type/subtype *(; name=value)</c> (RFC 2045 5.1), or <see langword="null"/>.</summary>
+    private static readonly ParserOptions StrictParser = new() { ParameterComplianceMode = RfcComplianceMode.Strict };
+
+    /// <summary>Why a media type is not <c>type/subtype *(; name=value)</c> (RFC 2045 5.1) that MimeKit reads back as written, or <see langword="null"/>.</summary>
     private static string? MediaTypeError(string value)
     {
-        var parts = value.Split(';');
-        var type = parts[0].Trim();
-        var slash = type.IndexOf('/');
-        if (slash <= 0 || slash == type.Length - 1 || !IsToken(type[..slash]) || !IsToken(type[(slash + 1)..]))
+        if (value.AsSpan().ContainsAnyExceptInRange(' ', '~'))
         {
-            return "it must start with type/subtype made of token characters";
+            return "it must be printable ASCII";
         }
 
-        if (type.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) || type.StartsWith("message/", StringComparison.OrdinalIgnoreCase))
+        if (!MimeKit.ContentType.TryParse(StrictParser, value, out var parsed) || parsed.MediaSubtype.Length == 0)
         {
-            return "multipart and message types are written by the MIME writer itself";
+            return "it must be type/subtype made of token characters, with optional ; name=value parameters";
         }
 
-        foreach (var parameter in parts[1..])
+        if (parsed.IsMimeType("multipart", "*") || parsed.IsMimeType("message", "*"))
         {
-            var eq = parameter.IndexOf('=');
-            var name = eq < 0 ? "" : parameter[..eq].Trim();
-            var val = eq < 0 ? "" : parameter[(eq + 1)..].Trim();
-            var quoted = val.Length >= 2 && val[0] == '"' && val[^1] == '"' && !val[1..^1].Contains('"') && !val.AsSpan(1, val.Length - 2).ContainsAnyExceptInRange(' ', '~');
-            if (!IsToken(name) || !(IsToken(val) || quoted))
-            {
-                return $"the parameter '{parameter.Trim()}' must be name=value";
-            }
+            return "multipart and message parts are built by TypedMail itself";
         }
 
         return null;
-
-        static bool IsToken(string s)
-            => s.Length > 0 && !s.AsSpan().ContainsAnyExceptInRange('!', '~') && s.AsSpan().IndexOfAny("()<>@,;:\\\"/[]?=") < 0;
     }
 }

@@ -58,14 +58,19 @@ public sealed class EmailMessage
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
     /// <summary>
-    /// Writes the message in wire form (RFC 5322/MIME, CRLF line endings, 7-bit clean unless an address has a
-    /// non-ASCII local part), a piece at a time. The same message always gives the same bytes.
+    /// Writes the message in wire form as MimeKit builds it for sending, without a DKIM signature (RFC 5322/MIME,
+    /// CRLF line endings, 7-bit clean unless an address has a non-ASCII local part). The same message always gives
+    /// the same bytes.
     /// </summary>
     /// <param name="destination">Where the message is written.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <exception cref="MessageFormatException">A header or body cannot be written as a valid message; nothing was written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="IOException">Writing to <paramref name="destination"/> failed.</exception>
-    public Task WriteToAsync(Stream destination, CancellationToken cancellationToken = default)
-        => MimeWriter.WriteAsync(this, destination, cancellationToken);
+    public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var message = MimeMessageBuilder.Unsigned.Build(this);
+        await message.WriteToAsync(MimeMessageBuilder.WireFormat, destination, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -124,7 +124,10 @@ public readonly struct EmailOutbox
     /// The queued message's key and Message-ID. When <see cref="EnqueueOptions.IdempotencyKey"/> is set, both are derived
     /// from the key, so a repeated enqueue returns the same values as the first one.
     /// </returns>
-    /// <exception cref="MessageFormatException">A header value is invalid, such as a subject with a line break.</exception>
+    /// <exception cref="MessageFormatException">
+    /// The message cannot be built, such as a subject with a line break, a body with an unpaired surrogate, or two
+    /// attachments with one content id; it names the field and the value. Nothing is tracked.
+    /// </exception>
     /// <exception cref="InvalidOperationException">No sender is given and no default is configured.</exception>
     /// <exception cref="ArgumentException">
     /// An option is invalid: an empty or too long idempotency key or transport name, or attachments larger than
@@ -145,7 +148,6 @@ public readonly struct EmailOutbox
         var from = options?.From ?? settings.DefaultFrom
             ?? throw new InvalidOperationException(
                 $"No sender for {emailType}: pass EnqueueOptions.From, or set DefaultFrom with optionsBuilder.UseTypedMail(o => o.DefaultFrom = \"...\").");
-        MimeWriter.RejectLineBreaks("Subject", rendered.Subject);
         var key = options?.IdempotencyKey;
         if (key is not null && (string.IsNullOrWhiteSpace(key) || key.Length > EnqueueOptions.MaxIdempotencyKeyLength))
         {
@@ -167,6 +169,19 @@ public readonly struct EmailOutbox
         var now = clock.GetUtcNow();
         var id = key is null ? Guid.CreateVersion7(now) : IdFromIdempotencyKey(key);
         var messageId = id.ToString("N") + "@" + (settings.MessageIdDomain ?? from.AsciiDomain);
+
+        // What the transport will build, checked now: a message that cannot be built is never tracked.
+        MimeMessageBuilder.Validate(new EmailMessage
+        {
+            From = from,
+            To = [to],
+            Subject = rendered.Subject,
+            Date = now,
+            MessageId = messageId,
+            HtmlBody = rendered.HtmlBody,
+            TextBody = rendered.TextBody,
+            Attachments = attachments,
+        });
         var autoDetect = Context.ChangeTracker.AutoDetectChangesEnabled;
         Context.ChangeTracker.AutoDetectChangesEnabled = false;
         try

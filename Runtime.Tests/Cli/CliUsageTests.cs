@@ -74,12 +74,19 @@ public sealed class CliUsageTests : IDisposable
         Assert.Equal(2, neither.ExitCode);
         Assert.Contains("Give the transport: either --pickup <folder> or --smtp-host <host>.", neither.Error);
 
-        var both = await CliRunner.RunAsync("dispatch", "--pickup", _shop.PickupFolder, "--smtp-host", "localhost", "--connection", _shop.ConnectionString);
-        Assert.Equal(2, both.ExitCode);
+        var pickupAndSmtp = await CliRunner.RunAsync("dispatch", "--pickup", _shop.PickupFolder, "--smtp-host", "localhost", "--connection", _shop.ConnectionString);
+        Assert.Equal(2, pickupAndSmtp.ExitCode);
 
         var noPassword = await CliRunner.RunAsync("dispatch", "--smtp-host", "localhost", "--smtp-user", "mailer", "--connection", _shop.ConnectionString);
         Assert.Equal(2, noPassword.ExitCode);
-        Assert.Contains("Invalid SMTP settings (--smtp-*, TYPEDMAIL_SMTP_PASSWORD): SmtpOptions.Password must be set when UserName is (was missing).", noPassword.Error);
+        Assert.Contains("Invalid SMTP settings (--smtp-*, TYPEDMAIL_SMTP_PASSWORD or TYPEDMAIL_SMTP_ACCESS_TOKEN): SmtpOptions.Password or AccessTokenProvider must be set when UserName is (was missing).", noPassword.Error);
+
+        var both = new Dictionary<string, string> { ["TYPEDMAIL_SMTP_PASSWORD"] = "s3cret-Pa55", ["TYPEDMAIL_SMTP_ACCESS_TOKEN"] = "ya29.t0ken", ["TYPEDMAIL_CONNECTION"] = _shop.ConnectionString };
+        var passwordAndToken = await CliRunner.RunAsync(both, null, default, "dispatch", "--smtp-host", "localhost", "--smtp-user", "mailer");
+        Assert.Equal(2, passwordAndToken.ExitCode);
+        Assert.Contains("SmtpOptions.AccessTokenProvider must not be set together with Password", passwordAndToken.Error);
+        Assert.DoesNotContain("s3cret-Pa55", passwordAndToken.Output + passwordAndToken.Error);
+        Assert.DoesNotContain("ya29.t0ken", passwordAndToken.Output + passwordAndToken.Error);
 
         var environment = new Dictionary<string, string> { ["TYPEDMAIL_SMTP_PASSWORD"] = "s3cret-Pa55", ["TYPEDMAIL_CONNECTION"] = _shop.ConnectionString };
         var badPort = await CliRunner.RunAsync(environment, null, default, "dispatch", "--smtp-host", "localhost", "--smtp-port", "70000", "--smtp-user", "mailer");

@@ -9,9 +9,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TypedMail.Hosting;
 using TypedMail.Outbox;
 using TypedMail.Runtime.Tests.Emails;
 using TypedMail.Runtime.Tests.Infrastructure;
+using TypedMail.Smtp;
 
 namespace TypedMail.Runtime.Tests.Hosting;
 
@@ -121,30 +123,32 @@ public sealed class SmtpHostingTests : IDisposable
             [
                 "TypedMail:Smtp:Host must be a host name or IP address, but is ' '.",
                 "TypedMail:Smtp:Port must be between 1 and 65535, but is 0.",
-                "TypedMail:Smtp:UserName must be set when Password is, but is missing.",
+                "TypedMail:Smtp:UserName must be set when Password or AccessTokenProvider is, but is missing.",
                 "TypedMail:Smtp:PoolSize must be between 1 and 1000, but is 0.",
             ],
             error.Failures);
         Assert.DoesNotContain(Password, error.Message);
     }
 
-    private sealed class RecordingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    [Fact]
+    public void A_user_without_a_password_takes_the_access_token_provider_from_the_container()
     {
-        public ILogger CreateLogger(string categoryName) => new Logger(lines);
+        var settings = Settings(25);
+        settings["TypedMail:Smtp:UserName"] = "mailer@example.com";
+        settings["TypedMail:Transports:backup:Transport"] = "Smtp";
+        settings["TypedMail:Transports:backup:Smtp:Host"] = "127.0.0.1";
+        settings["TypedMail:Transports:backup:Smtp:UserName"] = "backup@example.com";
+        var main = new SmtpAccessTokenProvider((_, _, _) => ValueTask.FromResult("main"));
+        var backup = new SmtpAccessTokenProvider((_, _, _) => ValueTask.FromResult("backup"));
+        var builder = HostedShop.Builder(_shop, settings);
+        builder.Services.AddSingleton<ISmtpAccessTokenProvider>(main).AddKeyedSingleton<ISmtpAccessTokenProvider>("backup", backup);
+        using var host = builder.Build();
+        var options = host.Services.GetRequiredService<IOptions<TypedMailOptions>>().Value;
+        Assert.Same(main, options.Smtp.AccessTokenProvider);
+        Assert.Same(backup, options.Transports["backup"].Smtp.AccessTokenProvider);
 
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-                => lines.Enqueue(formatter(state, exception) + " " + exception);
-        }
+        using var without = HostedShop.Builder(_shop, settings).Build();
+        var error = Assert.Throws<OptionsValidationException>(() => without.Services.GetRequiredService<IOptions<TypedMailOptions>>().Value);
+        Assert.Contains("TypedMail:Smtp:Password or AccessTokenProvider must be set when UserName is, but is missing.", error.Failures);
     }
 }

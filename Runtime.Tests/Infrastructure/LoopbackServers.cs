@@ -216,11 +216,22 @@ public sealed class TestSmtpServer : LoopbackServer
 
     /// <summary>Message-ID and recipients, one entry per accepted delivery, in the order the server accepted them.</summary>
     public IReadOnlyList<(string MessageId, string[] Recipients)> Accepted()
+        => Deliveries().Select(d => (d.MessageId, d.Recipients)).ToList();
+
+    /// <summary>As <see cref="Accepted"/>, with the MAIL FROM parameters the server recorded (with <c>--requiretls</c>: REQUIRETLS).</summary>
+    public IReadOnlyList<(string MessageId, string[] Recipients, string[] MailParameters)> Deliveries()
+        => RecordLines().Where(l => !l.StartsWith(XOAuth2, StringComparison.Ordinal)).Select(l => l.Split(' ')).Select(p => (p[0], p[1].Split(','), p[2..])).ToList();
+
+    /// <summary>Every XOAUTH2 token presented to the server (with <c>--oauth2</c>), in order.</summary>
+    public IReadOnlyList<string> PresentedTokens()
+        => RecordLines().Where(l => l.StartsWith(XOAuth2, StringComparison.Ordinal)).Select(l => l[XOAuth2.Length..]).ToList();
+
+    private const string XOAuth2 = "xoauth2 ";
+
+    private IEnumerable<string> RecordLines()
     {
         var record = Path.Combine(Folder, "record");
-        return File.Exists(record)
-            ? File.ReadAllLines(record).Where(l => l.Length > 0).Select(l => l.Split(' ')).Select(p => (p[0], p[1].Split(','))).ToList()
-            : [];
+        return File.Exists(record) ? File.ReadAllLines(record).Where(l => l.Length > 0) : [];
     }
 
     private static IEnumerable<string> Arguments(TestCertificate? implicitTls, string[] flags)

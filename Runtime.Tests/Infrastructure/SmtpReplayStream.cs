@@ -79,7 +79,7 @@ public sealed class SmtpReplayStream(ReplayChunking chunking = ReplayChunking.Wh
     public void AssertComplete()
     {
         CheckClientSteps();
-        Assert.Null(Mismatch);
+        Assert.True(Mismatch is null, Mismatch);
         Assert.True(_script.Count == 0, $"{_script.Count} script steps were not reached; next: {(_script.Count > 0 ? _script.Peek().Kind : default)}");
         Assert.Equal(0, _written.Length);
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Round-trip check of messages written by TypedMail's MIME writer, on Python's standard library only.
+"""Round-trip check of messages TypedMail writes, on Python's standard library only.
 
 Usage: python3 mime_roundtrip.py TOOLS_DIR FOLDER [--allow-8bit-headers]
 

@@ -30,7 +30,7 @@ public sealed class MimeCheckerTests
     public void A_wrong_round_trip_fails_the_check()
     {
         using var check = new MimeRoundTrip();
-        var message = MimeWriterTests.Message();
+        var message = MimeMessageBuilderTests.Message();
         File.WriteAllText(Path.Combine(check.Folder, "wrong.eml"), Head + "Content-Type: text/plain; charset=utf-8\r\n\r\nHello Ada,\r\nyour order shipped.\r\n");
         MimeRoundTrip.WriteManifest(Path.Combine(check.Folder, "wrong.json"), message);
         var result = Assert.Single(check.Check());

@@ -64,6 +64,23 @@ public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
     }
 
     [Fact]
+    public async Task A_transient_failure_that_asks_for_a_longer_wait_is_deferred_at_least_that_long()
+    {
+        var id = await EnqueueAsync("T-454");
+        var throttled = new TransportReply(454, "4.7.0", "Throttling failure: Maximum sending rate exceeded.");
+        var transport = new ScriptedTransport("ses")
+        {
+            Answer = e => SendResult.FailedForAll(e, DeliveryStatus.TransientFailure, throttled) with { RetryAfter = TimeSpan.FromMinutes(10) },
+        };
+        Assert.Equal(1, (await Dispatcher(transport).DispatchBatchAsync()).Deferred);
+
+        var row = await LoadAsync(id);
+        Assert.Equal(OutboxMessageState.Deferred, row.State);
+        Assert.Equal(Start.UtcDateTime.AddMinutes(10), row.DueAt);
+        Assert.Equal((454, "4.7.0"), (row.Attempts.Single().ReplyCode, row.Attempts.Single().EnhancedStatus));
+    }
+
+    [Fact]
     public async Task Transient_failure_defers_with_backoff_and_logs_the_attempt_then_succeeds()
     {
         var id = await EnqueueAsync("T-1");

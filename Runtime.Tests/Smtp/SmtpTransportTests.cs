@@ -17,6 +17,9 @@ public sealed class SmtpTransportTests
     [InlineData(nameof(SmtpOptions.CommandTimeout), "-1")]
     [InlineData(nameof(SmtpOptions.ClientName), "has space")]
     [InlineData(nameof(SmtpOptions.TlsMode), "9")]
+    [InlineData(nameof(SmtpOptions.MaxMessagesPerConnection), "0")]
+    [InlineData(nameof(SmtpOptions.ThrottledRetryDelay), "-1")]
+    [InlineData(nameof(SmtpOptions.RequireTls), "None")]
     public void Invalid_options_name_the_setting_and_its_value(string setting, string value)
     {
         var options = new SmtpOptions { Host = "mail.example.com" };
@@ -28,6 +31,9 @@ public sealed class SmtpTransportTests
             case nameof(SmtpOptions.CommandTimeout): options.CommandTimeout = TimeSpan.FromSeconds(int.Parse(value, System.Globalization.CultureInfo.InvariantCulture)); break;
             case nameof(SmtpOptions.ClientName): options.ClientName = value; break;
             case nameof(SmtpOptions.TlsMode): options.TlsMode = (SmtpTlsMode)int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+            case nameof(SmtpOptions.MaxMessagesPerConnection): options.MaxMessagesPerConnection = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+            case nameof(SmtpOptions.ThrottledRetryDelay): options.ThrottledRetryDelay = TimeSpan.FromSeconds(int.Parse(value, System.Globalization.CultureInfo.InvariantCulture)); break;
+            case nameof(SmtpOptions.RequireTls): options.RequireTls = true; options.TlsMode = Enum.Parse<SmtpTlsMode>(value); break;
         }
 
         var ex = Assert.Throws<ArgumentException>(() => new SmtpTransport(options));
@@ -47,6 +53,15 @@ public sealed class SmtpTransportTests
         Assert.Equal(nameof(SmtpOptions.Password), bad.ParamName);
         Assert.DoesNotContain("hunter2", bad.Message);
         Assert.DoesNotContain("hunter2", options.ToString());
+
+        options.Password = "hunter2";
+        options.AccessTokenProvider = new SmtpAccessTokenProvider((_, _, _) => ValueTask.FromResult("token"));
+        var both = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Equal(nameof(SmtpOptions.AccessTokenProvider), both.ParamName);
+        Assert.DoesNotContain("hunter2", both.Message);
+        options.Password = null;
+        options.Validate();
+        Assert.Contains("(OAuth2)", options.ToString());
     }
 
     [Fact]

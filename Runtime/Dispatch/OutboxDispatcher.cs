@@ -506,7 +506,8 @@ public sealed partial class OutboxDispatcher<TContext>
 
         message.LastError = error;
         message.State = OutboxMessageState.Deferred;
-        message.DueAt = now + RetryDelay(message.AttemptCount);
+        var delay = RetryDelay(message.AttemptCount);
+        message.DueAt = now + (item.LastResult?.RetryAfter is { } asked && asked > delay ? asked : delay);
         LogDeferred(_logger, message.Id, message.EmailType, message.AttemptCount, message.DueAt, message.LastError);
         return new DispatchSummary(0, 0, 1, 0);
     }

@@ -2,8 +2,6 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using System.Net.Sockets;
-using System.Security.Authentication;
 using TypedMail.Smtp;
 using TypedMail.Transports;
 
@@ -78,8 +76,9 @@ internal sealed class SmtpProbe : TransportProbe
             await _transport.VerifyConnectionAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
-        catch (Exception ex) when (ex is SocketException or IOException or TimeoutException or SmtpCommandException or SmtpProtocolException or AuthenticationException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            // Unreachable, TLS refused or untrusted, credentials or token refused, or the token provider failed.
             return ex.Message;
         }
     }

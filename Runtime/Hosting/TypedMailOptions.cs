@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using TypedMail.Dispatch;
 using TypedMail.Smtp;
+using TypedMail.Transports;
 
 namespace TypedMail.Hosting;
 
@@ -33,6 +34,13 @@ public sealed class TypedMailOptions
 
     /// <summary>The SMTP server: host, port, TLS mode and credentials. Keep the password out of files, such as in an environment variable (<c>TypedMail__Smtp__Password</c>) or a secret store.</summary>
     public SmtpOptions Smtp { get; set; } = new();
+
+    /// <summary>
+    /// DKIM signing keys per <c>From</c> domain (<c>TypedMail:Dkim:Keys:0:Domain</c>, <c>:Selector</c>, <c>:Algorithm</c>,
+    /// <c>:PrivateKeyFile</c> or <c>:PrivateKey</c>), used by every transport the host creates. No keys, no signing.
+    /// Keep a private key out of files, such as in an environment variable (<c>TypedMail__Dkim__Keys__0__PrivateKey</c>).
+    /// </summary>
+    public DkimOptions Dkim { get; set; } = new();
 
     /// <summary>Batch size, lease, send timeout, retry policy and polling of the dispatcher.</summary>
     public DispatcherOptions Dispatcher { get; set; } = new();

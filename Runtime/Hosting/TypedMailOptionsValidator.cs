@@ -74,6 +74,19 @@ internal sealed class TypedMailOptionsValidator : IValidateOptions<TypedMailOpti
             failures.Add($"{Path("MessageIdDomain")} is not a valid domain: '{options.MessageIdDomain}'.");
         }
 
+        if (options.Dkim is null)
+        {
+            failures.Add($"{Path("Dkim")} is missing.");
+        }
+        else
+        {
+            // Private keys are never shown: only whether they load and fit the algorithm.
+            foreach (var (setting, value, rule) in options.Dkim.Problems())
+            {
+                failures.Add($"{Path("Dkim:" + setting)} {rule}, but is {value}.");
+            }
+        }
+
         ValidateTransport(failures, "", options.Transport, options.Pickup, options.Smtp);
         ValidateNamedTransports(failures, options);
         ValidateRoutes(failures, options);

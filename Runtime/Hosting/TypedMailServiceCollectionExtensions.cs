@@ -69,7 +69,7 @@ public static class TypedMailServiceCollectionExtensions
     private static IServiceCollection AddCore<TContext>(IServiceCollection services, string section)
         where TContext : DbContext
     {
-        services.AddOptions<TypedMailOptions>().ValidateOnStart();
+        services.AddOptions<TypedMailOptions>().PostConfigure<IServiceProvider>(UseAccessTokenProviders).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TypedMailOptions>>(new TypedMailOptionsValidator(section)));
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
@@ -106,12 +106,16 @@ public static class TypedMailServiceCollectionExtensions
         services.TryAddSingleton<IEmailTransport>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
-            return CreateTransport(sp, "", o.Transport, o.Pickup, o.Smtp);
+            return CreateTransport(sp, "", o.Transport, o.Pickup, o.Smtp, o.Dkim);
         });
-        services.TryAddSingleton(sp => new NamedTransports(sp.GetRequiredService<IOptions<TypedMailOptions>>().Value.Transports
-            .OrderBy(t => t.Key, StringComparer.Ordinal)
-            .Select(t => (t.Key, CreateTransport(sp, $"Transports:{t.Key}:", t.Value.Transport, t.Value.Pickup, t.Value.Smtp), t.Value.MaxMessagesPerSecond))
-            .ToList()));
+        services.TryAddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
+            return new NamedTransports(o.Transports
+                .OrderBy(t => t.Key, StringComparer.Ordinal)
+                .Select(t => (t.Key, CreateTransport(sp, $"Transports:{t.Key}:", t.Value.Transport, t.Value.Pickup, t.Value.Smtp, o.Dkim), t.Value.MaxMessagesPerSecond))
+                .ToList());
+        });
         services.TryAddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TypedMailOptions>>().Value;
@@ -147,12 +151,36 @@ public static class TypedMailServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>A transport from its settings; <paramref name="prefix"/> names it in errors (empty for the main one).</summary>
-    private static IEmailTransport CreateTransport(IServiceProvider services, string prefix, EmailTransportKind kind, PickupFolderOptions pickup, SmtpOptions smtp)
+    /// <summary>
+    /// An SMTP transport with a user but no password takes its OAuth 2.0 token provider from the container: the one
+    /// keyed by its name for a named transport, else the unkeyed one.
+    /// </summary>
+    private static void UseAccessTokenProviders(TypedMailOptions options, IServiceProvider services)
+    {
+        Use(options.Smtp, services.GetService<ISmtpAccessTokenProvider>());
+        foreach (var (name, transport) in options.Transports ?? [])
+        {
+            Use(transport?.Smtp, services.GetKeyedService<ISmtpAccessTokenProvider>(name) ?? services.GetService<ISmtpAccessTokenProvider>());
+        }
+
+        static void Use(SmtpOptions? smtp, ISmtpAccessTokenProvider? provider)
+        {
+            if (smtp is { UserName: not null, Password: null, AccessTokenProvider: null } && provider is not null)
+            {
+                smtp.AccessTokenProvider = provider;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A transport from its settings, signing with <paramref name="dkim"/>; <paramref name="prefix"/> names it in errors
+    /// (empty for the main one).
+    /// </summary>
+    private static IEmailTransport CreateTransport(IServiceProvider services, string prefix, EmailTransportKind kind, PickupFolderOptions pickup, SmtpOptions smtp, DkimOptions dkim)
         => kind switch
         {
-            EmailTransportKind.Pickup => new PickupFolderTransport(pickup.Folder!),
-            EmailTransportKind.Smtp => new SmtpTransport(smtp, services.GetRequiredService<ILogger<SmtpTransport>>()),
+            EmailTransportKind.Pickup => new PickupFolderTransport(pickup.Folder!, dkim),
+            EmailTransportKind.Smtp => new SmtpTransport(smtp, dkim, services.GetRequiredService<ILogger<SmtpTransport>>()),
             _ => throw new InvalidOperationException($"TypedMail:{prefix}Transport '{kind}' is not a transport."),
         };
 

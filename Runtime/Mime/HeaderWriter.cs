@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Text;
+using MimeKit;
 
 namespace TypedMail.Mime;
 
@@ -33,6 +34,35 @@ internal sealed class HeaderWriter : IDisposable
     private bool _lineHasWord;
     private string _field = "";
     private object? _value;
+
+    private static readonly ParserOptions StrictParser = new()
+    {
+        AddressParserComplianceMode = RfcComplianceMode.Strict,
+        ParameterComplianceMode = RfcComplianceMode.Strict,
+        Rfc2047ComplianceMode = RfcComplianceMode.Strict,
+    };
+
+    /// <summary>
+    /// Writes one field and returns it as a MimeKit header parsed from these bytes, which keeps them as its raw value.
+    /// MimeKit's own encoding lets encoded-words pass RFC 2047's 75 characters and lines pass 78, splits RFC 2231
+    /// sections inside a UTF-8 sequence, and writes text that looks like an encoded-word, or has leading or repeated
+    /// spaces, so that it reads back differently: this writer does neither.
+    /// </summary>
+    /// <param name="name">The field name.</param>
+    /// <param name="valueForErrors">What an error names as the value.</param>
+    /// <param name="writeValue">Writes the value.</param>
+    /// <exception cref="MessageFormatException">The value cannot be written within the line limits, or has an unpaired surrogate.</exception>
+    public static Header Field(string name, object valueForErrors, Action<HeaderWriter> writeValue)
+    {
+        using var writer = new HeaderWriter();
+        writer.BeginField(name, valueForErrors);
+        writeValue(writer);
+        writer.EndField();
+        var field = writer.Cut();
+        return Header.TryParse(StrictParser, field, out var header) && header.Field == name
+            ? header
+            : throw new MessageFormatException(name, writer.ValueText, "MimeKit cannot read the field back");
+    }
 
     /// <summary>Writes ASCII text as it is (boundary lines, the blank line after a header block).</summary>
     public void Raw(string ascii)
@@ -241,13 +271,6 @@ internal sealed class HeaderWriter : IDisposable
         _lineHasWord = true;
     }
 
-    /// <summary>A parameter <c>; name="value"</c> with a printable ASCII value.</summary>
-    public void Parameter(string name, string value)
-    {
-        Append(";");
-        Word(name + "=\"" + value + "\"");
-    }
-
     /// <summary>
     /// The <c>filename</c> parameter: a quoted string for short printable ASCII names, otherwise RFC 2231
     /// (<c>filename*=utf-8''...</c>, split into <c>filename*0*</c>, <c>filename*1*</c>... when long).
@@ -279,9 +302,6 @@ internal sealed class HeaderWriter : IDisposable
         _cut = _length;
         return bytes;
     }
-
-    /// <summary>Whether anything was written since the last cut.</summary>
-    public bool HasPending => _length > _cut;
 
     /// <inheritdoc/>
     public void Dispose()

@@ -6,19 +6,21 @@ using System.Threading.Tasks;
 namespace TypedMail.Smtp;
 
 /// <summary>
-/// Up to <see cref="SmtpOptions.PoolSize"/> connections: idle ones are kept for the next send while they are
-/// fresh and the server has not closed them; broken ones are dropped.
+/// Up to <see cref="SmtpOptions.PoolSize"/> connections, one MailKit client each: idle ones are kept for the next
+/// send while they are fresh, under <see cref="SmtpOptions.MaxMessagesPerConnection"/> and not closed by the
+/// server; the others are closed (with QUIT when the session is sound).
 /// </summary>
-internal sealed class SmtpConnectionPool(SmtpOptions options, Func<CancellationToken, Task<SmtpConnection>> connect) : IAsyncDisposable
+internal sealed class SmtpConnectionPool(SmtpOptions options, Func<CancellationToken, Task<RecordingSmtpClient>> connect) : IAsyncDisposable
 {
-    private readonly ConcurrentStack<SmtpConnection> _idle = new();
+    private readonly ConcurrentStack<RecordingSmtpClient> _idle = new();
     private readonly SemaphoreSlim _slots = new(options.PoolSize, options.PoolSize);
     private int _disposed;
 
     /// <summary>An idle connection, or a new one. Waits while all <see cref="SmtpOptions.PoolSize"/> are in use.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    /// <remarks>Throws what <see cref="SmtpConnection.ConnectAsync"/> throws when a new connection fails.</remarks>
-    public async Task<SmtpConnection> RentAsync(CancellationToken cancellationToken)
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    /// <remarks>Throws what <see cref="SmtpConnector.ConnectAsync"/> throws when a new connection fails.</remarks>
+    public async Task<RecordingSmtpClient> RentAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -26,7 +28,7 @@ internal sealed class SmtpConnectionPool(SmtpOptions options, Func<CancellationT
         {
             while (_idle.TryPop(out var idle))
             {
-                if (idle.IsReusable(options.IdleTimeout))
+                if (idle.IsReusable())
                 {
                     return idle;
                 }
@@ -43,16 +45,17 @@ internal sealed class SmtpConnectionPool(SmtpOptions options, Func<CancellationT
         }
     }
 
-    /// <summary>Gives a connection back: kept when it is sound, closed otherwise.</summary>
-    public async Task ReturnAsync(SmtpConnection connection)
+    /// <summary>Gives a connection back: kept when it can take more, closed otherwise.</summary>
+    public async Task ReturnAsync(RecordingSmtpClient client)
     {
-        if (connection.IsBroken || Volatile.Read(ref _disposed) != 0)
+        client.MarkIdle();
+        if (Volatile.Read(ref _disposed) == 0 && client.IsReusable())
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            _idle.Push(client);
         }
         else
         {
-            _idle.Push(connection);
+            await CloseAsync(client).ConfigureAwait(false);
         }
 
         _slots.Release();
@@ -72,9 +75,23 @@ internal sealed class SmtpConnectionPool(SmtpOptions options, Func<CancellationT
         }
     }
 
-    private static async Task CloseAsync(SmtpConnection connection)
+    private async Task CloseAsync(RecordingSmtpClient client)
     {
-        await connection.QuitAsync(CancellationToken.None).ConfigureAwait(false);
-        await connection.DisposeAsync().ConfigureAwait(false);
+        if (!client.IsBroken && client.IsConnected)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Min(5, options.CommandTimeout.TotalSeconds)));
+            try
+            {
+                await client.DisconnectAsync(quit: true, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException or MailKit.Net.Smtp.SmtpProtocolException or MailKit.Net.Smtp.SmtpCommandException
+                or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                // The connection is being closed anyway.
+            }
+        }
+
+        client.Socket?.Dispose();
+        client.Dispose();
     }
 }

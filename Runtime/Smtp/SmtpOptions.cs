@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Net.Security;
+using MailKit;
+using MailKit.Net.Smtp;
 
 namespace TypedMail.Smtp;
 
@@ -27,11 +29,22 @@ public sealed class SmtpOptions
     /// </summary>
     public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
 
-    /// <summary>The user for AUTH PLAIN or LOGIN (RFC 4954), or <see langword="null"/> to send without authenticating.</summary>
+    /// <summary>
+    /// The user for AUTH (RFC 4954), or <see langword="null"/> to send without authenticating. With
+    /// <see cref="Password"/>, the strongest mechanism both sides offer is used (SCRAM, PLAIN, LOGIN...); with
+    /// <see cref="AccessTokenProvider"/>, XOAUTH2 or OAUTHBEARER.
+    /// </summary>
     public string? UserName { get; set; }
 
-    /// <summary>The password for <see cref="UserName"/>.</summary>
+    /// <summary>The password for <see cref="UserName"/>; never together with <see cref="AccessTokenProvider"/>.</summary>
     public string? Password { get; set; }
+
+    /// <summary>
+    /// Gives OAuth 2.0 access tokens for <see cref="UserName"/> (XOAUTH2 or OAUTHBEARER), for Microsoft 365 or Gmail.
+    /// Asked at every connection, and asked again for a fresh token when the server refuses one. Not read from
+    /// configuration: hosting takes it from the service container.
+    /// </summary>
+    public ISmtpAccessTokenProvider? AccessTokenProvider { get; set; }
 
     /// <summary>Allows sending credentials over a connection without TLS (only for a trusted local relay). Default <see langword="false"/>.</summary>
     public bool AllowAuthenticationWithoutTls { get; set; }
@@ -48,8 +61,32 @@ public sealed class SmtpOptions
     /// <summary>How many connections send in parallel. Default 4.</summary>
     public int PoolSize { get; set; } = 4;
 
+    /// <summary>How many messages one connection sends before it is closed and a new one opened (a server that caps it says 421, and the rest go on a new connection). Default 1000.</summary>
+    public int MaxMessagesPerConnection { get; set; } = 1000;
+
     /// <summary>How long an unused connection is kept open for the next batch. Default 30 seconds.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The shortest wait before a message refused with 454 (a provider's throttling reply, such as Amazon SES's
+    /// "Maximum sending rate exceeded") is tried again. Default 5 minutes.
+    /// </summary>
+    public TimeSpan ThrottledRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// When the server offers DSN (RFC 3461): the delivery status notifications asked for each recipient, such as
+    /// <c>Failure, Delay</c>; the envelope id (ENVID) is the outbox id. <see langword="null"/> (the default) asks for none.
+    /// </summary>
+    public DeliveryStatusNotification? DeliveryStatusNotifications { get; set; }
+
+    /// <summary>With <see cref="DeliveryStatusNotifications"/>: whether a notification returns the full message or its headers (RET). Default: the server decides.</summary>
+    public DeliveryStatusNotificationType DeliveryStatusReturn { get; set; } = DeliveryStatusNotificationType.Unspecified;
+
+    /// <summary>
+    /// Asks every server on the way to use TLS (REQUIRETLS, RFC 8689). A message is not sent to a server that does
+    /// not offer it (it fails for now, so another transport can take it). Needs <see cref="TlsMode"/> StartTls or Implicit.
+    /// </summary>
+    public bool RequireTls { get; set; }
 
     /// <summary>The port actually used: <see cref="Port"/>, or the default for <see cref="TlsMode"/>.</summary>
     public int EffectivePort => Port ?? TlsMode switch
@@ -92,12 +129,17 @@ public sealed class SmtpOptions
             yield return (nameof(UserName), $"'{UserName}'", "must be non-empty and without NUL characters");
         }
 
-        if ((UserName is null) != (Password is null))
+        var secrets = (Password is null ? 0 : 1) + (AccessTokenProvider is null ? 0 : 1);
+        if (UserName is null && secrets > 0)
         {
             // The password is never echoed: only whether it is set.
-            yield return UserName is null
-                ? (nameof(UserName), "missing", "must be set when Password is")
-                : (nameof(Password), "missing", "must be set when UserName is");
+            yield return (nameof(UserName), "missing", "must be set when Password or AccessTokenProvider is");
+        }
+        else if (UserName is not null && secrets != 1)
+        {
+            yield return secrets == 0
+                ? (nameof(Password), "missing", "or AccessTokenProvider must be set when UserName is")
+                : (nameof(AccessTokenProvider), "set together with Password", "must not be set together with Password");
         }
 
         if (Password is not null && Password.Contains('\0'))
@@ -110,7 +152,7 @@ public sealed class SmtpOptions
             yield return (nameof(ClientName), $"'{ClientName}'", "must be a domain name or address literal in printable ASCII");
         }
 
-        foreach (var (name, value) in new[] { (nameof(ConnectTimeout), ConnectTimeout), (nameof(CommandTimeout), CommandTimeout), (nameof(IdleTimeout), IdleTimeout) })
+        foreach (var (name, value) in new[] { (nameof(ConnectTimeout), ConnectTimeout), (nameof(CommandTimeout), CommandTimeout), (nameof(IdleTimeout), IdleTimeout), (nameof(ThrottledRetryDelay), ThrottledRetryDelay) })
         {
             if (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue)
             {
@@ -122,11 +164,33 @@ public sealed class SmtpOptions
         {
             yield return (nameof(PoolSize), PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 1 and 1000");
         }
+
+        if (MaxMessagesPerConnection < 1)
+        {
+            yield return (nameof(MaxMessagesPerConnection), MaxMessagesPerConnection.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be at least 1");
+        }
+
+        // Never is 0; anything else is a combination of Success, Failure and Delay.
+        if (DeliveryStatusNotifications is { } notify
+            && (notify & ~(DeliveryStatusNotification.Success | DeliveryStatusNotification.Failure | DeliveryStatusNotification.Delay)) != 0)
+        {
+            yield return (nameof(DeliveryStatusNotifications), notify.ToString(), "must be Never, or any of Success, Failure and Delay");
+        }
+
+        if (!Enum.IsDefined(DeliveryStatusReturn))
+        {
+            yield return (nameof(DeliveryStatusReturn), DeliveryStatusReturn.ToString(), "must be Unspecified, Full or HeadersOnly");
+        }
+
+        if (RequireTls && TlsMode is not (SmtpTlsMode.StartTls or SmtpTlsMode.Implicit))
+        {
+            yield return (nameof(RequireTls), "true", $"needs TlsMode StartTls or Implicit (TlsMode is {TlsMode})");
+        }
     }
 
     /// <summary>The settings without the password, for logs.</summary>
     public override string ToString()
-        => $"{Host}:{EffectivePort} TLS={TlsMode} user={UserName ?? "(none)"} pool={PoolSize}";
+        => $"{Host}:{EffectivePort} TLS={TlsMode} user={UserName ?? "(none)"}{(AccessTokenProvider is null ? "" : " (OAuth2)")} pool={PoolSize}";
 
     private static ArgumentException Invalid(string setting, string value, string rule)
         => new($"SmtpOptions.{setting} {rule} (was {value}).", setting);

@@ -30,6 +30,9 @@ internal sealed class SmtpSendQueue
 
     public SendResult?[] Results { get; }
 
+    /// <summary>Why a connection last failed, for the results of messages no connection got to.</summary>
+    public string? LastConnectionError { get; set; }
+
     /// <summary>Whether a message is still waiting for a connection.</summary>
     public bool HasWork => !_retry.IsEmpty || Volatile.Read(ref _next) + 1 < Batch.Count;
 

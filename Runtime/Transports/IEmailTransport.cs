@@ -74,6 +74,12 @@ public sealed record RecipientResult(EmailAddress Recipient, DeliveryStatus Stat
 /// <param name="Error">A description of a local or network failure, when there was no server reply.</param>
 public sealed record SendResult(DeliveryStatus Status, TransportReply? Reply, IReadOnlyList<RecipientResult> Recipients, string? Error = null)
 {
+    /// <summary>
+    /// For a failure for now: the shortest wait before the next try, when the server asked for one (such as a 454
+    /// throttling reply); <see langword="null"/> leaves the dispatcher's backoff alone.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>Every recipient accepted with one reply.</summary>
     /// <param name="email">The message that was sent.</param>
     /// <param name="reply">The reply to the message.</param>

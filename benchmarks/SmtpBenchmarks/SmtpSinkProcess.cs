@@ -48,19 +48,6 @@ public sealed class SmtpSinkProcess : IDisposable
 
     public int Port { get; }
 
-    /// <summary>Runs postfix's C load generator against this sink: <c>smtp-source -d -s sessions -m messages -l size</c>.</summary>
-    public void RunSmtpSource(int sessions, int messages, int size)
-    {
-        var arguments = new[] { "-d", "-s", sessions.ToString(), "-m", messages.ToString(), "-l", size.ToString(), $"127.0.0.1:{Port}" };
-        using var source = Process.Start(new ProcessStartInfo("smtp-source", arguments))
-            ?? throw new InvalidOperationException("smtp-source could not be started.");
-        source.WaitForExit();
-        if (source.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"smtp-source {string.Join(' ', arguments)} exited with {source.ExitCode}.");
-        }
-    }
-
     public void Dispose()
     {
         try

@@ -31,7 +31,7 @@ internal static class DispatchCommand
         };
         var smtpUser = new Option<string?>("--smtp-user")
         {
-            Description = $"The SMTP user for AUTH; the password comes from the {SmtpPasswordVariable} environment variable, never the command line.",
+            Description = $"The SMTP user for AUTH; the password comes from the {SmtpPasswordVariable} environment variable, or an OAuth 2.0 access token from {SmtpAccessTokenVariable} (XOAUTH2/OAUTHBEARER), never the command line.",
         };
         var batchSize = new Option<int>("--batch-size")
         {
@@ -152,21 +152,33 @@ internal static class DispatchCommand
             return new ChosenTransport(folder, folder.Folder);
         }
 
-        var options = new SmtpOptions { Host = host!, Port = port, TlsMode = tls, UserName = user, Password = user is null ? null : cli.Environment(SmtpPasswordVariable) };
+        var password = user is null ? null : cli.Environment(SmtpPasswordVariable);
+        var token = user is null ? null : cli.Environment(SmtpAccessTokenVariable);
+        var options = new SmtpOptions
+        {
+            Host = host!,
+            Port = port,
+            TlsMode = tls,
+            UserName = user,
+            Password = password,
+            AccessTokenProvider = token is null ? null : new SmtpAccessTokenProvider((_, _, _) => ValueTask.FromResult(token)),
+        };
         try
         {
             options.Validate();
         }
         catch (ArgumentException ex)
         {
-            // SmtpOptions names the setting and its value, never the password.
-            throw new UsageException($"Invalid SMTP settings (--smtp-*, {SmtpPasswordVariable}): {ex.Message}");
+            // SmtpOptions names the setting and its value, never the password or the token.
+            throw new UsageException($"Invalid SMTP settings (--smtp-*, {SmtpPasswordVariable} or {SmtpAccessTokenVariable}): {ex.Message}");
         }
 
         return new ChosenTransport(new SmtpTransport(options), "smtp " + options);
     }
 
     public const string SmtpPasswordVariable = "TYPEDMAIL_SMTP_PASSWORD";
+
+    public const string SmtpAccessTokenVariable = "TYPEDMAIL_SMTP_ACCESS_TOKEN";
 
     private static string Describe(DispatchSummary s) => $"Dispatched {s.Claimed}: {s.Sent} sent, {s.Deferred} deferred, {s.Failed} failed.";
 }

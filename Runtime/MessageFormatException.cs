@@ -1,8 +1,11 @@
 using System;
 
-namespace TypedMail.Mime;
+namespace TypedMail;
 
-/// <summary>A message field cannot be written as valid RFC 5322/MIME, for example a header value with a line break.</summary>
+/// <summary>
+/// A message field cannot be written as valid RFC 5322/MIME, for example a header value with a line break, or a body
+/// with an unpaired surrogate. Enqueue throws it before anything is tracked; it names the field and the value.
+/// </summary>
 public sealed class MessageFormatException : FormatException
 {
     /// <summary>Creates the exception.</summary>

@@ -9,7 +9,7 @@ using TypedMail.Runtime.Tests.Infrastructure;
 
 namespace TypedMail.Runtime.Tests.Mime;
 
-public sealed class MimeWriterTests : IDisposable
+public sealed class MimeMessageBuilderTests : IDisposable
 {
     private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0xFF, 0x00, 0x2E, 0x0A];
 
@@ -190,6 +190,8 @@ public sealed class MimeWriterTests : IDisposable
 
     [Theory]
     [InlineData("From", "written from the message's own properties")]
+    [InlineData("Return-Path", "written from the message's own properties")]
+    [InlineData("DKIM-Signature", "written from the message's own properties")]
     [InlineData("content-type", "written from the message's own properties")]
     [InlineData("Bad Name", "without spaces")]
     [InlineData("Bad:Name", "without spaces")]
@@ -232,6 +234,35 @@ public sealed class MimeWriterTests : IDisposable
         Assert.Equal(0, stream.Length);
     }
 
+    [Theory]
+    [InlineData("application/pdf")]
+    [InlineData("text/csv; charset=utf-8")]
+    [InlineData("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
+    [InlineData("text/plain; name=\"a b.txt\"")]
+    public async Task A_valid_attachment_content_type_is_written_as_given(string contentType)
+    {
+        var raw = await WriteAsync(Message(attachments: [new EmailAttachment("a.bin", contentType, new byte[] { 1 })]));
+        Assert.Contains("Content-Type: " + contentType + "\r\n", raw);
+    }
+
+    [Theory]
+    [InlineData("pdf", "type/subtype")]
+    [InlineData("application/", "type/subtype")]
+    [InlineData("/pdf", "type/subtype")]
+    [InlineData("text/plain; charset", "type/subtype")]
+    [InlineData("text/plain; =utf-8", "type/subtype")]
+    [InlineData("text/plain\r\nBcc: victim@example.com", "printable ASCII")]
+    [InlineData("t\u00e9xt/plain", "printable ASCII")]
+    [InlineData("multipart/mixed; boundary=x", "built by TypedMail")]
+    [InlineData("message/rfc822", "built by TypedMail")]
+    public void An_invalid_attachment_content_type_is_rejected_naming_it(string contentType, string reason)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new EmailAttachment("a.bin", contentType, new byte[] { 1 }));
+        Assert.Equal("contentType", ex.ParamName);
+        Assert.Contains(contentType, ex.Message);
+        Assert.Contains(reason, ex.Message);
+    }
+
     [Fact]
     public async Task Duplicate_content_ids_are_rejected()
     {
@@ -246,15 +277,8 @@ public sealed class MimeWriterTests : IDisposable
     public async Task A_non_ascii_local_part_is_written_as_utf8_and_flagged_for_smtputf8()
     {
         var message = Message(to: [new EmailAddress("\u00e9l\u00e8ve@\u00e9cole.example", "\u00c9l\u00e8ve")]);
-        using (var content = MimeWriter.Open(message))
-        {
-            Assert.True(content.RequiresSmtpUtf8);
-        }
-
-        using (var content = MimeWriter.Open(Message()))
-        {
-            Assert.False(content.RequiresSmtpUtf8);
-        }
+        Assert.True(MimeMessageBuilder.RequiresSmtpUtf8(message));
+        Assert.False(MimeMessageBuilder.RequiresSmtpUtf8(Message(to: [new EmailAddress("ada@\u00e9cole.example", "\u00c9l\u00e8ve")])));
 
         var raw = await WriteAsync(message);
         Assert.Contains("<\u00e9l\u00e8ve@xn--cole-9oa.example>", raw);
