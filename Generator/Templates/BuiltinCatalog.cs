@@ -174,7 +174,7 @@ internal static class BuiltinCatalog
         Add("string.starts_with", "StringFunctions.StartsWith", boolean, "text", "value");
         Add("string.ends_with", "StringFunctions.EndsWith", boolean, "text", "value");
         Add("string.equals_ignore_case", "StringFunctions.EqualsIgnoreCase", boolean, "text", "value");
-        Add("string.handleize", "StringFunctions.Handleize", text, "text");
+        AddLocated("string.handleize", "StringFunctions.Handleize", text, "text");
         Add("string.lstrip", "StringFunctions.Lstrip", text, "text");
         Add("string.rstrip", "StringFunctions.Rstrip", text, "text");
         Add("string.strip", "StringFunctions.Strip", text, "text");
