@@ -165,6 +165,7 @@ public abstract class CliTests(ShopDatabase shop) : IDisposable
         var id = (await EnqueueAsync(1))[0];
         await RunAsync("dispatch", "--pickup", Shop.PickupFolder);
         var messageId = (await LoadAsync(id)).MessageId;
+        await SetAsync(id, m => m.Culture = "fr-CA");
 
         foreach (var key in new[] { id.ToString(), messageId, "<" + messageId + ">" })
         {
@@ -175,6 +176,7 @@ public abstract class CliTests(ShopDatabase shop) : IDisposable
             Assert.Contains("From Shop <shop@example.com>", text);
             Assert.Contains("To ada0@example.com", text);
             Assert.Contains("Subject Order C-0 confirmed", text);
+            Assert.Contains("Culture fr-CA", text);
             Assert.Contains("State sent", text);
             Assert.Contains("X-Campaign spring", text);
             Assert.Contains("X-TypedMail-Id " + id.ToString("D"), text);

@@ -32,6 +32,7 @@ public static class ModelBuilderExtensions
             e.Property(m => m.Transport).HasMaxLength(100);
             e.Property(m => m.From).HasMaxLength(1000).IsRequired();
             e.Property(m => m.ReplyTo).HasMaxLength(1000);
+            e.Property(m => m.Culture).HasMaxLength(85).IsRequired();
             e.Property(m => m.Category).HasMaxLength(EmailAttribute.MaxCategoryLength);
             e.Property(m => m.BounceAddress).HasMaxLength(1000);
             e.Property(m => m.Tags).HasMaxLength(1000);

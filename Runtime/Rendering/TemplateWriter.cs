@@ -38,10 +38,16 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Starts an empty output.</summary>
     /// <param name="capacity">The expected length of the output, in characters.</param>
-    public TemplateWriter(int capacity)
+    /// <param name="culture">The email's culture, for the localized formatting builtins (<see cref="LocalFormatting"/>).</param>
+    public TemplateWriter(int capacity, CultureInfo culture)
     {
+        ArgumentNullException.ThrowIfNull(culture);
         _buffer = ArrayPool<char>.Shared.Rent(Math.Max(capacity, 16));
+        Culture = culture;
     }
+
+    /// <summary>The email's culture. Only the localized formatting builtins use it; everything else formats invariantly, as Scriban does.</summary>
+    public CultureInfo Culture { get; }
 
     /// <summary>The format used when a date is written without a pattern (<c>date.format</c>).</summary>
     public string DateFormat { get; set; } = DefaultDateFormat;

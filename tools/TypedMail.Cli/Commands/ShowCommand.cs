@@ -86,6 +86,7 @@ internal static class ShowCommand
 
         Row("Outbox id", m.Id.ToString());
         Row("Email type", m.EmailType);
+        Row("Culture", m.Culture.Length == 0 ? null : m.Culture);
         Row("Category", m.Category);
         Row("Tags", m.Tags?.Replace(",", ", ", StringComparison.Ordinal));
         Row("Metadata", Metadata(m.Metadata));
