@@ -49,21 +49,19 @@ internal sealed partial class DispatchBatch
         var leaseUntil = now + _options.LeaseDuration;
 
         // The claim and the writes that follow are never cancelled half-way: a claim whose reply was lost would leave
-        // messages leased to nobody until the lease expires.
-        var ids = await provider.ClaimAsync(db, _options.DispatcherId, leaseToken, _options.BatchSize, now, leaseUntil, CancellationToken.None)
+        // messages leased to nobody until the lease expires. The claim returns the rows; their recipients and
+        // attachments follow in two queries, fixed up onto them by the change tracker.
+        var messages = await provider.ClaimAsync(db, _options.DispatcherId, leaseToken, _options.BatchSize, now, leaseUntil, CancellationToken.None)
             .ConfigureAwait(false);
-        if (ids.Count == 0)
+        if (messages.Count == 0)
         {
             return default;
         }
 
-        var messages = await db.Set<OutboxMessage>()
-            .Include(m => m.Recipients)
-            .Include(m => m.Attachments).ThenInclude(a => a.Blob)
-            .Where(m => ids.Contains(m.Id) && m.LeaseToken == leaseToken)
-            .OrderByDescending(m => m.Priority).ThenBy(m => m.DueAt)
-            .AsSplitQuery()
-            .ToListAsync(CancellationToken.None).ConfigureAwait(false);
+        var ids = messages.ConvertAll(m => m.Id);
+        await db.Set<OutboxRecipient>().Where(r => ids.Contains(r.OutboxMessageId)).LoadAsync(CancellationToken.None).ConfigureAwait(false);
+        await db.Set<OutboxAttachment>().Include(a => a.Blob).Where(a => ids.Contains(a.OutboxMessageId)).LoadAsync(CancellationToken.None).ConfigureAwait(false);
+        messages.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.DueAt.CompareTo(b.DueAt));
 
         var givenUp = await RecordLapsedLeasesAsync(db, messages, now).ConfigureAwait(false);
         await ApplySuppressionsAsync(db, messages).ConfigureAwait(false);

@@ -34,12 +34,13 @@ internal abstract class OutboxProvider
     /// <summary>
     /// Marks up to <paramref name="max"/> messages that are due (queued or deferred, <c>due_at</c> reached) or whose lease
     /// expired as <see cref="OutboxMessageState.Sending"/> under <paramref name="owner"/> and <paramref name="leaseToken"/>,
-    /// highest priority first, then oldest due, and returns their keys. Claiming a message whose lease expired counts
+    /// highest priority first, then oldest due, and returns them, tracked by <paramref name="context"/>: claim and load
+    /// are one statement (<c>UPDATE … RETURNING</c>), not composable, in no particular order. Claiming a message whose lease expired counts
     /// the lapsed send as an attempt (<c>attempt_count + 1</c>), so a message that stops its dispatcher every time is
     /// bounded by <c>DispatcherOptions.MaxAttempts</c> like any other failure.
     /// </summary>
     /// <exception cref="System.Data.Common.DbException">The database failed the statement.</exception>
-    public abstract Task<IReadOnlyList<Guid>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
+    public abstract Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
 
     /// <summary>
     /// Books <paramref name="duration"/> of <paramref name="transport"/>'s send schedule (<see cref="OutboxThrottle"/>):

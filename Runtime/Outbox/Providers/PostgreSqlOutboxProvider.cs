@@ -26,10 +26,10 @@ internal sealed class PostgreSqlOutboxProvider : OutboxProvider
 
     private const string Notify = "SELECT pg_notify('" + NotificationChannel + "', '')";
 
-    public override async Task<IReadOnlyList<Guid>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
-        => await context.Database.SqlQuery<Guid>($"""
+    public override Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+        => context.Set<OutboxMessage>().FromSql($"""
             UPDATE typedmail_messages AS m
-            SET attempt_count = attempt_count + CASE WHEN state = 1 THEN 1 ELSE 0 END,
+            SET attempt_count = m.attempt_count + CASE WHEN m.state = 1 THEN 1 ELSE 0 END,
                 state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
             FROM (
                 SELECT id FROM typedmail_messages
@@ -38,8 +38,8 @@ internal sealed class PostgreSqlOutboxProvider : OutboxProvider
                 LIMIT {max}
                 FOR UPDATE SKIP LOCKED) AS claimed
             WHERE m.id = claimed.id
-            RETURNING m.id AS "Value"
-            """).ToListAsync(cancellationToken).ConfigureAwait(false);
+            RETURNING m.*
+            """).ToListAsync(cancellationToken);
 
     public override async Task<DateTime> ReserveSendSlotAsync(DbContext context, string transport, DateTime now, TimeSpan duration, CancellationToken cancellationToken)
     {

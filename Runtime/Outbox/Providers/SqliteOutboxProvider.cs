@@ -16,8 +16,8 @@ internal sealed class SqliteOutboxProvider : OutboxProvider
 {
     public static readonly SqliteOutboxProvider Instance = new();
 
-    public override async Task<IReadOnlyList<Guid>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
-        => await context.Database.SqlQuery<Guid>($"""
+    public override Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+        => context.Set<OutboxMessage>().FromSql($"""
             UPDATE typedmail_messages
             SET attempt_count = attempt_count + CASE WHEN state = 1 THEN 1 ELSE 0 END,
                 state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
@@ -26,8 +26,8 @@ internal sealed class SqliteOutboxProvider : OutboxProvider
                 WHERE state IN (0, 1, 3) AND ((state <> 1 AND due_at <= {now}) OR (state = 1 AND lease_expires_at < {now}))
                 ORDER BY priority DESC, due_at
                 LIMIT {max})
-            RETURNING id AS "Value"
-            """).ToListAsync(cancellationToken).ConfigureAwait(false);
+            RETURNING *
+            """).ToListAsync(cancellationToken);
 
     public override async Task<DateTime> ReserveSendSlotAsync(DbContext context, string transport, DateTime now, TimeSpan duration, CancellationToken cancellationToken)
     {
