@@ -32,6 +32,7 @@ public static class ModelBuilderExtensions
             e.Property(m => m.Transport).HasMaxLength(100);
             e.Property(m => m.From).HasMaxLength(1000).IsRequired();
             e.Property(m => m.ReplyTo).HasMaxLength(1000);
+            e.Property(m => m.Culture).HasMaxLength(85).IsRequired();
             e.Property(m => m.Subject).IsRequired();
             e.Property(m => m.LeaseOwner).HasMaxLength(200);
             e.Property(m => m.LeaseToken).IsConcurrencyToken();
