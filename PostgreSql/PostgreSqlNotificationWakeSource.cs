@@ -69,7 +69,7 @@ public sealed class PostgreSqlNotificationWakeSource : IOutboxWakeSource
             catch (Exception ex) when (ex is NpgsqlException or System.IO.IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, Math.Min(failures, 8)), 10_000));
+                var delay = Backoff.Delay(failures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10));
                 try
                 {
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);

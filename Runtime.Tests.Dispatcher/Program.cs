@@ -5,7 +5,6 @@ using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
-using TypedMail.PostgreSql;
 using TypedMail.Smtp;
 
 namespace TypedMail.Runtime.Tests.Dispatcher;
@@ -64,10 +63,7 @@ public static class Program
             MaxAttempts = 50,
         };
         var contexts = new HostContextFactory(args[0]);
-        if (!contexts.IsSqlite)
-        {
-            options.WakeSources.Add(new PostgreSqlNotificationWakeSource(args[0]));
-        }
+        options.ListenForNotifications = !contexts.IsSqlite;
 
         await using var transport = new SmtpTransport(new SmtpOptions
         {

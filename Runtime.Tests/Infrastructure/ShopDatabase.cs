@@ -29,10 +29,14 @@ public abstract class ShopDatabase : IDbContextFactory<ShopContext>, IDisposable
 
     public ShopContext CreateDbContext() => CreateDbContext(null);
 
+    /// <summary>Applied to every context this database creates, such as a logger factory; none by default.</summary>
+    public Action<DbContextOptionsBuilder>? ConfigureContext { get; set; }
+
     public ShopContext CreateDbContext(Action<TypedMailDbContextOptions>? configure)
     {
         var builder = new DbContextOptionsBuilder<ShopContext>();
         UseProvider(builder);
+        ConfigureContext?.Invoke(builder);
         builder.UseTypedMail(o =>
         {
             o.DefaultFrom = "Shop <shop@example.com>";

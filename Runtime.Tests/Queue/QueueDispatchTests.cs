@@ -4,8 +4,10 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
+using TypedMail.Outbox.Providers;
 using TypedMail.Runtime.Tests.Emails;
 using TypedMail.Runtime.Tests.Infrastructure;
 using TypedMail.Transports;
@@ -224,8 +226,8 @@ public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
         var id = await EnqueueAsync("L-1");
         await using (var db = Shop.CreateDbContext())
         {
-            var claimed = await OutboxClaimers.For(db).ClaimAsync(db, "crashed", Guid.NewGuid(), 10, Start.UtcDateTime, Start.UtcDateTime.AddMinutes(5), default);
-            Assert.Equal([id], claimed);
+            var claimed = await OutboxProvider.For(db).ClaimAsync(db, "crashed", Guid.NewGuid(), 10, Start.UtcDateTime, Start.UtcDateTime.AddMinutes(5), default);
+            Assert.Equal(id, Assert.Single(claimed).Id);
         }
 
         var transport = new ScriptedTransport();
@@ -541,5 +543,53 @@ public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
         await using var db = Shop.CreateDbContext();
         var link = await db.Set<OutboxAttachment>().Include(a => a.Blob).SingleAsync(a => a.OutboxMessageId == reused);
         Assert.Equal(pdf.Content.ToArray(), link.Blob!.Content);
+    }
+
+    [Fact]
+    public async Task TypedMail_queries_raise_no_EF_Core_warnings()
+    {
+        var logs = new RecordingLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).AddFilter((category, level) => category!.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal) && level >= LogLevel.Warning));
+        Shop.ConfigureContext = b => b.UseLoggerFactory(loggers);
+
+        // Enqueue, suppression, dispatch with a retry and a lapsed lease, requeue, and the retention purge.
+        var pdf = new EmailAttachment("terms.pdf", "application/pdf", new byte[] { 1, 2, 3 });
+        var sent = await EnqueueAsync("W-1", options: new EnqueueOptions { Attachments = [pdf], IdempotencyKey = "w-1" });
+        var failed = await EnqueueAsync("W-2", to: "gone@example.com");
+        await using (var db = Shop.CreateDbContext())
+        {
+            await OutboxMaintenance.SuppressAsync(db, "blocked@example.com", "hard bounce");
+            await OutboxProvider.For(db).ClaimAsync(db, "crashed", Guid.NewGuid(), 10, Start.UtcDateTime, Start.UtcDateTime.AddMinutes(5), default);
+        }
+
+        Clock.Advance(TimeSpan.FromMinutes(6));
+        var transport = new ScriptedTransport { Answer = ScriptedTransport.PerRecipient(new Dictionary<string, TransportReply> { ["gone@example.com"] = new(550, "5.1.1", "no such user") }) };
+        Assert.Equal(1, (await Dispatcher(transport).DispatchDueAsync()).Sent);
+        await using (var db = Shop.CreateDbContext())
+        {
+            Assert.True(await OutboxMaintenance.RequeueAsync(db, failed));
+        }
+
+        Assert.Equal(1, (await Dispatcher(transport).DispatchDueAsync()).Failed);
+        await using (var db = Shop.CreateDbContext())
+        {
+            Assert.Equal(2, (await OutboxMaintenance.PurgeAsync(db, Start.AddDays(1), includeFailed: true)).Messages);
+        }
+
+        Assert.NotEqual(sent, failed);
+        Assert.Empty(logs.Lines);
+    }
+
+    [Fact]
+    public async Task A_result_that_does_not_carry_the_envelope_recipient_counts_as_a_failure_for_now()
+    {
+        var id = await EnqueueAsync("ID-1");
+
+        // Same address text, another object: the dispatcher does not match results back by address strings.
+        var transport = new ScriptedTransport { Answer = email => SendResult.AcceptedForAll(email with { Recipients = [.. email.Recipients.Select(r => EmailAddress.Parse(r.ToString()))] }, ScriptedTransport.Ok) };
+        Assert.Equal(1, (await Dispatcher(transport).DispatchDueAsync()).Deferred);
+        var row = await LoadAsync(id);
+        Assert.Equal(RecipientState.Pending, row.Recipients.Single().State);
+        Assert.Contains("not one of the envelope's recipient objects", row.Attempts.Single().Error);
     }
 }

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
 using TypedMail.Runtime.Tests.Emails;
@@ -24,13 +25,15 @@ public sealed class QueueFaultTestsPostgres(PostgresCluster cluster) : QueueFaul
         using var smtp = new TestSmtpServer();
         var first = await EnqueueManyAsync("before", 150);
         await using var transport = new SmtpTransport(new SmtpOptions { Host = "127.0.0.1", Port = smtp.Port, TlsMode = SmtpTlsMode.None, CommandTimeout = TimeSpan.FromSeconds(5) });
+        var logs = new RecordingLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
         var dispatcher = new OutboxDispatcher<ShopContext>(Shop, transport, new DispatcherOptions
         {
             BatchSize = 10,
             PollInterval = TimeSpan.FromMilliseconds(200),
             LeaseDuration = TimeSpan.FromSeconds(20),
             SendTimeout = TimeSpan.FromSeconds(5),
-        });
+        }, loggers.CreateLogger<OutboxDispatcher<ShopContext>>());
         using var stop = new CancellationTokenSource();
         var run = dispatcher.RunAsync(stop.Token);
         var watch = Stopwatch.StartNew();
@@ -58,6 +61,10 @@ public sealed class QueueFaultTestsPostgres(PostgresCluster cluster) : QueueFaul
         await run.WaitAsync(TimeSpan.FromSeconds(30));
         await using var db = Shop.CreateDbContext();
         Assert.Equal(200, await db.Set<OutboxMessage>().CountAsync(m => m.State == OutboxMessageState.Sent && m.LeaseOwner == null));
+
+        // A restart the dispatcher rides out is routine: warnings, never an error an alert would fire on.
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
     }
 
     /// <summary>

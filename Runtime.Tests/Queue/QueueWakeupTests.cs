@@ -23,7 +23,17 @@ public sealed class RemoteProbeContext(DbContextOptions<RemoteProbeContext> opti
     protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddTypedMailOutbox();
 }
 
-public sealed class QueueWakeupTestsSqlite() : QueueWakeupTests(new SqliteShop());
+public sealed class QueueWakeupTestsSqlite() : QueueWakeupTests(new SqliteShop())
+{
+    [Fact]
+    public async Task ListenForNotifications_on_SQLite_fails_at_start_naming_the_setting()
+    {
+        var dispatcher = new OutboxDispatcher<ShopContext>(Shop, new ScriptedTransport(), new DispatcherOptions { ListenForNotifications = true });
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.RunAsync(CancellationToken.None));
+        Assert.Contains("TypedMail:Dispatcher:ListenForNotifications", error.Message);
+        Assert.Contains("Microsoft.EntityFrameworkCore.Sqlite", error.Message);
+    }
+}
 
 [Collection(PostgresCollection.Name)]
 public sealed class QueueWakeupTestsPostgres(PostgresCluster cluster) : QueueWakeupTests(new PostgresShop(cluster))
@@ -89,6 +99,36 @@ public sealed class QueueWakeupTestsPostgres(PostgresCluster cluster) : QueueWak
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Single(transport.Sent);
+    }
+
+    [Fact]
+    public async Task ListenForNotifications_set_as_an_option_wakes_the_dispatcher()
+    {
+        var transport = new ScriptedTransport();
+        var sent = new TaskCompletionSource();
+        transport.BeforeSend = _ => { sent.TrySetResult(); return Task.CompletedTask; };
+        var options = new DispatcherOptions { PollInterval = TimeSpan.FromMinutes(10), ListenForNotifications = true };
+        var remote = new OutboxDispatcher<RemoteProbeContext>(new Factory<RemoteProbeContext>(Shop, o => new RemoteProbeContext(o)), transport, options);
+        using var stop = new CancellationTokenSource();
+        var run = remote.RunAsync(stop.Token);
+
+        // Only NOTIFY can wake it (the poll is 10 minutes away); a commit before LISTEN is in place goes unheard, so commit until one is heard.
+        for (var i = 0; !sent.Task.IsCompleted; i++)
+        {
+            Assert.True(i < 60, "no wake-up within 30 s");
+            Assert.False(run.IsCompleted, $"the dispatcher stopped: {run.Exception}");
+            await using (var db = CreateProbe())
+            {
+                db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "N-" + i, 1m), to: "ada@example.com");
+                await db.SaveChangesAsync();
+            }
+
+            await Task.WhenAny(sent.Task, Task.Delay(500));
+        }
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotEmpty(transport.Sent);
     }
 }
 

@@ -213,12 +213,21 @@ public sealed class SmtpReplayTests
     }
 
     [Fact]
-    public async Task Cancellation_stops_a_send_waiting_for_a_reply()
+    public async Task Cancellation_stops_a_send_waiting_for_a_reply_and_keeps_the_results_already_answered()
     {
-        var replay = new SmtpReplayStream().Hello().Client(EnvelopeOf(Email(1))).Stall();
+        var first = Email(1);
+        var second = Email(2);
+        var third = Email(3);
+        var replay = new SmtpReplayStream().Hello()
+            .Client(EnvelopeOf(first)).Server(Envelope + "250 2.1.5 OK\r\n").Data(first, "250 2.0.0 Ok: queued as A1\r\n")
+            .Client(EnvelopeOf(second)).Stall();
         await using var transport = Transport(replay);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => transport.SendAsync([Email(1)], cancel.Token));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var results = await transport.SendAsync([first, second, third], cancel.Token);
+
+        Assert.Equal([DeliveryStatus.Accepted, DeliveryStatus.TransientFailure, DeliveryStatus.TransientFailure], results.Select(r => r.Status));
+        Assert.Equal(new TransportReply(250, "2.0.0", "Ok: queued as A1"), results[0].Reply);
+        Assert.All(results.Skip(1), r => Assert.Equal(SmtpTransport.Cancelled, r.Error));
     }
 
     [Fact]

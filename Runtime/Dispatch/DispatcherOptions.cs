@@ -36,7 +36,16 @@ public sealed class DispatcherOptions
     /// <summary>After a transport was down (no connection, timeout, 421), how long it is tried last. Default 30 seconds.</summary>
     public TimeSpan TransportDownCooldown { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Wake-ups from other processes, such as PostgreSQL <c>LISTEN</c>; started and stopped by <c>RunAsync</c>.</summary>
+    /// <summary>
+    /// On PostgreSQL, wake on <c>NOTIFY</c> when any process commits mail (one connection that <c>LISTEN</c>s, from the
+    /// <c>TypedMail.PostgreSql</c> package, which the application must reference). Settable from configuration
+    /// (<c>TypedMail:Dispatcher:ListenForNotifications</c>). <c>RunAsync</c> fails at start, naming this setting, when the
+    /// database is not PostgreSQL or the package is missing. Default <see langword="false"/>: other processes' mail is
+    /// found at the next poll.
+    /// </summary>
+    public bool ListenForNotifications { get; set; }
+
+    /// <summary>Wake-ups from other processes added in code; started and stopped by <c>RunAsync</c>.</summary>
     public IList<IOutboxWakeSource> WakeSources { get; } = [];
 
     /// <summary>This dispatcher's id in the lease column. Defaults to the machine name, process id and a random suffix.</summary>

@@ -351,7 +351,7 @@ public sealed class OutboxUnsubscription
 /// <summary>
 /// The send schedule of a throttled transport, shared by every dispatcher on the database: the time from which its
 /// next messages may go. A dispatcher books a group of messages by moving it forward by the group's share of a second
-/// (<see cref="Dispatch.IOutboxClaimer.ReserveSendSlotAsync"/>) and waits until the slot it booked begins.
+/// (one statement, so concurrent bookings never overlap) and waits until the slot it booked begins.
 /// </summary>
 public sealed class OutboxThrottle
 {

@@ -10,6 +10,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage;
+using TypedMail.Outbox.Providers;
 
 namespace TypedMail.Outbox;
 
@@ -178,7 +179,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     private static async Task<int> DropExistingMessagesAsync(DbContext context, List<EntityEntry> keyed, bool async, CancellationToken cancellationToken)
     {
         var ids = keyed.Select(e => ((OutboxMessage)e.Entity).Id).ToList();
-        await OutboxLocks.LockMessagesAsync(context, ids, async, cancellationToken).ConfigureAwait(false);
+        await OutboxProvider.For(context).LockMessagesAsync(context, ids, async, cancellationToken).ConfigureAwait(false);
         var query = context.Set<OutboxMessage>().AsNoTracking().Where(m => ids.Contains(m.Id)).Select(m => m.Id);
         var existing = (async ? await query.ToListAsync(cancellationToken).ConfigureAwait(false) : query.ToList()).ToHashSet();
         var dropped = 0;
@@ -212,7 +213,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     private static async Task ReuseExistingBlobsAsync(DbContext context, List<EntityEntry> blobs, bool async, CancellationToken cancellationToken)
     {
         var keys = blobs.Select(e => ((OutboxBlob)e.Entity).Sha256).ToList();
-        await OutboxLocks.LockBlobsAsync(context, keys, async, cancellationToken).ConfigureAwait(false);
+        await OutboxProvider.For(context).LockBlobsAsync(context, keys, async, cancellationToken).ConfigureAwait(false);
         var query = context.Set<OutboxBlob>().AsNoTracking().Where(b => keys.Contains(b.Sha256)).Select(b => b.Sha256);
         var existing = (async ? await query.ToListAsync(cancellationToken).ConfigureAwait(false) : query.ToList()).ToHashSet(StringComparer.Ordinal);
         foreach (var entry in blobs)
@@ -238,20 +239,9 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
         state.OwnTransaction = null;
         try
         {
-            if (DatabaseProviders.IsPostgreSql(context))
-            {
-                // Inside a transaction, NOTIFY is delivered when it commits and dropped if it rolls back; outside one,
-                // SaveChanges has already committed.
-                const string notify = "SELECT pg_notify('" + DatabaseProviders.NotificationChannel + "', '')";
-                if (async)
-                {
-                    await context.Database.ExecuteSqlRawAsync(notify, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    context.Database.ExecuteSqlRaw(notify);
-                }
-            }
+            // One notification per committing save that enqueued mail, however many rows it added. Inside a transaction it
+            // is delivered when that commits and dropped if it rolls back; outside one, SaveChanges has already committed.
+            await OutboxProvider.For(context).NotifyEnqueuedAsync(context, async, cancellationToken).ConfigureAwait(false);
 
             if (own is not null)
             {

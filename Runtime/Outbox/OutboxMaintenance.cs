@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using TypedMail.Outbox.Providers;
 
 namespace TypedMail.Outbox;
 
@@ -38,13 +39,13 @@ public static class OutboxMaintenance
         var purgeable = messages.Where(m => (m.State == OutboxMessageState.Sent && m.SentAt < cutoff)
             || (includeFailed && m.State == OutboxMessageState.Failed && m.FailedAt < cutoff));
         var deletedMessages = await DeleteInChunksAsync(
-            () => messages.Where(m => purgeable.Select(p => p.Id).Take(ChunkSize).Contains(m.Id)).ExecuteDeleteAsync(cancellationToken)).ConfigureAwait(false);
+            () => messages.Where(m => purgeable.OrderBy(p => p.Id).Select(p => p.Id).Take(ChunkSize).Contains(m.Id)).ExecuteDeleteAsync(cancellationToken)).ConfigureAwait(false);
 
         var attempts = context.Set<OutboxAttempt>();
         var oldAttempts = attempts.Where(a => a.StartedAt < cutoff
             && messages.Any(m => m.Id == a.OutboxMessageId && (m.State == OutboxMessageState.Sent || m.State == OutboxMessageState.Failed)));
         var deletedAttempts = await DeleteInChunksAsync(
-            () => attempts.Where(a => oldAttempts.Select(o => o.Id).Take(ChunkSize).Contains(a.Id)).ExecuteDeleteAsync(cancellationToken)).ConfigureAwait(false);
+            () => attempts.Where(a => oldAttempts.OrderBy(o => o.Id).Select(o => o.Id).Take(ChunkSize).Contains(a.Id)).ExecuteDeleteAsync(cancellationToken)).ConfigureAwait(false);
 
         var deletedBlobs = await DeleteOrphanedBlobsAsync(context, cutoff, cancellationToken).ConfigureAwait(false);
         return new PurgeResult(deletedMessages, deletedAttempts, deletedBlobs);
@@ -189,7 +190,7 @@ public static class OutboxMaintenance
                 : null;
             try
             {
-                await OutboxLocks.LockBlobsAsync(context, candidates, async: true, cancellationToken).ConfigureAwait(false);
+                await OutboxProvider.For(context).LockBlobsAsync(context, candidates, async: true, cancellationToken).ConfigureAwait(false);
                 total += await blobs.Where(b => candidates.Contains(b.Sha256) && !links.Any(l => l.BlobSha256 == b.Sha256))
                     .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
                 if (own is not null)

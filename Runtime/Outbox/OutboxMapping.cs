@@ -9,19 +9,26 @@ namespace TypedMail.Outbox;
 /// <summary>Rebuilds the message and its envelope from an outbox row.</summary>
 internal static class OutboxMapping
 {
-    public static OutgoingEmail ToOutgoing(OutboxMessage row)
+    /// <summary>
+    /// The message and its envelope of pending recipients, with <paramref name="envelope"/> filled in the same order:
+    /// <c>envelope[i]</c> is the row of <c>Recipients[i]</c>. Transports hand each envelope address back in their
+    /// results, so outcomes are applied to recipients by that identity, never matched by address text.
+    /// </summary>
+    public static OutgoingEmail ToOutgoing(OutboxMessage row, List<OutboxRecipient> envelope)
     {
+        envelope.Clear();
         var to = new List<EmailAddress>();
         var cc = new List<EmailAddress>();
         var bcc = new List<EmailAddress>();
-        var envelope = new List<EmailAddress>();
+        var addresses = new List<EmailAddress>();
         foreach (var recipient in row.Recipients)
         {
             var address = EmailAddress.Parse(recipient.Address);
             (recipient.Kind switch { RecipientKind.To => to, RecipientKind.Cc => cc, _ => bcc }).Add(address);
             if (recipient.State == RecipientState.Pending)
             {
-                envelope.Add(address);
+                addresses.Add(address);
+                envelope.Add(recipient);
             }
         }
 
@@ -43,11 +50,11 @@ internal static class OutboxMapping
 
         // One envelope per message: with one recipient the VERP token names it; with several, the bounce's
         // Final-Recipient field does (splitting would send the content once per recipient).
-        return new OutgoingEmail(row.Id, message, envelope)
+        return new OutgoingEmail(row.Id, message, addresses)
         {
             MailFrom = row.BounceAddress is null
                 ? message.From
-                : VerpAddress.Format(EmailAddress.Parse(row.BounceAddress), row.Id, envelope.Count == 1 ? envelope[0] : null),
+                : VerpAddress.Format(EmailAddress.Parse(row.BounceAddress), row.Id, addresses.Count == 1 ? addresses[0] : null),
         };
     }
 

@@ -77,7 +77,9 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
     /// as it may have been delivered. A 454 (throttling) is a transient failure with
     /// <see cref="SendResult.RetryAfter"/> set to <see cref="SmtpOptions.ThrottledRetryDelay"/>. Messages that cannot
     /// be built, or that the server cannot take (SMTPUTF8, SIZE), fail for good without being sent. When no
-    /// connection can be made, every message fails for now with the reason.
+    /// connection can be made, every message fails for now with the reason. When <paramref name="cancellationToken"/>
+    /// is cancelled the send stops and returns what it has: the results of messages the server already answered, and
+    /// a failure for now for the rest.
     /// </remarks>
     public async Task<IReadOnlyList<SendResult>> SendAsync(IReadOnlyList<OutgoingEmail> batch, CancellationToken cancellationToken)
     {
@@ -94,10 +96,21 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
             workers[i] = WorkAsync(queue, cancellationToken);
         }
 
-        var errors = await Task.WhenAll(workers).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        return queue.Finish(Array.Find(errors, e => e is not null));
+        try
+        {
+            var errors = await Task.WhenAll(workers).ConfigureAwait(false);
+            return queue.Finish(Array.Find(errors, e => e is not null));
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Every worker has stopped (cancelled, or failed by the cancellation closing its connection). Keep what the server already answered, so an accepted message is recorded as
+            // sent and not sent again; the message on the wire and those not started fail for now.
+            return queue.Finish(Cancelled);
+        }
     }
+
+    /// <summary>The error of the messages a cancelled send did not finish.</summary>
+    internal const string Cancelled = "The send was cancelled (timed out) before the server's reply to this message; it may have been delivered.";
 
     /// <summary>Opens a connection (TCP, TLS, EHLO, AUTH) to check the settings, and keeps it for the next send.</summary>
     /// <param name="cancellationToken">Cancels the check.</param>

@@ -11,7 +11,7 @@ namespace TypedMail.Transports;
 /// </summary>
 /// <remarks>
 /// A transport never throws for a message that could not be delivered: it reports the outcome in the
-/// <see cref="SendResult"/> for that message. It throws only when the call itself is cancelled.
+/// <see cref="SendResult"/> for that message. It throws at most when the call itself is cancelled.
 /// </remarks>
 public interface IEmailTransport
 {
@@ -20,8 +20,12 @@ public interface IEmailTransport
 
     /// <summary>Sends a batch of messages and returns one result per message, in the same order.</summary>
     /// <param name="batch">The messages to send.</param>
-    /// <param name="cancellationToken">Cancels the send; messages without a result are treated as not sent.</param>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <param name="cancellationToken">
+    /// Cancels the send (the dispatcher's <c>SendTimeout</c>). A transport should then stop and return the results it has,
+    /// the unfinished messages failed for now: a message the server already accepted is then recorded as sent, not sent
+    /// again. A transport that throws instead loses those results: every message of the batch counts as failed for now.
+    /// </param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, and the transport keeps no partial results.</exception>
     Task<IReadOnlyList<SendResult>> SendAsync(IReadOnlyList<OutgoingEmail> batch, CancellationToken cancellationToken);
 }
 
@@ -62,7 +66,11 @@ public sealed record TransportReply(int Code, string? EnhancedStatus, string Tex
 }
 
 /// <summary>The outcome for one recipient.</summary>
-/// <param name="Recipient">The recipient.</param>
+/// <param name="Recipient">
+/// The recipient: the very <see cref="EmailAddress"/> object of <see cref="OutgoingEmail.Recipients"/> this result answers,
+/// not a copy. The dispatcher applies the result to that recipient by this identity; a result naming any other object
+/// breaks the transport's contract and counts as a failure for now of the whole message.
+/// </param>
 /// <param name="Status">Whether it was accepted or failed, for now or for good.</param>
 /// <param name="Reply">The server's reply to this recipient, when there was one.</param>
 public sealed record RecipientResult(EmailAddress Recipient, DeliveryStatus Status, TransportReply? Reply);

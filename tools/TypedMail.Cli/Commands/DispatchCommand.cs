@@ -7,7 +7,6 @@ using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
-using TypedMail.PostgreSql;
 using TypedMail.Smtp;
 using TypedMail.Transports;
 
@@ -79,10 +78,7 @@ internal static class DispatchCommand
             await using var transport = CreateTransport(cli, parse.GetValue(pickup), parse.GetValue(smtpHost), parse.GetValue(smtpPort), parse.GetValue(smtpTls), parse.GetValue(smtpUser));
             if (parse.GetValue(watch))
             {
-                if (database.Provider == Providers.Postgres)
-                {
-                    options.WakeSources.Add(new PostgreSqlNotificationWakeSource(database.ConnectionString));
-                }
+                options.ListenForNotifications = database.Provider == Providers.Postgres;
 
                 var logged = new OutboxDispatcher<OutboxContext>(database, transport.Transport, options, new ConsoleLogger<OutboxDispatcher<OutboxContext>>(cli.Console, cli.Time), cli.Time);
                 cli.Console.WriteLine($"Dispatching to {transport.Description} until Ctrl+C.");
@@ -100,36 +96,19 @@ internal static class DispatchCommand
                 await cli.Console.Progress().StartAsync(async progress =>
                 {
                     var task = progress.AddTask("Dispatching", maxValue: due);
-                    total = await DispatchAllAsync(dispatcher, options.BatchSize, b => task.Increment(b.Claimed), cancellationToken).ConfigureAwait(false);
+                    total = await dispatcher.DispatchDueAsync(new BatchProgress(b => task.Increment(b.Claimed)), cancellationToken).ConfigureAwait(false);
                     task.Value = task.MaxValue;
                 }).ConfigureAwait(false);
             }
             else
             {
-                total = await DispatchAllAsync(dispatcher, options.BatchSize, _ => { }, cancellationToken).ConfigureAwait(false);
+                total = await dispatcher.DispatchDueAsync(progress: null, cancellationToken).ConfigureAwait(false);
             }
 
             cli.Console.WriteLine(Describe(total));
             return total.Deferred + total.Failed > 0 ? ExitCodes.NotAllSent : ExitCodes.Success;
         }));
         return command;
-    }
-
-    private static async Task<DispatchSummary> DispatchAllAsync(OutboxDispatcher<OutboxContext> dispatcher, int batchSize, Action<DispatchSummary> onBatch, CancellationToken cancellationToken)
-    {
-        var total = default(DispatchSummary);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var batch = await dispatcher.DispatchBatchAsync(cancellationToken).ConfigureAwait(false);
-            total += batch;
-            onBatch(batch);
-            if (batch.Claimed < batchSize || batch.Released > 0)
-            {
-                break;
-            }
-        }
-
-        return total;
     }
 
     /// <summary>Messages a dispatcher could claim now: queued or deferred and due, or sending with an expired lease.</summary>
@@ -181,6 +160,12 @@ internal static class DispatchCommand
     public const string SmtpAccessTokenVariable = "TYPEDMAIL_SMTP_ACCESS_TOKEN";
 
     private static string Describe(DispatchSummary s) => $"Dispatched {s.Claimed}: {s.Sent} sent, {s.Deferred} deferred, {s.Failed} failed.";
+}
+
+/// <summary>Reports each batch as it completes, on the dispatching thread (<see cref="Progress{T}"/> would post it later).</summary>
+internal sealed class BatchProgress(Action<DispatchSummary> onBatch) : IProgress<DispatchSummary>
+{
+    public void Report(DispatchSummary value) => onBatch(value);
 }
 
 /// <summary>A transport and how to name it in output (never with a password); disposes an SMTP transport's connections.</summary>
