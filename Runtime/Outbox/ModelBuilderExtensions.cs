@@ -120,6 +120,7 @@ public static class ModelBuilderExtensions
             }
         }
 
+        Bounces.BounceModel.Add(modelBuilder);
         return modelBuilder;
     }
 
@@ -164,4 +165,10 @@ public static class OutboxTables
 
     /// <summary>The shared send schedule of each throttled transport.</summary>
     public const string Throttles = "typedmail_throttles";
+
+    /// <summary>Delivery events (bounces, delays, complaints) read from the bounce mailbox, per recipient.</summary>
+    public const string DeliveryEvents = "typedmail_delivery_events";
+
+    /// <summary>Reports the bounce processor has handled, each once.</summary>
+    public const string ProcessedReports = "typedmail_processed_reports";
 }
