@@ -58,7 +58,8 @@ internal sealed record BounceReport(string OriginalMessageId, IReadOnlyList<Reci
 
     private static List<RecipientReport> DeliveryStatusRecipients(MessageDeliveryStatus status)
     {
-        var groups = status.StatusGroups;
+        // A trailing blank line may parse as an empty group: only groups with fields count.
+        var groups = status.StatusGroups.Where(g => g.Count > 0).ToList();
         if (groups.Count < 2)
         {
             throw new BounceReportException("its message/delivery-status has no per-recipient fields");

@@ -1,0 +1,217 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading.Tasks;
+using MailKit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using TypedMail.Bounces;
+using TypedMail.Outbox;
+using TypedMail.Runtime.Tests.Emails;
+using TypedMail.Runtime.Tests.Infrastructure;
+
+namespace TypedMail.Runtime.Tests.Bounces;
+
+/// <summary>The bounce processor against a real IMAP server (a private Dovecot) and an outbox in SQLite.</summary>
+public sealed class BounceProcessorTests : IDisposable
+{
+    private readonly SqliteShop _shop = new();
+    private readonly DovecotServer _dovecot = new();
+    private readonly ConcurrentQueue<string> _logs = new();
+
+    public void Dispose()
+    {
+        _dovecot.Dispose();
+        _shop.Dispose();
+    }
+
+    public static TheoryData<string, DeliveryEventKind, string?, string> Shapes() => new()
+    {
+        { "postfix", DeliveryEventKind.HardBounce, "5.1.1", "smtp; 550 5.1.1 <ada@example.com>: Recipient address rejected: User unknown in virtual mailbox table" },
+        { "exchange", DeliveryEventKind.HardBounce, "5.1.10", "smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup" },
+        { "gmail-failed", DeliveryEventKind.SoftBounce, "4.2.2", "smtp; 452-4.2.2 The recipient's inbox is out of storage space. 452 4.2.2 Please direct the recipient to https://support.google.com/mail/?p=OverQuotaTemp" },
+        { "gmail-delayed", DeliveryEventKind.Deferred, "4.2.2", "smtp; 452-4.2.2 The recipient's inbox is out of storage space. 452 4.2.2 Please direct the recipient to https://support.google.com/mail/?p=OverQuotaTemp" },
+        { "arf", DeliveryEventKind.Complaint, null, "feedback-type: abuse" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Reads_the_report_shapes_of_postfix_exchange_gmail_and_arf(string shape, DeliveryEventKind kind, string? status, string diagnostic)
+    {
+        var report = BounceReport.Parse(Load(Sample(shape, "orig-1@shop.example", "Ada@Example.com", "report-1@mx.example.net")));
+
+        Assert.Equal("orig-1@shop.example", report.OriginalMessageId);
+        var recipient = Assert.Single(report.Recipients);
+        Assert.Equal("ada@example.com", recipient.Addresses[0]);
+        Assert.Equal(kind, recipient.Kind);
+        Assert.Equal(status, recipient.Status);
+        Assert.Equal(diagnostic.Replace("ada@example.com", "Ada@Example.com", StringComparison.Ordinal), recipient.Diagnostic);
+    }
+
+    [Fact]
+    public void A_report_that_is_not_usable_says_why()
+    {
+        Assert.Equal("its message/delivery-status has no per-recipient fields",
+            Assert.Throws<BounceReportException>(() => BounceReport.Parse(Load(BounceSamples.Garbled("g@x")))).Message);
+        Assert.Equal("it is not a multipart/report but text/plain",
+            Assert.Throws<BounceReportException>(() => BounceReport.Parse(Load(BounceSamples.Huge("h@x", 10)))).Message);
+        var noHeaders = BounceSamples.Postfix("o@x", "ada@example.com", "r@x");
+        noHeaders = noHeaders[..noHeaders.IndexOf("--4F1A02C1B7.1764896400/mx.example.net\r\nContent-Description: Undelivered", StringComparison.Ordinal)];
+        Assert.Equal("it does not return the original message's headers with a Message-ID",
+            Assert.Throws<BounceReportException>(() => BounceReport.Parse(Load(noHeaders))).Message);
+    }
+
+    [Fact]
+    public async Task Hard_bounces_and_complaints_suppress_delays_are_recorded_and_bad_reports_are_moved_aside()
+    {
+        var (ada, bob, cy) = (await EnqueueAsync("ada@example.com"), await EnqueueAsync("bob@example.com"), await EnqueueAsync("cy@example.com"));
+        await _dovecot.AppendAsync(BounceSamples.Postfix(ada, "ada@example.com", "r1@mx.example.net"));
+        await _dovecot.AppendAsync(BounceSamples.Arf(bob, "bob@example.com", "r2@mailbox.example"));
+        await _dovecot.AppendAsync(BounceSamples.Gmail(cy, "cy@example.com", "r3@googlemail.com", "delayed"));
+        await _dovecot.AppendAsync(BounceSamples.Garbled("r4@mx.example.net"));
+        await _dovecot.AppendAsync(BounceSamples.Exchange("unknown@shop.example", "dee@example.com", "r5@contoso.com"));
+        await _dovecot.AppendAsync(BounceSamples.Huge("r6@example.org", 20_000));
+        await _dovecot.AppendAsync(BounceSamples.Exchange(ada, "eve@example.com", "r7@contoso.com"));
+
+        var result = await Processor(o => o.ProcessedFolder = "Processed").ProcessAsync();
+
+        Assert.Equal(new BounceRunResult(Recorded: 3, Rejected: 4, AlreadyProcessed: 0, Suppressed: 2), result);
+        await using (var db = _shop.CreateDbContext())
+        {
+            var suppressions = await db.Set<OutboxSuppression>().OrderBy(s => s.Address).ToListAsync();
+            Assert.Equal(["ada@example.com", "bob@example.com"], suppressions.Select(s => s.Address));
+            Assert.Equal("hard bounce: 5.1.1: smtp; 550 5.1.1 <ada@example.com>: Recipient address rejected: User unknown in virtual mailbox table", suppressions[0].Reason);
+            Assert.Equal("complaint: feedback-type: abuse: mail.mailbox.example", suppressions[1].Reason);
+
+            var events = await db.Set<OutboxDeliveryEvent>().OrderBy(e => e.Recipient).ToListAsync();
+            Assert.Equal(
+                [("ada@example.com", DeliveryEventKind.HardBounce, "mid:r1@mx.example.net"), ("bob@example.com", DeliveryEventKind.Complaint, "mid:r2@mailbox.example"), ("cy@example.com", DeliveryEventKind.Deferred, "mid:r3@googlemail.com")],
+                events.Select(e => (e.Recipient, e.Kind, e.ReportKey)));
+            Assert.Equal("mx.example.com", events[0].RemoteMta);
+            Assert.Equal(await db.Set<OutboxMessage>().Where(m => m.MessageId == ada).Select(m => m.Id).SingleAsync(), events[0].OutboxMessageId);
+            Assert.Equal(7, await db.Set<OutboxProcessedReport>().CountAsync());
+        }
+
+        Assert.Equal(("", 0), await _dovecot.ListAsync("INBOX"));
+        Assert.Equal(("r1@mx.example.net,r2@mailbox.example,r3@googlemail.com", 3), await _dovecot.ListAsync("Processed"));
+        Assert.Equal(("r4@mx.example.net,r5@contoso.com,r6@example.org,r7@contoso.com", 4), await _dovecot.ListAsync("TypedMail-Rejected"));
+        var logs = string.Join("\n", _logs);
+        Assert.Contains("rejected the report with UID 4 (mid:r4@mx.example.net) in folder INBOX: its message/delivery-status has no per-recipient fields; it is moved aside to TypedMail-Rejected", logs);
+        Assert.Contains("(mid:r5@contoso.com) in folder INBOX: it is about Message-ID <unknown@shop.example>, which is not in the outbox", logs);
+        Assert.Contains("(mid:r6@example.org) in folder INBOX: it is ", logs);
+        Assert.Contains("more than TypedMail:Bounces:MaxMessageSize (10000)", logs);
+        Assert.Contains($"(mid:r7@contoso.com) in folder INBOX: it names recipient eve@example.com, to whom message <{ada}> was not sent", logs);
+        Assert.DoesNotContain(DovecotServer.Password, logs);
+
+        Assert.Equal(default, await Processor(o => o.ProcessedFolder = "Processed").ProcessAsync());
+    }
+
+    [Fact]
+    public async Task Soft_bounces_suppress_at_the_configured_count()
+    {
+        var first = await EnqueueAsync("cy@example.com");
+        var second = await EnqueueAsync("cy@example.com");
+        await _dovecot.AppendAsync(BounceSamples.Gmail(first, "cy@example.com", "s1@googlemail.com", "failed"));
+        Assert.Equal(new BounceRunResult(1, 0, 0, 0), await Processor(o => o.SoftBounceLimit = 2).ProcessAsync());
+        await using (var db = _shop.CreateDbContext())
+        {
+            Assert.False(await db.Set<OutboxSuppression>().AnyAsync());
+        }
+
+        await _dovecot.AppendAsync(BounceSamples.Gmail(second, "cy@example.com", "s2@googlemail.com", "failed"));
+        Assert.Equal(new BounceRunResult(1, 0, 0, 1), await Processor(o => o.SoftBounceLimit = 2).ProcessAsync());
+        await using (var db = _shop.CreateDbContext())
+        {
+            var suppression = await db.Set<OutboxSuppression>().SingleAsync();
+            Assert.Equal("cy@example.com", suppression.Address);
+            Assert.StartsWith("2 soft bounces: 4.2.2: smtp; 452-4.2.2", suppression.Reason);
+        }
+
+        // Left in place (no ProcessedFolder): seen and flagged, and not read again.
+        Assert.Equal(("s1@googlemail.com,s2@googlemail.com", 2), await _dovecot.ListAsync("INBOX"));
+    }
+
+    [Fact]
+    public async Task Each_report_is_processed_once_with_two_processors_and_after_a_restart()
+    {
+        var reports = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            var id = await EnqueueAsync($"user{i}@example.com");
+            var report = $"d{i}@mx.example.net";
+            reports.Add(report);
+            await _dovecot.AppendAsync(BounceSamples.Postfix(id, $"user{i}@example.com", report));
+        }
+
+        var results = await Task.WhenAll(Processor().ProcessAsync(), Processor().ProcessAsync());
+
+        Assert.Equal(8, results.Sum(r => r.Recorded));
+        await using (var db = _shop.CreateDbContext())
+        {
+            Assert.Equal(8, await db.Set<OutboxDeliveryEvent>().CountAsync());
+            Assert.Equal(8, await db.Set<OutboxSuppression>().CountAsync());
+        }
+
+        // A processor stopped after recording a report but before finishing it on the server: the next pass only finishes it.
+        using (var client = await _dovecot.ConnectAsync())
+        {
+            await client.Inbox.OpenAsync(FolderAccess.ReadWrite);
+            await client.Inbox.StoreAsync(await client.Inbox.SearchAsync(MailKit.Search.SearchQuery.All),
+                new StoreFlagsRequest(StoreAction.Remove, MessageFlags.Seen) { Keywords = { BounceProcessor<ShopContext>.ProcessedKeyword } });
+            await client.DisconnectAsync(true);
+        }
+
+        Assert.Equal(new BounceRunResult(0, 0, 8, 0), await Processor().ProcessAsync());
+        await using (var db = _shop.CreateDbContext())
+        {
+            Assert.Equal(8, await db.Set<OutboxDeliveryEvent>().CountAsync());
+        }
+
+        Assert.Equal((string.Join(',', reports.Order(StringComparer.Ordinal)), 8), await _dovecot.ListAsync("INBOX"));
+    }
+
+    [Fact]
+    public void Invalid_options_name_the_setting_and_never_show_the_password()
+    {
+        var options = new BounceOptions { Host = "imap.example.com", Port = 0, UserName = "bounces", Password = "hunter2-secret", SoftBounceLimit = 0 };
+        var error = Assert.Throws<ArgumentException>(() => new BounceProcessor<ShopContext>(_shop, options, new LoggerFactory().CreateLogger<BounceProcessor<ShopContext>>()));
+        Assert.StartsWith("BounceOptions.Port must be between 1 and 65535, but is 0.", error.Message);
+        Assert.Equal(
+            ["Port must be between 1 and 65535, but is 0", "SoftBounceLimit must be at least 1, or left out to never suppress for soft bounces, but is 0"],
+            options.Problems().Select(p => $"{p.Setting} {p.Rule}, but is {p.Value}"));
+        options.Password = null;
+        Assert.Contains(("Password", "missing", "must be set when Host is"), options.Problems());
+    }
+
+    private BounceProcessor<ShopContext> Processor(Action<BounceOptions>? configure = null)
+    {
+        var options = new BounceOptions { MaxMessageSize = 10_000 };
+        _dovecot.Configure(options);
+        configure?.Invoke(options);
+        var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new RecordingLoggerProvider(_logs)));
+        return new BounceProcessor<ShopContext>(_shop, options, loggers.CreateLogger<BounceProcessor<ShopContext>>());
+    }
+
+    private async Task<string> EnqueueAsync(string to)
+    {
+        await using var db = _shop.CreateDbContext();
+        var id = db.Emails().Enqueue(new OrderConfirmationEmail("Customer", "O-1", 5m), to: to).MessageId;
+        await db.SaveChangesAsync();
+        return id;
+    }
+
+    private static string Sample(string shape, string original, string recipient, string report) => shape switch
+    {
+        "postfix" => BounceSamples.Postfix(original, recipient, report),
+        "exchange" => BounceSamples.Exchange(original, recipient, report),
+        "gmail-failed" => BounceSamples.Gmail(original, recipient, report, "failed"),
+        "gmail-delayed" => BounceSamples.Gmail(original, recipient, report, "delayed"),
+        _ => BounceSamples.Arf(original, recipient, report),
+    };
+
+    private static MimeMessage Load(string raw) => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(raw)));
+}
