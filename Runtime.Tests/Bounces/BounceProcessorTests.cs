@@ -61,7 +61,7 @@ public sealed class BounceProcessorTests : IDisposable
             Assert.Throws<BounceReportException>(() => BounceReport.Parse(Load(BounceSamples.Huge("h@x", 10)))).Message);
         var noHeaders = BounceSamples.Postfix("o@x", "ada@example.com", "r@x");
         noHeaders = noHeaders[..noHeaders.IndexOf("--4F1A02C1B7.1764896400/mx.example.net\r\nContent-Description: Undelivered", StringComparison.Ordinal)];
-        Assert.Equal("it does not return the original message's headers with a Message-ID",
+        Assert.Equal("it was not returned to a VERP address and does not return the original message's headers with a Message-ID",
             Assert.Throws<BounceReportException>(() => BounceReport.Parse(Load(noHeaders))).Message);
     }
 
@@ -108,6 +108,41 @@ public sealed class BounceProcessorTests : IDisposable
         Assert.DoesNotContain(DovecotServer.Password, logs);
 
         Assert.Equal(default, await Processor(o => o.ProcessedFolder = "Processed").ProcessAsync());
+    }
+
+    [Fact]
+    public async Task A_report_returned_to_a_verp_address_names_the_message_and_recipient_without_the_original_headers()
+    {
+        Guid ada;
+        Guid bob;
+        await using (var db = _shop.CreateDbContext())
+        {
+            ada = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "V-1", 5m), to: "ada@example.com").Id;
+            bob = db.Emails().Enqueue(new OrderConfirmationEmail("Bob", "V-2", 5m), to: "bob@example.com", new EnqueueOptions { Cc = [EmailAddress.Parse("cy@example.com")] }).Id;
+            await db.SaveChangesAsync();
+        }
+
+        // Ada's mail was forwarded: the DSN names only the final address, but the VERP recipient tag names her.
+        var tagged = VerpAddress.Format("bounces@bounce.shop.example", ada, "ada@example.com").Address;
+        await _dovecot.AppendAsync(WithoutReturnedHeaders(BounceSamples.Postfix("unused@x", "ada.lovelace@forwarded.example", "v1@mx.example.net"))
+            .Replace("To: bounces@shop.example", "To: " + tagged, StringComparison.Ordinal));
+
+        // Bob's message had two recipients: the VERP address names the message, the DSN's Final-Recipient the recipient.
+        var untagged = VerpAddress.Format("bounces@bounce.shop.example", bob, null).Address;
+        await _dovecot.AppendAsync(WithoutReturnedHeaders(BounceSamples.Postfix("unused@x", "cy@example.com", "v2@mx.example.net"))
+            .Replace("To: bounces@shop.example", "To: " + untagged.ToUpperInvariant(), StringComparison.Ordinal));
+
+        Assert.Equal(new BounceRunResult(2, 0, 0, 2), await Processor().ProcessAsync());
+        await using (var db = _shop.CreateDbContext())
+        {
+            var events = await db.Set<OutboxDeliveryEvent>().OrderBy(e => e.Recipient).ToListAsync();
+            Assert.Equal([(ada, "ada@example.com"), (bob, "cy@example.com")], events.Select(e => (e.OutboxMessageId, e.Recipient)));
+            Assert.Equal(["ada@example.com", "cy@example.com"], await db.Set<OutboxSuppression>().OrderBy(s => s.Address).Select(s => s.Address).ToListAsync());
+        }
+
+        static string WithoutReturnedHeaders(string raw)
+            => raw[..raw.IndexOf("--4F1A02C1B7.1764896400/mx.example.net\r\nContent-Description: Undelivered", StringComparison.Ordinal)]
+                + "--4F1A02C1B7.1764896400/mx.example.net--\r\n";
     }
 
     [Fact]

@@ -24,8 +24,8 @@ public readonly record struct BounceRunResult(int Recorded, int Rejected, int Al
 
 /// <summary>
 /// Reads the bounce mailbox over IMAP and records each delivery status notification (RFC 3464) and complaint report
-/// (RFC 5965) as <see cref="OutboxDeliveryEvent"/>s of the message and recipient it is about, found by the original
-/// Message-ID. Hard bounces and complaints, and <see cref="BounceOptions.SoftBounceLimit"/> soft bounces, add the address
+/// (RFC 5965) as <see cref="OutboxDeliveryEvent"/>s of the message and recipient it is about, found by the VERP
+/// envelope sender the report was returned to (<see cref="VerpAddress"/>), or else by the original Message-ID. Hard bounces and complaints, and <see cref="BounceOptions.SoftBounceLimit"/> soft bounces, add the address
 /// to the suppression list with the reason. Each report is claimed once (<see cref="OutboxProcessedReport"/>, in the
 /// same transaction as its events), then moved or flagged on the server; an unusable one is logged and moved aside.
 /// </summary>
@@ -162,18 +162,26 @@ public sealed partial class BounceProcessor<TContext>
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            var message = await db.Set<OutboxMessage>().AsNoTracking().Include(m => m.Recipients)
-                .FirstOrDefaultAsync(m => m.MessageId == report.OriginalMessageId, cancellationToken).ConfigureAwait(false);
+            var messages = db.Set<OutboxMessage>().AsNoTracking().Include(m => m.Recipients);
+            var message = report.Verp is { } verp
+                ? await messages.FirstOrDefaultAsync(m => m.Id == verp.OutboxId, cancellationToken).ConfigureAwait(false)
+                : await messages.FirstOrDefaultAsync(m => m.MessageId == report.OriginalMessageId, cancellationToken).ConfigureAwait(false);
             if (message is null)
             {
-                return await RejectAsync(key, summary.UniqueId, $"it is about Message-ID <{report.OriginalMessageId}>, which is not in the outbox", cancellationToken).ConfigureAwait(false);
+                var about = report.Verp is { } token
+                    ? string.Create(CultureInfo.InvariantCulture, $"outbox message {token.OutboxId} (by its VERP address)")
+                    : $"Message-ID <{report.OriginalMessageId}>";
+                return await RejectAsync(key, summary.UniqueId, $"it is about {about}, which is not in the outbox", cancellationToken).ConfigureAwait(false);
             }
 
-            var sentTo = message.Recipients.Select(r => OutboxSuppression.Normalize(EmailAddress.Parse(r.Address))).ToHashSet(StringComparer.Ordinal);
+            var sentTo = message.Recipients.Select(r => OutboxSuppression.Normalize(EmailAddress.Parse(r.Address))).ToList();
             var events = new List<OutboxDeliveryEvent>();
             foreach (var recipient in report.Recipients)
             {
-                var address = recipient.Addresses.FirstOrDefault(sentTo.Contains);
+                // A VERP token with a recipient tag names the recipient itself; otherwise the report's addresses must be among the message's.
+                var address = report.Verp is { RecipientTag: not null } tagged && report.Recipients.Count == 1
+                    ? sentTo.FirstOrDefault(a => tagged.Names(new EmailAddress(a)))
+                    : recipient.Addresses.FirstOrDefault(sentTo.Contains);
                 if (address is null)
                 {
                     return await RejectAsync(key, summary.UniqueId, $"it names recipient {recipient.Addresses[0]}, to whom message <{message.MessageId}> was not sent", cancellationToken).ConfigureAwait(false);

@@ -14,9 +14,13 @@ namespace TypedMail.Bounces;
 internal sealed record RecipientReport(IReadOnlyList<string> Addresses, DeliveryEventKind Kind, string? Status, string? Diagnostic, string? RemoteMta);
 
 /// <summary>A delivery status notification (RFC 3464) or feedback report (RFC 5965), read into what TypedMail needs.</summary>
-/// <param name="OriginalMessageId">The <c>Message-ID</c> of the message the report is about, without angle brackets.</param>
+/// <param name="Verp">
+/// The VERP envelope sender the report was returned to (<see cref="VerpAddress"/>), which names the message and, for a
+/// single-recipient envelope, the recipient; <see langword="null"/> when the report was not sent to one.
+/// </param>
+/// <param name="OriginalMessageId">The <c>Message-ID</c> of the message the report is about, without angle brackets, when it returns the original's headers.</param>
 /// <param name="Recipients">One entry per recipient the report is about (DSN recipients whose action is delivered, relayed or expanded are left out).</param>
-internal sealed record BounceReport(string OriginalMessageId, IReadOnlyList<RecipientReport> Recipients)
+internal sealed record BounceReport(VerpToken? Verp, string? OriginalMessageId, IReadOnlyList<RecipientReport> Recipients)
 {
     /// <summary>Reads a report.</summary>
     /// <exception cref="BounceReportException">It is not a usable DSN or feedback report; the message says why.</exception>
@@ -27,29 +31,49 @@ internal sealed record BounceReport(string OriginalMessageId, IReadOnlyList<Reci
         var original = OriginalHeaders(report);
         var originalId = original?.MessageId;
         List<RecipientReport> recipients;
+
+        // Where the VERP address shows: the report's own recipient headers (a DSN goes to the envelope sender), Postfix's
+        // X-Postfix-Sender, ARF's Original-Mail-From, and the returned headers' Return-Path.
+        var senders = new List<string?>
+        {
+            message.Headers["Delivered-To"], message.Headers["X-Original-To"], message.To.Mailboxes.FirstOrDefault()?.Address,
+        };
         if (string.Equals(report.ReportType, "delivery-status", StringComparison.OrdinalIgnoreCase))
         {
             var status = report.OfType<MessageDeliveryStatus>().FirstOrDefault()
                 ?? throw new BounceReportException("its multipart/report of type delivery-status has no message/delivery-status part");
             recipients = DeliveryStatusRecipients(status);
+            senders.Add(TypedValue(status.StatusGroups.FirstOrDefault()?["X-Postfix-Sender"]));
         }
         else if (string.Equals(report.ReportType, "feedback-report", StringComparison.OrdinalIgnoreCase))
         {
             var feedback = report.OfType<MessageFeedbackReport>().FirstOrDefault()
                 ?? throw new BounceReportException("its multipart/report of type feedback-report has no message/feedback-report part");
             recipients = [Complaint(feedback.Fields, original)];
+            senders.Add(feedback.Fields["Original-Mail-From"]);
         }
         else
         {
             throw new BounceReportException($"its report type '{report.ReportType}' is neither delivery-status nor feedback-report");
         }
 
-        if (string.IsNullOrEmpty(originalId))
+        senders.Add(original?.Headers["Return-Path"]);
+        VerpToken? verp = null;
+        foreach (var sender in senders)
         {
-            throw new BounceReportException("it does not return the original message's headers with a Message-ID");
+            if (VerpAddress.TryParse(sender?.Trim(), out var token))
+            {
+                verp = token;
+                break;
+            }
         }
 
-        return new BounceReport(originalId, recipients);
+        if (verp is null && string.IsNullOrEmpty(originalId))
+        {
+            throw new BounceReportException("it was not returned to a VERP address and does not return the original message's headers with a Message-ID");
+        }
+
+        return new BounceReport(verp, string.IsNullOrEmpty(originalId) ? null : originalId, recipients);
     }
 
     /// <summary>The returned message (message/rfc822) or its headers (text/rfc822-headers, also a <see cref="MessagePart"/> in MimeKit).</summary>
