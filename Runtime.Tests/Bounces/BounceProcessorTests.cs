@@ -210,11 +210,36 @@ public sealed class BounceProcessorTests : IDisposable
     }
 
     [Fact]
+    public async Task The_bounces_command_reads_the_mailbox_once_and_a_refused_login_exits_5_without_the_password()
+    {
+        var ada = await EnqueueAsync("ada@example.com");
+        await _dovecot.AppendAsync(BounceSamples.Exchange(ada, "ada@example.com", "c1@contoso.com"));
+        string[] args = ["bounces", "--imap-host", "127.0.0.1", "--imap-port", _dovecot.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--imap-tls", "None",
+            "--imap-user", DovecotServer.UserName, "--processed-folder", "Done", "--provider", "sqlite", "--connection", _shop.ConnectionString];
+
+        var result = await Cli.CliRunner.RunAsync(new Dictionary<string, string> { ["TYPEDMAIL_BOUNCES_PASSWORD"] = DovecotServer.Password }, null, default, args);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("1 report(s) recorded, 0 rejected and moved aside, 0 already processed; 1 address(es) suppressed.", result.Output);
+        Assert.Contains("TypedMail suppressed ada@example.com: hard bounce: 5.1.10", result.Output);
+        Assert.Equal(("c1@contoso.com", 1), await _dovecot.ListAsync("Done"));
+
+        var refused = await Cli.CliRunner.RunAsync(new Dictionary<string, string> { ["TYPEDMAIL_BOUNCES_PASSWORD"] = "wrong-Pa55" }, null, default, args);
+        Assert.True(refused.ExitCode == 5, refused.ToString());
+        Assert.StartsWith($"Could not read the bounce mailbox INBOX on 127.0.0.1:{_dovecot.Port} as bounces: ", refused.Error);
+        Assert.DoesNotContain("wrong-Pa55", refused.ToString());
+
+        var noPassword = await Cli.CliRunner.RunAsync(args);
+        Assert.Equal(2, noPassword.ExitCode);
+        Assert.Contains("set the TYPEDMAIL_BOUNCES_PASSWORD environment variable", noPassword.Error);
+    }
+
+    [Fact]
     public void Invalid_options_name_the_setting_and_never_show_the_password()
     {
         var options = new BounceOptions { Host = "imap.example.com", Port = 0, UserName = "bounces", Password = "hunter2-secret", SoftBounceLimit = 0 };
         var error = Assert.Throws<ArgumentException>(() => new BounceProcessor<ShopContext>(_shop, options, new LoggerFactory().CreateLogger<BounceProcessor<ShopContext>>()));
-        Assert.StartsWith("BounceOptions.Port must be between 1 and 65535, but is 0.", error.Message);
+        Assert.Equal("BounceOptions.Port must be between 1 and 65535, but is 0.", error.Message);
         Assert.Equal(
             ["Port must be between 1 and 65535, but is 0", "SoftBounceLimit must be at least 1, or left out to never suppress for soft bounces, but is 0"],
             options.Problems().Select(p => $"{p.Setting} {p.Rule}, but is {p.Value}"));

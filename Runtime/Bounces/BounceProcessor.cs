@@ -56,12 +56,12 @@ public sealed partial class BounceProcessor<TContext>
         ArgumentNullException.ThrowIfNull(logger);
         if (options.Host is null)
         {
-            throw new ArgumentException("BounceOptions.Host is missing: set the IMAP server of the bounce mailbox.", nameof(options));
+            throw new ArgumentException("BounceOptions.Host is missing: set the IMAP server of the bounce mailbox.");
         }
 
         foreach (var (setting, value, rule) in options.Problems())
         {
-            throw new ArgumentException($"BounceOptions.{setting} {rule}, but is {value}.", nameof(options));
+            throw new ArgumentException($"BounceOptions.{setting} {rule}, but is {value}.");
         }
 
         _contexts = contexts;
