@@ -1,14 +1,11 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Text;
 using System.Threading.Tasks;
 using MailKit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using MimeKit;
 using TypedMail.Bounces;
 using TypedMail.Outbox;
 using TypedMail.Runtime.Tests.Emails;
@@ -16,10 +13,15 @@ using TypedMail.Runtime.Tests.Infrastructure;
 
 namespace TypedMail.Runtime.Tests.Bounces;
 
-/// <summary>The bounce processor against a real IMAP server (a private Dovecot) and an outbox in SQLite.</summary>
-public sealed class BounceProcessorTests : IDisposable
+public sealed class BounceProcessorTestsSqlite() : BounceProcessorTests(new SqliteShop());
+
+[Collection(PostgresCollection.Name)]
+public sealed class BounceProcessorTestsPostgres(PostgresCluster cluster) : BounceProcessorTests(new PostgresShop(cluster));
+
+/// <summary>The bounce processor against a real IMAP server (a private Dovecot) and an outbox on each database.</summary>
+public abstract class BounceProcessorTests(ShopDatabase shop) : IDisposable
 {
-    private readonly SqliteShop _shop = new();
+    private readonly ShopDatabase _shop = shop;
     private readonly DovecotServer _dovecot = new();
     private readonly ConcurrentQueue<string> _logs = new();
 
@@ -27,42 +29,7 @@ public sealed class BounceProcessorTests : IDisposable
     {
         _dovecot.Dispose();
         _shop.Dispose();
-    }
-
-    public static TheoryData<string, DeliveryEventKind, string?, string> Shapes() => new()
-    {
-        { "postfix", DeliveryEventKind.HardBounce, "5.1.1", "smtp; 550 5.1.1 <ada@example.com>: Recipient address rejected: User unknown in virtual mailbox table" },
-        { "exchange", DeliveryEventKind.HardBounce, "5.1.10", "smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup" },
-        { "gmail-failed", DeliveryEventKind.SoftBounce, "4.2.2", "smtp; 452-4.2.2 The recipient's inbox is out of storage space. 452 4.2.2 Please direct the recipient to https://support.google.com/mail/?p=OverQuotaTemp" },
-        { "gmail-delayed", DeliveryEventKind.Deferred, "4.2.2", "smtp; 452-4.2.2 The recipient's inbox is out of storage space. 452 4.2.2 Please direct the recipient to https://support.google.com/mail/?p=OverQuotaTemp" },
-        { "arf", DeliveryEventKind.Complaint, null, "feedback-type: abuse" },
-    };
-
-    [Theory]
-    [MemberData(nameof(Shapes))]
-    public void Reads_the_report_shapes_of_postfix_exchange_gmail_and_arf(string shape, DeliveryEventKind kind, string? status, string diagnostic)
-    {
-        var report = BounceReport.Parse(Load(Sample(shape, "orig-1@shop.example", "Ada@Example.com", "report-1@mx.example.net")));
-
-        Assert.Equal("orig-1@shop.example", report.OriginalMessageId);
-        var recipient = Assert.Single(report.Recipients);
-        Assert.Equal("ada@example.com", recipient.Addresses[0]);
-        Assert.Equal(kind, recipient.Kind);
-        Assert.Equal(status, recipient.Status);
-        Assert.Equal(diagnostic.Replace("ada@example.com", "Ada@Example.com", StringComparison.Ordinal), recipient.Diagnostic);
-    }
-
-    [Fact]
-    public void A_report_that_is_not_usable_says_why()
-    {
-        Assert.Equal("its message/delivery-status has no per-recipient fields",
-            Assert.Throws<BounceReportException>(() => BounceReport.Parse(Load(BounceSamples.Garbled("g@x")))).Message);
-        Assert.Equal("it is not a multipart/report but text/plain",
-            Assert.Throws<BounceReportException>(() => BounceReport.Parse(Load(BounceSamples.Huge("h@x", 10)))).Message);
-        var noHeaders = BounceSamples.Postfix("o@x", "ada@example.com", "r@x");
-        noHeaders = noHeaders[..noHeaders.IndexOf("--4F1A02C1B7.1764896400/mx.example.net\r\nContent-Description: Undelivered", StringComparison.Ordinal)];
-        Assert.Equal("it was not returned to a VERP address and does not return the original message's headers with a Message-ID",
-            Assert.Throws<BounceReportException>(() => BounceReport.Parse(Load(noHeaders))).Message);
+        GC.SuppressFinalize(this);
     }
 
     [Fact]
@@ -215,7 +182,7 @@ public sealed class BounceProcessorTests : IDisposable
         var ada = await EnqueueAsync("ada@example.com");
         await _dovecot.AppendAsync(BounceSamples.Exchange(ada, "ada@example.com", "c1@contoso.com"));
         string[] args = ["bounces", "--imap-host", "127.0.0.1", "--imap-port", _dovecot.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--imap-tls", "None",
-            "--imap-user", DovecotServer.UserName, "--processed-folder", "Done", "--provider", "sqlite", "--connection", _shop.ConnectionString];
+            "--imap-user", DovecotServer.UserName, "--processed-folder", "Done", "--provider", _shop.Provider == "sqlite" ? "sqlite" : "postgres", "--connection", _shop.ConnectionString];
 
         var result = await Cli.CliRunner.RunAsync(new Dictionary<string, string> { ["TYPEDMAIL_BOUNCES_PASSWORD"] = DovecotServer.Password }, null, default, args);
 
@@ -234,19 +201,6 @@ public sealed class BounceProcessorTests : IDisposable
         Assert.Contains("set the TYPEDMAIL_BOUNCES_PASSWORD environment variable", noPassword.Error);
     }
 
-    [Fact]
-    public void Invalid_options_name_the_setting_and_never_show_the_password()
-    {
-        var options = new BounceOptions { Host = "imap.example.com", Port = 0, UserName = "bounces", Password = "hunter2-secret", SoftBounceLimit = 0 };
-        var error = Assert.Throws<ArgumentException>(() => new BounceProcessor<ShopContext>(_shop, options, new LoggerFactory().CreateLogger<BounceProcessor<ShopContext>>()));
-        Assert.Equal("BounceOptions.Port must be between 1 and 65535, but is 0.", error.Message);
-        Assert.Equal(
-            ["Port must be between 1 and 65535, but is 0", "SoftBounceLimit must be at least 1, or left out to never suppress for soft bounces, but is 0"],
-            options.Problems().Select(p => $"{p.Setting} {p.Rule}, but is {p.Value}"));
-        options.Password = null;
-        Assert.Contains(("Password", "missing", "must be set when Host is"), options.Problems());
-    }
-
     private BounceProcessor<ShopContext> Processor(Action<BounceOptions>? configure = null)
     {
         var options = new BounceOptions { MaxMessageSize = 10_000 };
@@ -263,15 +217,4 @@ public sealed class BounceProcessorTests : IDisposable
         await db.SaveChangesAsync();
         return id;
     }
-
-    private static string Sample(string shape, string original, string recipient, string report) => shape switch
-    {
-        "postfix" => BounceSamples.Postfix(original, recipient, report),
-        "exchange" => BounceSamples.Exchange(original, recipient, report),
-        "gmail-failed" => BounceSamples.Gmail(original, recipient, report, "failed"),
-        "gmail-delayed" => BounceSamples.Gmail(original, recipient, report, "delayed"),
-        _ => BounceSamples.Arf(original, recipient, report),
-    };
-
-    private static MimeMessage Load(string raw) => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(raw)));
 }
