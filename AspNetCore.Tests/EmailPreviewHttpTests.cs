@@ -58,7 +58,25 @@ public sealed class EmailPreviewHttpTests : IAsyncLifetime
         Assert.Contains("<a href=\"/mail/previews/\">All emails</a>", detail);
     }
 
+    [Fact]
+    public async Task The_culture_switcher_renders_the_neutral_templates_and_each_culture_with_variants()
+    {
+        var neutral = await _http.GetStringAsync($"/mail/previews/{Welcome}/NewCustomer");
+        Assert.Contains($"<a href=\"/mail/previews/{Welcome}/NewCustomer\" aria-current=\"page\">neutral</a> <a href=\"/mail/previews/{Welcome}/NewCustomer?culture=fr\">fr</a>", neutral);
+        Assert.Contains("<h1 id=\"subject\">Welcome to Acme Mail, Ada</h1>", neutral);
+
+        var french = await _http.GetStringAsync($"/mail/previews/{Welcome}/NewCustomer?culture=fr");
+        Assert.Contains($"<a href=\"/mail/previews/{Welcome}/NewCustomer?culture=fr\" aria-current=\"page\">fr</a>", french);
+        Assert.Contains("<h1 id=\"subject\">Bienvenue sur Acme Mail, Ada</h1>", french);
+        Assert.Contains($"src=\"/mail/previews/{Welcome}/NewCustomer/html?culture=fr\"", french);
+        Assert.Equal("Bienvenue, Ada !\nVotre espace Acme Mail a 3 places.\n", await _http.GetStringAsync($"/mail/previews/{Welcome}/NewCustomer/text?culture=fr"));
+
+        var receipt = await _http.GetStringAsync("/mail/previews/TypedMail.AspNetCore.Tests.Emails.ReceiptEmail/Paid");
+        Assert.DoesNotContain("id=\"cultures\"", receipt);
+    }
+
     [Theory]
+    [InlineData("/mail/previews/" + Welcome + "/NewCustomer?culture=de", "&#39;" + Welcome + "&#39; has no templates for culture &#39;de&#39;: it has fr.")]
     [InlineData("/mail/previews/Nope.Email/Sample", "No email type &#39;Nope.Email&#39;.")]
     [InlineData("/mail/previews/" + Welcome + "/Nope", "&#39;" + Welcome + "&#39; has no sample &#39;Nope&#39;.")]
     [InlineData("/mail/previews/TypedMail.AspNetCore.Tests.Emails.PasswordResetEmail/Any", "has no sample &#39;Any&#39;.")]

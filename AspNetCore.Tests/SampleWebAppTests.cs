@@ -64,6 +64,18 @@ public sealed class SampleWebAppTests : IDisposable
         Assert.Contains("To: Ada Lovelace <ada@example.com>\r\n", raw);
         Assert.Contains("Subject: Order W-1 confirmed\r\n", raw);
 
+        // The same email in French: the request's Accept-Language picks the French variant.
+        using var french = new HttpRequestMessage(HttpMethod.Post, "/orders")
+        {
+            Content = JsonContent.Create(new { Number = "W-2", CustomerName = "Ada Lovelace", CustomerEmail = "ada@example.com", Total = 42.5m }),
+        };
+        french.Headers.AcceptLanguage.ParseAdd("fr-FR");
+        using var placedInFrench = await http.SendAsync(french);
+        Assert.Equal(System.Net.HttpStatusCode.Created, placedInFrench.StatusCode);
+        await Until(() => Task.FromResult(Directory.EnumerateFiles(pickup, "*.eml").Count() == 2), "the French confirmation email in the pickup folder", app);
+        var frenchRaw = Directory.EnumerateFiles(pickup, "*.eml").Select(File.ReadAllText).Single(m => m.Contains("W-2", StringComparison.Ordinal));
+        Assert.Contains("Subject: Votre commande W-2\r\n", frenchRaw);
+
         Assert.Equal("Healthy", await http.GetStringAsync("/health"));
         var previews = await http.GetStringAsync("/typedmail/previews/");
         Assert.Contains("WebApp.Emails.OrderConfirmationEmail", previews);

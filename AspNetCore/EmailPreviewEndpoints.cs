@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
@@ -120,6 +121,20 @@ internal sealed class EmailPreviewPages
         page.Append("<p><a href=\"").Append(E(Base(http))).Append("\">All emails</a></p>");
         page.Append("<h1 id=\"subject\">").Append(E(preview.Rendered.Subject)).Append("</h1>");
         page.Append("<p class=\"meta\"><span id=\"email-type\">").Append(E(emailType)).Append("</span>, sample <span id=\"sample\">").Append(E(sample)).Append("</span></p>");
+        if (preview.Email.Cultures.Count > 0)
+        {
+            // The culture switcher: the neutral templates and each culture with variants.
+            page.Append("<nav id=\"cultures\">Culture: ");
+            foreach (var culture in preview.Email.Cultures.Prepend(""))
+            {
+                page.Append("<a href=\"").Append(E(Link(http, emailType, sample, "", culture))).Append('"')
+                    .Append(culture == preview.Culture ? " aria-current=\"page\"" : "").Append('>')
+                    .Append(E(culture.Length == 0 ? "neutral" : culture)).Append("</a> ");
+            }
+
+            page.Append("</nav>");
+        }
+
         page.Append("<nav><a href=\"#html\">HTML</a> <a href=\"#text\">Text</a> <a href=\"#source\">MIME source</a></nav>");
         page.Append("<h2 id=\"html\">HTML</h2>");
         if (preview.Rendered.HtmlBody is null)
@@ -128,7 +143,7 @@ internal sealed class EmailPreviewPages
         }
         else
         {
-            page.Append("<iframe id=\"html-body\" title=\"HTML body\" sandbox=\"\" src=\"").Append(E(Link(http, emailType, sample) + "/html")).Append("\"></iframe>");
+            page.Append("<iframe id=\"html-body\" title=\"HTML body\" sandbox=\"\" src=\"").Append(E(Link(http, emailType, sample, "/html", preview.Culture))).Append("\"></iframe>");
         }
 
         page.Append("<h2 id=\"text\">Text</h2>");
@@ -176,10 +191,18 @@ internal sealed class EmailPreviewPages
             return null;
         }
 
+        var culture = http.Request.Query["culture"].ToString();
+        if (culture.Length > 0 && !email.Cultures.Contains(culture, StringComparer.Ordinal))
+        {
+            var cultures = email.Cultures.Count == 0 ? "it has none" : "it has " + string.Join(", ", email.Cultures);
+            await Error(http, StatusCodes.Status404NotFound, $"'{emailType}' has no templates for culture '{culture}': {cultures}.");
+            return null;
+        }
+
         RenderedEmail rendered;
         try
         {
-            rendered = sample.Render();
+            rendered = sample.Render(culture.Length == 0 ? null : CultureInfo.GetCultureInfo(culture));
         }
         catch (Exception ex)
         {
@@ -202,7 +225,7 @@ internal sealed class EmailPreviewPages
         {
             using var buffer = new MemoryStream();
             await message.WriteToAsync(buffer, http.RequestAborted);
-            return new Preview(rendered, Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+            return new Preview(rendered, Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), email, culture);
         }
         catch (MessageFormatException ex)
         {
@@ -234,6 +257,10 @@ internal sealed class EmailPreviewPages
     private string Link(HttpContext http, string emailType, string sample)
         => Base(http) + Uri.EscapeDataString(emailType) + "/" + Uri.EscapeDataString(sample);
 
+    /// <summary>A page of a sample in a culture (none: the neutral templates).</summary>
+    private string Link(HttpContext http, string emailType, string sample, string page, string culture)
+        => Link(http, emailType, sample) + page + (culture.Length == 0 ? "" : "?culture=" + Uri.EscapeDataString(culture));
+
     private static string E(string text) => System.Net.WebUtility.HtmlEncode(text);
 
     private static void Header(StringBuilder page, string title)
@@ -250,5 +277,5 @@ internal sealed class EmailPreviewPages
 
     private static void Footer(StringBuilder page) => page.Append("</body></html>");
 
-    private sealed record Preview(RenderedEmail Rendered, string Source);
+    private sealed record Preview(RenderedEmail Rendered, string Source, EmailDescriptor Email, string Culture);
 }

@@ -69,11 +69,12 @@ public sealed class EmailCatalogTests
         Assert.Empty(emails[1].Samples);
         var welcome = emails[2];
         Assert.Equal(["NewCustomer", "LongName"], welcome.Samples.Select(s => s.Name));
-        var rendered = welcome.Samples[0].Render();
+        Assert.Empty(welcome.Cultures);
+        var rendered = welcome.Samples[0].Render(null);
         Assert.Equal("Welcome, Ada", rendered.Subject);
         Assert.Equal("<p>Hi Ada</p>", rendered.HtmlBody);
         Assert.Null(rendered.TextBody);
-        Assert.Equal("Welcome, Maximiliana Wolfeschlegelsteinhausen", welcome.Samples[1].Render().Subject);
+        Assert.Equal("Welcome, Maximiliana Wolfeschlegelsteinhausen", welcome.Samples[1].Render(null).Subject);
     }
 
     [Fact]
@@ -112,7 +113,7 @@ public sealed class EmailCatalogTests
         // The invalid sample is left out; the email is still listed, without samples. (One line of the catalog: the
         // framework compares whole files, which the snapshot test does.)
         var catalog = GeneratorHarness.Run(source, Templates).Sources[EmailGenerator.Catalog.HintName];
-        Assert.Matches(@"typeof\(global::WelcomeEmail\),\s+global::System\.Array\.Empty<global::TypedMail\.Previews\.EmailSample>\(\)\),", catalog);
+        Assert.Matches(@"typeof\(global::WelcomeEmail\),\s+global::System\.Array\.Empty<global::TypedMail\.Previews\.EmailSample>\(\),", catalog);
     }
 
     [Fact]
@@ -133,7 +134,7 @@ public sealed class EmailCatalogTests
             "namespace Shop.Mail { partial record ReceiptEmail { [TypedMail.EmailSample] public static ReceiptEmail Paid => new(\"Bo\"); } }", options));
         run = result.Driver.RunGenerators(withSample).GetRunResult().Results.Single();
         Assert.Equal(IncrementalStepRunReason.Modified, run.TrackedSteps[TrackingNames.Catalog].Single().Outputs.Single().Reason);
-        Assert.Contains("new global::TypedMail.Previews.EmailSample(\"Paid\", static () => global::Shop.Mail.ReceiptEmail.Paid.Render()),",
+        Assert.Contains("new global::TypedMail.Previews.EmailSample(\"Paid\", static culture => global::Shop.Mail.ReceiptEmail.Paid.Render(culture)),",
             run.GeneratedSources.Single(s => s.HintName == EmailGenerator.Catalog.HintName).SourceText.ToString());
     }
 }

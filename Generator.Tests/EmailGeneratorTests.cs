@@ -39,7 +39,7 @@ public sealed class EmailGeneratorTests
         var assembly = result.Load();
         var type = assembly.GetType("Shop.Mail.WelcomeEmail")!;
         var email = Activator.CreateInstance(type, "<Ada & Co>", "Acme", 3, true)!;
-        var rendered = (RenderedEmail)type.GetMethod("Render")!.Invoke(email, null)!;
+        var rendered = (RenderedEmail)type.GetMethod("Render")!.Invoke(email, [null])!;
         Assert.Equal("Welcome to Acme, <Ada & Co>", rendered.Subject);
         Assert.Equal("<h1>Hi &lt;Ada &amp; Co&gt;</h1><p>3 seats, trial: true</p>", rendered.HtmlBody);
         Assert.Equal("Hi <Ada & Co>\n3 seats, trial: true\n", rendered.TextBody);

@@ -28,6 +28,7 @@ public sealed class GeneratorPipelineTests
     [
         ("Mail/Welcome.subject.scriban", "Hi {{ name }}"),
         ("Mail/Welcome.html.scriban", "<p>{{ name }}</p>"),
+        ("Mail/Welcome.fr.html.scriban", "<p>Bonjour {{ name }}</p>"),
         ("Mail/Welcome.text.scriban", "{{ name }}\n{{ include \"footer\" }}"),
         ("Mail/Order.subject.scriban", "Order {{ number }}"),
         ("Mail/Order.html.scriban", "<p>{{ number }}</p>{{ 'badge' | include }}"),
@@ -46,6 +47,15 @@ public sealed class GeneratorPipelineTests
         AssertRebound(run, "Order");
         var files = run.TrackedSteps[TrackingNames.TemplateFiles].Select(s => (((TemplateFileSpec)s.Outputs[0].Value).Path, s.Outputs[0].Reason)).ToList();
         Assert.Equal([("Mail/Order.html.scriban", IncrementalStepRunReason.Modified)], files.Where(f => f.Reason != IncrementalStepRunReason.Cached));
+    }
+
+    [Fact]
+    public void Editing_a_culture_variant_rebinds_only_that_email()
+    {
+        var run = Edit("Mail/Welcome.fr.html.scriban", "<p>Salut {{ name }}</p>");
+        AssertRebound(run, "Welcome");
+        var files = run.TrackedSteps[TrackingNames.TemplateFiles].Select(s => (((TemplateFileSpec)s.Outputs[0].Value).Path, s.Outputs[0].Reason)).ToList();
+        Assert.Equal([("Mail/Welcome.fr.html.scriban", IncrementalStepRunReason.Modified)], files.Where(f => f.Reason != IncrementalStepRunReason.Cached));
     }
 
     [Fact]

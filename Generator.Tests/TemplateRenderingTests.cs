@@ -85,7 +85,7 @@ public sealed class TemplateRenderingTests
 
         sb.Append("😀 a\uD800b\uDC00c \uD83D");
         var text = sb.ToString();
-        using var writer = new TemplateWriter(16);
+        using var writer = new TemplateWriter(16, System.Globalization.CultureInfo.InvariantCulture);
         writer.WriteHtml(text);
         Assert.Equal(WebUtility.HtmlEncode(text), writer.ToString());
     }
@@ -172,7 +172,7 @@ public sealed class TemplateRenderingTests
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.CompilationProblems);
         var type = result.Load().GetType("Shop.Notice")!;
-        var rendered = (RenderedEmail)type.GetMethod("Render")!.Invoke(type.GetMethod("Sample")!.Invoke(null, null), null)!;
+        var rendered = (RenderedEmail)type.GetMethod("Render")!.Invoke(type.GetMethod("Sample")!.Invoke(null, null), [null])!;
         Assert.Equal("mail|mail|0|true|Premium|true|c|3|cba|Source=mail", rendered.TextBody);
     }
 
@@ -199,7 +199,7 @@ public sealed class TemplateRenderingTests
         var email = type.GetMethod("Sample")!.Invoke(null, null)!;
         try
         {
-            return (RenderedEmail)type.GetMethod("Render")!.Invoke(email, null)!;
+            return (RenderedEmail)type.GetMethod("Render")!.Invoke(email, [null])!;
         }
         catch (TargetInvocationException e) when (e.InnerException is not null)
         {

@@ -38,6 +38,21 @@ internal static class DiagnosticDescriptors
         "The layout named in [Email] does not exist",
         "'{0}' asks for layout '{1}', but there is no '{1}.layout.scriban' in the project (as an AdditionalFiles item)");
 
+    public static readonly DiagnosticDescriptor UnknownCulture = Create(
+        "TM1007",
+        "A template variant names a culture .NET does not know",
+        "'{0}' is a variant for culture '{1}', which .NET does not know: name the culture as .NET does, such as 'fr' or 'fr-CA'");
+
+    public static readonly DiagnosticDescriptor VariantWithoutNeutral = Create(
+        "TM1008",
+        "A template variant has no neutral template to fall back to",
+        "'{0}' is a '{1}' variant of {2} '{3}', which has no neutral '{3}.{4}.scriban' to fall back to for other cultures: add it");
+
+    public static readonly DiagnosticDescriptor DuplicateVariant = Create(
+        "TM1009",
+        "Two template files for the same culture and part",
+        "'{0}' and '{1}' are both the '{2}' {3} of '{4}': keep one");
+
     public static readonly DiagnosticDescriptor InvalidEmailSample = Create(
         "TM1101",
         "An [EmailSample] member cannot provide sample data",

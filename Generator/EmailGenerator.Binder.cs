@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using TypedMail.Generator.Helpers;
@@ -33,10 +34,7 @@ public sealed partial class EmailGenerator
                     }
                 }
 
-                if (Unique(candidates, email, diagnostics) is { } chosen)
-                {
-                    mine.Add(chosen);
-                }
+                mine.AddRange(WithVariants(candidates, email, "email", diagnostics));
             }
 
             if (!mine.Exists(static f => f.Kind == TemplateKind.Subject))
@@ -49,30 +47,30 @@ public sealed partial class EmailGenerator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BodyTemplateNotFound, email.Location, email.TypeName, email.TemplateBaseName));
             }
 
-            TemplateFileSpec? layout = null;
+            var layouts = new List<TemplateFileSpec>();
             if (email.Layout is { Length: > 0 } layoutName)
             {
-                layout = Unique(files.Layouts(layoutName), email, diagnostics);
-                if (layout is null)
+                layouts = WithVariants(files.Layouts(layoutName), email, "layout", diagnostics);
+                if (layouts.Count == 0)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutNotFound, email.Location, email.TypeName, layoutName));
                 }
             }
             else if (email.Layout is null)
             {
-                layout = Unique(files.Layouts(DefaultLayout), email, diagnostics);
+                layouts = WithVariants(files.Layouts(DefaultLayout), email, "layout", diagnostics);
             }
 
             // Only the HTML body has a layout.
             if (!mine.Exists(static f => f.Kind == TemplateKind.Html))
             {
-                layout = null;
+                layouts.Clear();
             }
 
             // The partials reachable from the email's templates and layout, following includes of includes.
             var partials = new SortedDictionary<string, TemplateFileSpec>(StringComparer.Ordinal);
             var pending = new Stack<string>();
-            foreach (var file in layout is null ? mine : [.. mine, layout])
+            foreach (var file in (List<TemplateFileSpec>)[.. mine, .. layouts])
             {
                 foreach (var name in file.Includes)
                 {
@@ -104,7 +102,7 @@ public sealed partial class EmailGenerator
                 }
             }
 
-            return new EmailInputs(email, mine.ToEquatableArray(), layout, partials.Values.ToEquatableArray(), diagnostics.ToEquatableArray());
+            return new EmailInputs(email, mine.ToEquatableArray(), layouts.ToEquatableArray(), partials.Values.ToEquatableArray(), diagnostics.ToEquatableArray());
         }
 
         /// <summary>Compiles the email's templates (with their layout and partials) against its types.</summary>
@@ -120,17 +118,36 @@ public sealed partial class EmailGenerator
 
             var bound = new List<BoundTemplateSpec>();
             var failed = false;
-            foreach (var file in inputs.Templates)
+            foreach (var kind in BodyKinds)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var body = TemplateBinder.Bind(file, file.Kind == TemplateKind.Html ? inputs.Layout : null, email, partials, diagnostics);
-                if (body is null)
+                var templates = inputs.Templates.Where(t => t.Kind == kind).ToList();
+                if (templates.Count == 0)
                 {
-                    failed = true;
+                    continue;
                 }
-                else
+
+                // Each culture with a variant of this part (or, for the HTML body, of its layout) gets its own
+                // renderer, built from the most specific file of each: fr-CA, else fr, else the neutral one.
+                var layouts = kind == TemplateKind.Html ? inputs.Layouts.ToList() : [];
+                var cultures = new SortedSet<string>(StringComparer.Ordinal) { "" };
+                foreach (var file in templates.Concat(layouts))
                 {
-                    bound.Add(new BoundTemplateSpec(file.Kind, file.Path, body));
+                    cultures.Add(file.Culture);
+                }
+
+                foreach (var culture in cultures)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var file = ForCulture(templates, culture)!;
+                    var body = TemplateBinder.Bind(file, ForCulture(layouts, culture), email, partials, diagnostics);
+                    if (body is null)
+                    {
+                        failed = true;
+                    }
+                    else
+                    {
+                        bound.Add(new BoundTemplateSpec(kind, culture, file.Path, body));
+                    }
                 }
             }
 
@@ -144,6 +161,70 @@ public sealed partial class EmailGenerator
             var model = blocking ? null : new EmailModel(email, bound.ToEquatableArray());
             return new EmailBindResult(model, diagnostics.ToEquatableArray());
         }
+
+        /// <summary>
+        /// The neutral file and its culture variants, ordered by culture, out of every file of one name and part: the
+        /// first of each culture by path (TM1005, TM1009 for the others), without variants of unknown cultures (TM1007)
+        /// or variants with no neutral file (TM1008).
+        /// </summary>
+        private static List<TemplateFileSpec> WithVariants(IReadOnlyList<TemplateFileSpec> files, EmailSpec email, string what, List<DiagnosticInfo> diagnostics)
+        {
+            var chosen = new List<TemplateFileSpec>();
+            var neutral = Unique(files.Where(static f => !f.IsVariant).ToList(), email, diagnostics);
+            if (neutral is not null)
+            {
+                chosen.Add(neutral);
+            }
+
+            var byCulture = new SortedDictionary<string, TemplateFileSpec>(StringComparer.Ordinal);
+            foreach (var file in files)
+            {
+                if (!file.IsVariant)
+                {
+                    continue;
+                }
+
+                var part = PartName(file.Kind);
+                if (!file.IsKnownCulture)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownCulture, file.Start, file.FileName, file.Culture));
+                }
+                else if (byCulture.TryGetValue(file.Culture, out var first))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateVariant, file.Start, first.Path, file.Path, file.Culture, part, file.BaseName));
+                }
+                else if (neutral is null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VariantWithoutNeutral, file.Start, file.FileName, file.Culture, what, file.BaseName, part));
+                }
+                else
+                {
+                    byCulture[file.Culture] = file;
+                }
+            }
+
+            chosen.AddRange(byCulture.Values);
+            return chosen;
+        }
+
+        /// <summary>The file a culture uses, following .NET's fallback (fr-CA, fr, then the neutral file); <see langword="null"/> when there are none.</summary>
+        private static TemplateFileSpec? ForCulture(List<TemplateFileSpec> files, string culture)
+        {
+            if (culture.Length > 0)
+            {
+                foreach (var name in Cultures.FallbackChain(culture))
+                {
+                    if (files.Find(f => f.Culture == name) is { } variant)
+                    {
+                        return variant;
+                    }
+                }
+            }
+
+            return files.Find(static f => !f.IsVariant);
+        }
+
+        private static string PartName(TemplateKind kind) => kind.ToString().ToLowerInvariant();
 
         /// <summary>The first file by path; every other file of the same name is reported (TM1005).</summary>
         private static TemplateFileSpec? Unique(IReadOnlyList<TemplateFileSpec> files, EmailSpec email, List<DiagnosticInfo> diagnostics)

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using TypedMail.Generator.Helpers;
@@ -22,9 +24,23 @@ public sealed partial class EmailGenerator
         private static readonly string GeneratedCodeAttribute =
             $"[global::System.CodeDom.Compiler.GeneratedCode(\"TypedMail.Generator\", \"{typeof(Catalog).Assembly.GetName().Version}\")]";
 
-        public static EquatableArray<CatalogEntrySpec> Sort(ImmutableArray<CatalogEntrySpec> entries)
+        public static EquatableArray<CatalogEntrySpec> Sort(ImmutableArray<CatalogEntrySpec> entries, ImmutableArray<VariantSpec> variants)
         {
-            var builder = entries.ToBuilder();
+            var builder = ImmutableArray.CreateBuilder<CatalogEntrySpec>(entries.Length);
+            foreach (var entry in entries)
+            {
+                var cultures = new SortedSet<string>(StringComparer.Ordinal);
+                foreach (var variant in variants)
+                {
+                    if (variant.BaseName == entry.TemplateBaseName)
+                    {
+                        cultures.Add(variant.Culture);
+                    }
+                }
+
+                builder.Add(entry with { Cultures = cultures.ToImmutableArray().ToEquatableArray() });
+            }
+
             builder.Sort(static (a, b) => string.CompareOrdinal(a.EmailTypeName, b.EmailTypeName));
             return builder.ToImmutable().ToEquatableArray();
         }
@@ -55,7 +71,7 @@ public sealed partial class EmailGenerator
                 w.WriteLine($"typeof({entry.FullyQualifiedName}),");
                 if (entry.Samples.Count == 0)
                 {
-                    w.WriteLine("global::System.Array.Empty<global::TypedMail.Previews.EmailSample>()),");
+                    w.WriteLine("global::System.Array.Empty<global::TypedMail.Previews.EmailSample>(),");
                 }
                 else
                 {
@@ -64,11 +80,15 @@ public sealed partial class EmailGenerator
                     foreach (var sample in entry.Samples)
                     {
                         var call = entry.FullyQualifiedName + "." + sample.Name + (sample.IsMethod ? "()" : "");
-                        w.WriteLine($"new global::TypedMail.Previews.EmailSample({Literal(sample.Name)}, static () => {call}.Render()),");
+                        w.WriteLine($"new global::TypedMail.Previews.EmailSample({Literal(sample.Name)}, static culture => {call}.Render(culture)),");
                     }
 
-                    w.CloseBrace("),");
+                    w.CloseBrace(",");
                 }
+
+                w.WriteLine(entry.Cultures.Count == 0
+                    ? "global::System.Array.Empty<string>()),"
+                    : "new string[] { " + string.Join(", ", entry.Cultures.Select(Literal)) + " }),");
 
                 w.Unindent();
             }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Reflection;
 using Microsoft.CodeAnalysis.CSharp;
 using TypedMail.Generator.Helpers;
@@ -49,15 +50,21 @@ public sealed partial class EmailGenerator
             var email = model.Email;
             w.WriteLine((email.IsRecordStruct ? "partial record struct " : "partial record ") + email.TypeName);
             w.OpenBrace();
-            w.WriteLine("/// <summary>Renders the subject and bodies of this email from its compiled templates.</summary>");
+            w.WriteLine("/// <summary>Renders the subject and bodies of this email from its compiled templates, in a culture.</summary>");
+            w.WriteLine("/// <param name=\"culture\">");
+            w.WriteLine("/// Chooses each part's template (the culture's variant, else its parent's, else the neutral template) and the culture");
+            w.WriteLine("/// of the localized formatting builtins; the invariant culture (the neutral templates) when <see langword=\"null\"/>.");
+            w.WriteLine("/// </param>");
             w.WriteLine(GeneratedCodeAttribute);
-            w.WriteLine("public global::TypedMail.RenderedEmail Render()");
+            w.WriteLine($"public global::TypedMail.RenderedEmail Render({CultureType}? culture = null)");
             w.OpenBrace();
+            w.WriteLine($"culture ??= {CultureType}.InvariantCulture;");
             w.WriteLine("return new global::TypedMail.RenderedEmail(");
             w.Indent();
-            w.WriteLine(TemplatesClass(email) + ".Subject(this),");
-            w.WriteLine((Has(model, TemplateKind.Html) ? TemplatesClass(email) + ".Html(this)" : "null") + ",");
-            w.WriteLine((Has(model, TemplateKind.Text) ? TemplatesClass(email) + ".Text(this)" : "null") + ");");
+            w.WriteLine(TemplatesClass(email) + ".Subject(this, culture),");
+            w.WriteLine((Has(model, TemplateKind.Html) ? TemplatesClass(email) + ".Html(this, culture)" : "null") + ",");
+            w.WriteLine((Has(model, TemplateKind.Text) ? TemplatesClass(email) + ".Text(this, culture)" : "null") + ",");
+            w.WriteLine("culture.Name);");
             w.Unindent();
             w.CloseBrace();
             w.CloseBrace();
@@ -74,16 +81,17 @@ public sealed partial class EmailGenerator
             w.WriteLine("/// <param name=\"email\">The email's data.</param>");
             w.WriteLine("/// <param name=\"to\">The recipient.</param>");
             w.WriteLine("/// <param name=\"options\">Sender, more recipients, priority and schedule; defaults when <see langword=\"null\"/>.</param>");
+            w.WriteLine("/// <param name=\"culture\">The email's culture; when <see langword=\"null\"/>, the current UI culture, or the application's <c>DefaultCulture</c> when that is invariant.</param>");
             w.WriteLine("/// <returns>The outbox key and Message-ID of the queued message.</returns>");
             w.WriteLine(GeneratedCodeAttribute);
-            w.WriteLine($"public static global::TypedMail.EnqueuedEmail Enqueue(this global::TypedMail.EmailOutbox outbox, {email.FullyQualifiedName} email, global::TypedMail.EmailAddress to, global::TypedMail.EnqueueOptions? options = null)");
+            w.WriteLine($"public static global::TypedMail.EnqueuedEmail Enqueue(this global::TypedMail.EmailOutbox outbox, {email.FullyQualifiedName} email, global::TypedMail.EmailAddress to, global::TypedMail.EnqueueOptions? options = null, {CultureType}? culture = null)");
             w.OpenBrace();
             if (!email.IsRecordStruct)
             {
                 w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(email);");
             }
 
-            w.WriteLine($"return outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(), to, options);");
+            w.WriteLine($"return outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(outbox.ChooseCulture(culture)), to, options);");
             w.CloseBrace();
             w.CloseBrace();
         }
@@ -95,32 +103,83 @@ public sealed partial class EmailGenerator
             w.WriteLine("file static class " + TemplatesClass(email));
             w.OpenBrace();
             var first = true;
-            foreach (var template in model.Templates)
+            foreach (var kind in new[] { TemplateKind.Subject, TemplateKind.Html, TemplateKind.Text })
             {
-                if (!first)
+                var templates = new List<BoundTemplateSpec>();
+                foreach (var template in model.Templates)
                 {
-                    w.WriteLine();
+                    if (template.Kind == kind)
+                    {
+                        templates.Add(template);
+                    }
                 }
 
-                first = false;
-                EmitTemplate(w, email, template);
+                if (templates.Count > 1)
+                {
+                    if (!first)
+                    {
+                        w.WriteLine();
+                    }
+
+                    first = false;
+                    EmitCultureDispatch(w, email, kind, templates);
+                }
+
+                foreach (var template in templates)
+                {
+                    if (!first)
+                    {
+                        w.WriteLine();
+                    }
+
+                    first = false;
+                    EmitTemplate(w, email, template, MethodName(template, templates.Count > 1));
+                }
             }
 
             w.CloseBrace();
         }
 
-        private static void EmitTemplate(SourceWriter w, EmailSpec email, BoundTemplateSpec template)
+        /// <summary>The part's renderer for a culture: the variant of the culture or of its nearest parent, else the neutral one.</summary>
+        private static void EmitCultureDispatch(SourceWriter w, EmailSpec email, TemplateKind kind, List<BoundTemplateSpec> templates)
+        {
+            w.WriteLine($"public static string {kind}({email.FullyQualifiedName} model, {CultureType} culture)");
+            w.OpenBrace();
+            w.WriteLine("for (var c = culture; c.Name.Length > 0; c = c.Parent)");
+            w.OpenBrace();
+            w.WriteLine("switch (c.Name)");
+            w.OpenBrace();
+            foreach (var template in templates)
+            {
+                if (template.Culture.Length > 0)
+                {
+                    w.WriteLine($"case {Literal(template.Culture)}: return {MethodName(template, true)}(model, culture);");
+                }
+            }
+
+            w.CloseBrace();
+            w.CloseBrace();
+            w.WriteLine();
+            w.WriteLine($"return {kind}Neutral(model, culture);");
+            w.CloseBrace();
+        }
+
+        /// <summary><c>Html</c> alone; with variants, <c>HtmlNeutral</c>, <c>Html_fr</c>, <c>Html_fr_CA</c>.</summary>
+        private static string MethodName(BoundTemplateSpec template, bool hasVariants)
+            => template.Kind + (template.Culture.Length > 0 ? "_" + template.Culture.Replace('-', '_') : hasVariants ? "Neutral" : "");
+
+        private static void EmitTemplate(SourceWriter w, EmailSpec email, BoundTemplateSpec template, string name)
         {
             var body = template.Body;
             if (body.ConstantText is null)
             {
                 w.WriteLine($"/// <summary>The output length of the longest {template.Kind.ToString().ToLowerInvariant()} rendered so far (at first, an estimate): the next render's buffer size.</summary>");
-                w.WriteLine($"private static int {template.Kind}Capacity = {body.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)};");
+                w.WriteLine($"private static int {name}Capacity = {body.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)};");
                 w.WriteLine();
             }
 
-            w.WriteLine("// " + System.IO.Path.GetFileName(template.Path));
-            w.WriteLine($"public static string {template.Kind}({email.FullyQualifiedName} model)");
+            w.WriteLine("// " + System.IO.Path.GetFileName(template.Path) + (template.Culture.Length > 0 ? $" ({template.Culture})" : ""));
+            w.WriteLine($"public static string {name}({email.FullyQualifiedName} model, {CultureType} culture)");
             w.OpenBrace();
             if (body.ConstantText is { } text)
             {
@@ -129,14 +188,14 @@ public sealed partial class EmailGenerator
                 return;
             }
 
-            w.WriteLine($"using var output = new global::TypedMail.Rendering.TemplateWriter({template.Kind}Capacity);");
+            w.WriteLine($"using var output = new global::TypedMail.Rendering.TemplateWriter({name}Capacity, culture);");
             foreach (var variable in body.Variables)
             {
                 w.WriteLine($"{variable.Type.Declaration} {variable.Name} = null;");
             }
 
             EmitStatements(w, body.Statements);
-            w.WriteLine($"return output.ToString(ref {template.Kind}Capacity);");
+            w.WriteLine($"return output.ToString(ref {name}Capacity);");
             w.CloseBrace();
         }
 
@@ -330,6 +389,8 @@ public sealed partial class EmailGenerator
 
             return false;
         }
+
+        private const string CultureType = "global::System.Globalization.CultureInfo";
 
         private static string TemplatesClass(EmailSpec email) => email.TypeName + "Templates";
 

@@ -84,7 +84,7 @@ public sealed partial class EmailGenerator
                 layout,
                 types.Specs.ToEquatableArray(),
                 location);
-            var entry = new CatalogEntrySpec(spec.EmailTypeName, spec.FullyQualifiedName, samples);
+            var entry = new CatalogEntrySpec(spec.EmailTypeName, spec.FullyQualifiedName, samples, templateBaseName, EquatableArray<string>.Empty);
             return new EmailParseResult(spec, entry, diagnostics.ToEquatableArray());
         }
 
@@ -157,6 +157,24 @@ public sealed partial class EmailGenerator
                 }
             }
 
+            // A culture variant: `Welcome.fr-CA.html.scriban`. Partials do not vary (a variant includes what it needs).
+            var culture = "";
+            var knownCulture = true;
+            var dot = name.LastIndexOf('.');
+            if (kind != TemplateKind.Partial && dot > 0 && Cultures.LooksLikeCultureName(name.Substring(dot + 1)))
+            {
+                culture = name.Substring(dot + 1);
+                name = name.Substring(0, dot);
+                if (Cultures.Canonical(culture) is { } canonical)
+                {
+                    culture = canonical;
+                }
+                else
+                {
+                    knownCulture = false;
+                }
+            }
+
             var text = file.GetText(cancellationToken);
             if (text is null)
             {
@@ -164,7 +182,7 @@ public sealed partial class EmailGenerator
             }
 
             var template = TemplateParser.Parse(text, kind == TemplateKind.Subject, cancellationToken);
-            return new TemplateFileSpec(file.Path, name, kind, template, IncludeScanner.Names(template));
+            return new TemplateFileSpec(file.Path, name, kind, template, IncludeScanner.Names(template), culture, knownCulture);
         }
 
         private static EmailParseResult Fail(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)

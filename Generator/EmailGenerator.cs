@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using TypedMail.Generator.Helpers;
 using TypedMail.Generator.Model;
@@ -55,13 +56,20 @@ public sealed partial class EmailGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(models, static (spc, model) => spc.AddSource(Emitter.HintName(model.Email), Emitter.Emit(model)));
 
         // 6. The catalog of every email type and its sample data, for previews.
+        // With each email's culture variants, for the previews' culture switcher.
+        IncrementalValueProvider<ImmutableArray<VariantSpec>> variants = templateFiles
+            .Where(static f => f.IsVariant && f.IsKnownCulture && f.Kind is TemplateKind.Subject or TemplateKind.Html or TemplateKind.Text)
+            .Select(static (f, _) => new VariantSpec(f.BaseName, f.Culture))
+            .WithTrackingName(TrackingNames.Variants)
+            .Collect();
         IncrementalValueProvider<EquatableArray<CatalogEntrySpec>> catalog = emails
             .Select(static (r, _) => r.CatalogEntry)
             .Where(static e => e is not null)
             .Select(static (e, _) => e!)
             .WithTrackingName(TrackingNames.CatalogEntries)
             .Collect()
-            .Select(static (all, _) => Catalog.Sort(all))
+            .Combine(variants)
+            .Select(static (pair, _) => Catalog.Sort(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.Catalog);
         context.RegisterSourceOutput(catalog, static (spc, all) =>
         {

@@ -24,7 +24,10 @@ public static class TrackingNames
     /// <summary>[Email] records as the preview catalog sees them, with their [EmailSample] members.</summary>
     public const string CatalogEntries = nameof(CatalogEntries);
 
-    /// <summary>Every catalog entry of the compilation, sorted: the input of the catalog source.</summary>
+    /// <summary>The culture variants of email subjects and bodies, one per file, for the catalog.</summary>
+    public const string Variants = nameof(Variants);
+
+    /// <summary>Every catalog entry of the compilation, sorted, with its cultures: the input of the catalog source.</summary>
     public const string Catalog = nameof(Catalog);
 
     /// <summary>Every diagnostic of the compilation, each once.</summary>

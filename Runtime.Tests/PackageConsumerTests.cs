@@ -147,11 +147,14 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.Contains("Subject: Welcome to Acme\r\n", eml);
         Assert.Contains("Hi Ada, welcome to Acme.", eml);
 
-        // A template error is a build error that points into the template file.
+        // A template error is a build error that points into the template file, in a culture variant as in a neutral template.
         File.WriteAllText(Path.Combine(app, "Mail", "WelcomeEmail.text.scriban"), "Hi {{ first_name }},\n{{ product_nmae }}\n");
+        File.WriteAllText(Path.Combine(app, "Mail", "WelcomeEmail.fr.text.scriban"), "Bonjour {{ first_name }},\n\nBienvenue chez {{ prodcut_name }}.\n");
         var (brokenExit, brokenOutput) = DotNet.Run(app, "build", "-c", "Release");
         Assert.NotEqual(0, brokenExit);
         Assert.Contains(Path.Combine("Mail", "WelcomeEmail.text.scriban") + "(2,4", brokenOutput);
         Assert.Contains("product_nmae", brokenOutput);
+        Assert.Contains(Path.Combine("Mail", "WelcomeEmail.fr.text.scriban") + "(3,19", brokenOutput);
+        Assert.Contains("'prodcut_name' is not a member of 'WelcomeEmail'", brokenOutput);
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -88,6 +89,31 @@ public readonly struct EmailOutbox
 
     /// <summary>The context the outbox writes to.</summary>
     public DbContext Context { get; }
+
+    /// <summary>
+    /// The culture of an email: <paramref name="culture"/> when given, else <see cref="CultureInfo.CurrentUICulture"/>,
+    /// else (when that is the invariant culture) <see cref="TypedMailDbContextOptions.DefaultCulture"/>, else the
+    /// invariant culture. Generated <c>Enqueue</c> methods call this.
+    /// </summary>
+    /// <param name="culture">The culture the caller asked for, or <see langword="null"/>.</param>
+    /// <returns>The culture to render the email in.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public CultureInfo ChooseCulture(CultureInfo? culture)
+    {
+        if (culture is not null)
+        {
+            return culture;
+        }
+
+        var current = CultureInfo.CurrentUICulture;
+        if (current.Name.Length > 0)
+        {
+            return current;
+        }
+
+        var settings = Context?.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options;
+        return settings?.DefaultCulture ?? CultureInfo.InvariantCulture;
+    }
 
     /// <summary>Adds a rendered email to the outbox. Generated <c>Enqueue</c> methods call this; use those instead.</summary>
     /// <param name="emailType">The email type's full name.</param>
@@ -179,6 +205,7 @@ public readonly struct EmailOutbox
                 DueAt = options?.NotBefore?.UtcDateTime ?? now.UtcDateTime,
                 From = from.ToString(),
                 ReplyTo = options?.ReplyTo?.ToString(),
+                Culture = rendered.Culture,
                 Subject = rendered.Subject,
                 HtmlBody = rendered.HtmlBody,
                 TextBody = rendered.TextBody,

@@ -4,4 +4,5 @@ namespace TypedMail;
 /// <param name="Subject">The rendered subject line.</param>
 /// <param name="HtmlBody">The rendered HTML body, or <see langword="null"/> when the email has no HTML template.</param>
 /// <param name="TextBody">The rendered plain-text body, or <see langword="null"/> when the email has no text template.</param>
-public sealed record RenderedEmail(string Subject, string? HtmlBody, string? TextBody);
+/// <param name="Culture">The name of the culture it was rendered for (<c>fr-CA</c>); empty for the invariant culture.</param>
+public sealed record RenderedEmail(string Subject, string? HtmlBody, string? TextBody, string Culture = "");

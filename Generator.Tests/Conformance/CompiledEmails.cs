@@ -151,7 +151,7 @@ public sealed class CompiledEmails : IDisposable
         try
         {
             var email = create(type);
-            var rendered = (RenderedEmail)type.GetMethod("Render")!.Invoke(email, null)!;
+            var rendered = (RenderedEmail)type.GetMethod("Render")!.Invoke(email, [null])!;
             return Outcome.Output(rendered.TextBody!);
         }
         catch (TargetInvocationException e) when (e.InnerException is TemplateRuntimeException)

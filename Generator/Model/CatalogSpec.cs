@@ -6,7 +6,14 @@ namespace TypedMail.Generator.Model;
 /// <param name="EmailTypeName">The email type name stored with queued messages.</param>
 /// <param name="FullyQualifiedName">The <c>global::</c> name.</param>
 /// <param name="Samples">Its valid <c>[EmailSample]</c> members, in declaration order.</param>
-internal sealed record CatalogEntrySpec(string EmailTypeName, string FullyQualifiedName, EquatableArray<SampleSpec> Samples);
+/// <param name="TemplateBaseName">The base name of its template files.</param>
+/// <param name="Cultures">The cultures of its subject and body variants, ordered (filled in from the template files).</param>
+internal sealed record CatalogEntrySpec(string EmailTypeName, string FullyQualifiedName, EquatableArray<SampleSpec> Samples, string TemplateBaseName, EquatableArray<string> Cultures);
+
+/// <summary>A culture variant of an email's subject or body, as the catalog lists it.</summary>
+/// <param name="BaseName">The email base name.</param>
+/// <param name="Culture">The culture.</param>
+internal readonly record struct VariantSpec(string BaseName, string Culture);
 
 /// <summary>An <c>[EmailSample]</c> member.</summary>
 /// <param name="Name">The member's name.</param>

@@ -51,7 +51,8 @@ internal sealed record BuiltinParameter(string Name, BuiltinParameterKind Kind, 
 /// <param name="Parameters">Its parameters, in order.</param>
 /// <param name="Returns">The type of its result, when the function is lowered directly to <paramref name="Helper"/>; <see langword="null"/> for special functions, whose result type the binder works out.</param>
 /// <param name="TakesLocation">Whether the helper takes the call's template location after the required arguments, for its run-time errors.</param>
-internal sealed record BuiltinFunction(string Name, string? Helper, ImmutableArray<BuiltinParameter> Parameters, BoundType? Returns, bool TakesLocation)
+/// <param name="TakesCulture">Whether the helper formats in the email's culture, which it takes as its <c>emailCulture</c> argument.</param>
+internal sealed record BuiltinFunction(string Name, string? Helper, ImmutableArray<BuiltinParameter> Parameters, BoundType? Returns, bool TakesLocation, bool TakesCulture)
 {
     /// <summary>The number of parameters that must be given.</summary>
     public int RequiredCount
@@ -131,7 +132,9 @@ internal static class BuiltinCatalog
 
         void AddLocated(string name, string helper, BoundType returns, params string[] parameters) => AddFunction(name, helper, returns, true, parameters);
 
-        void AddFunction(string name, string? helper, BoundType? returns, bool takesLocation, string[] parameters)
+        void AddLocal(string name, string helper, params string[] parameters) => AddFunction(name, helper, nullableText, true, parameters, takesCulture: true);
+
+        void AddFunction(string name, string? helper, BoundType? returns, bool takesLocation, string[] parameters, bool takesCulture = false)
         {
             var list = ImmutableArray.CreateBuilder<BuiltinParameter>(parameters.Length);
             foreach (var parameter in parameters)
@@ -156,7 +159,7 @@ internal static class BuiltinCatalog
                 list.Add(new BuiltinParameter(spec, kind, optional));
             }
 
-            functions.Add(name, new BuiltinFunction(name, helper, list.MoveToImmutable(), returns, takesLocation));
+            functions.Add(name, new BuiltinFunction(name, helper, list.MoveToImmutable(), returns, takesLocation, takesCulture));
         }
 
         Add("string.append", "StringFunctions.Append", text, "text", "with");
@@ -171,7 +174,7 @@ internal static class BuiltinCatalog
         Add("string.starts_with", "StringFunctions.StartsWith", boolean, "text", "value");
         Add("string.ends_with", "StringFunctions.EndsWith", boolean, "text", "value");
         Add("string.equals_ignore_case", "StringFunctions.EqualsIgnoreCase", boolean, "text", "value");
-        Add("string.handleize", "StringFunctions.Handleize", text, "text");
+        AddLocated("string.handleize", "StringFunctions.Handleize", text, "text");
         Add("string.lstrip", "StringFunctions.Lstrip", text, "text");
         Add("string.rstrip", "StringFunctions.Rstrip", text, "text");
         Add("string.strip", "StringFunctions.Strip", text, "text");
@@ -238,6 +241,11 @@ internal static class BuiltinCatalog
         Add("date.add_seconds", "DateFunctions.AddSeconds", null, "date", "seconds");
         Add("date.add_milliseconds", "DateFunctions.AddMilliseconds", null, "date", "millis");
         Add("date.now", "DateFunctions.Now", BoundType.DateTime);
+
+        // TypedMail's own: formatting in the email's culture (every other builtin formats invariantly, as Scriban does).
+        AddLocal("math.format_currency", "LocalFormatting.FormatCurrency", "value:object", "currency");
+        AddLocal("math.format_local", "LocalFormatting.FormatNumber", "value:object", "format?");
+        AddLocal("date.format_local", "LocalFormatting.FormatDate", "date:object", "format?");
 
         Add("regex.replace", "RegexFunctions.Replace", text, "input", "pattern", "replace", "options?");
 

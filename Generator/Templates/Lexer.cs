@@ -761,11 +761,18 @@ internal sealed class Lexer
             token.Text = text;
         }
 
-        // A {{ preceded on its line only by whitespace takes that whitespace as its indent.
+        // A {{ preceded on its line only by whitespace takes that whitespace as its indent. Any other code block has the
+        // empty indent: in Scriban every code block sets the indentation of what it writes (none, unless it starts a line).
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
-            if (token.Kind != TokenKind.CodeEnter || token.IsEscape || token.Marker != '\0')
+            if (token.Kind != TokenKind.CodeEnter || token.IsEscape)
+            {
+                continue;
+            }
+
+            token.Indent = "";
+            if (token.Marker != '\0')
             {
                 continue;
             }
@@ -776,8 +783,9 @@ internal sealed class Lexer
                 var lineStart = text.LastIndexOf('\n') + 1;
                 if (lineStart > 0 || i == 1)
                 {
+                    // At the start of a line the indent may be empty: it still replaces an enclosing block's indent.
                     var tail = text.Substring(lineStart);
-                    if (tail.Length > 0 && IsBlank(tail))
+                    if ((tail.Length > 0 || lineStart > 0) && IsBlank(tail))
                     {
                         token.Indent = tail;
                     }

@@ -476,6 +476,29 @@ internal sealed partial class TemplateBinder
         }
 
         var type = target.Type;
+        if (type.Nullable && HasNullConditionalTarget(index.Target) && type.Kind is BoundKind.List or BoundKind.String or BoundKind.Html or BoundKind.Dynamic)
+        {
+            // As in Scriban, an index on null is null when the target went through `?.` (`a?.b[0]`), instead of failing.
+            var safe = BindIndexOf(target with { Type = type.AsNonNullable() }, key, index, path, location);
+            return safe.Type.IsValueType && !safe.Type.Nullable
+                ? new BoundExpression($"({target.Code} is null ? null : (object?){safe.Code})", BoundType.Dynamic)
+                : new BoundExpression($"({target.Code} is null ? null : {safe.Code})", safe.Type.AsNullable());
+        }
+
+        return BindIndexOf(target, key, index, path, location);
+    }
+
+    private static bool HasNullConditionalTarget(Expression expression) => expression switch
+    {
+        MemberExpression member => member.IsOptional || HasNullConditionalTarget(member.Target),
+        IndexExpression indexer => HasNullConditionalTarget(indexer.Target),
+        ParenthesizedExpression parenthesized => HasNullConditionalTarget(parenthesized.Inner),
+        _ => false,
+    };
+
+    private BoundExpression BindIndexOf(BoundExpression target, BoundExpression key, IndexExpression index, string path, string location)
+    {
+        var type = target.Type;
         switch (type.Kind)
         {
             case BoundKind.List when type.Shape == ListShape.Array && type.Element!.IsValueType && !type.Element.Nullable:

@@ -114,6 +114,11 @@ internal sealed partial class TemplateBinder
             }
         }
 
+        if (function.TakesCulture)
+        {
+            arguments.Add("emailCulture: output.Culture");
+        }
+
         return new BoundExpression($"{Rendering}{function.Helper}({string.Join(", ", arguments)})", returns);
     }
 

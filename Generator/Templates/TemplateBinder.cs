@@ -289,6 +289,13 @@ internal sealed partial class TemplateBinder
 
     private void BindIndent(IndentStatement indent, List<BoundStatement> sink)
     {
+        if (indent.Indent.Length == 0 && _indentDepth == 0)
+        {
+            // An empty indent only matters inside another indented block, whose indent it replaces.
+            BindBlock(indent.Body, sink);
+            return;
+        }
+
         var body = new List<BoundStatement>();
         _indentDepth++;
         BindBlock(indent.Body, body);

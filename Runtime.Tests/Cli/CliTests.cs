@@ -160,6 +160,7 @@ public abstract class CliTests(ShopDatabase shop) : IDisposable
         var id = (await EnqueueAsync(1))[0];
         await RunAsync("dispatch", "--pickup", Shop.PickupFolder);
         var messageId = (await LoadAsync(id)).MessageId;
+        await SetAsync(id, m => m.Culture = "fr-CA");
 
         foreach (var key in new[] { id.ToString(), messageId, "<" + messageId + ">" })
         {
@@ -170,6 +171,7 @@ public abstract class CliTests(ShopDatabase shop) : IDisposable
             Assert.Contains("From Shop <shop@example.com>", text);
             Assert.Contains("To ada0@example.com", text);
             Assert.Contains("Subject Order C-0 confirmed", text);
+            Assert.Contains("Culture fr-CA", text);
             Assert.Contains("State sent", text);
             Assert.Matches(@"To\W+ada0@example\.com\W+Accepted\W+250 2\.0\.0 written to ", result.Output);
             Assert.Contains("Attempts (1)", result.Output);

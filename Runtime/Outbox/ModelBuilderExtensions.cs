@@ -35,6 +35,7 @@ public static class ModelBuilderExtensions
             e.Property(m => m.Category).HasMaxLength(EmailAttribute.MaxCategoryLength);
             e.Property(m => m.BounceAddress).HasMaxLength(1000);
             e.Property(m => m.Tags).HasMaxLength(1000);
+            e.Property(m => m.Culture).HasMaxLength(85).IsRequired();
             e.Property(m => m.Subject).IsRequired();
             e.Property(m => m.LeaseOwner).HasMaxLength(200);
             e.Property(m => m.LeaseToken).IsConcurrencyToken();

@@ -126,6 +126,12 @@ public sealed class OutboxMessage
     /// <summary>The <c>Reply-To</c> mailbox as text, or <see langword="null"/>.</summary>
     public string? ReplyTo { get; set; }
 
+    /// <summary>
+    /// The culture the email was rendered for (a .NET culture name such as <c>fr-CA</c>), chosen at enqueue; empty for
+    /// the invariant culture (the neutral templates).
+    /// </summary>
+    public string Culture { get; set; } = "";
+
     /// <summary>The rendered subject.</summary>
     public string Subject { get; set; } = "";
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,6 +12,13 @@ public sealed class TypedMailDbContextOptions
 {
     /// <summary>The <c>From</c> mailbox for messages that do not set one.</summary>
     public EmailAddress? DefaultFrom { get; set; }
+
+    /// <summary>
+    /// The culture of emails enqueued without a <c>culture:</c> argument while the current UI culture is the invariant
+    /// culture (as in a background job or a container without a locale). <see langword="null"/>: the invariant culture,
+    /// that is, the neutral templates.
+    /// </summary>
+    public CultureInfo? DefaultCulture { get; set; }
 
     /// <summary>The right-hand side of generated Message-IDs. Defaults to the sender's domain.</summary>
     public string? MessageIdDomain { get; set; }

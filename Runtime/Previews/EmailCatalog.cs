@@ -1,20 +1,22 @@
 using System;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Globalization;
 using System.Reflection;
 
 namespace TypedMail.Previews;
 
 /// <summary>One named sample of an email: renders the email from the sample data its record provides.</summary>
 /// <param name="Name">The sample member's name, such as <c>NewCustomer</c>.</param>
-/// <param name="Render">Builds the sample and renders it.</param>
-public sealed record EmailSample(string Name, Func<RenderedEmail> Render);
+/// <param name="Render">Builds the sample and renders it in a culture (<see langword="null"/>: the neutral templates).</param>
+public sealed record EmailSample(string Name, Func<CultureInfo?, RenderedEmail> Render);
 
 /// <summary>An <c>[Email]</c> type as the generator saw it, with its samples (none when the record provides no sample data).</summary>
 /// <param name="EmailType">The email type name stored with queued messages, such as <c>Shop.WelcomeEmail</c>.</param>
 /// <param name="Type">The record type.</param>
 /// <param name="Samples">Its <c>[EmailSample]</c> members, in declaration order.</param>
-public sealed record EmailDescriptor(string EmailType, Type Type, IReadOnlyList<EmailSample> Samples);
+/// <param name="Cultures">The cultures of its subject and body variants (<c>fr</c>, <c>fr-CA</c>), ordered; empty when it has none.</param>
+public sealed record EmailDescriptor(string EmailType, Type Type, IReadOnlyList<EmailSample> Samples, IReadOnlyList<string> Cultures);
 
 /// <summary>The generated list of an assembly's email types. Implemented by generated code only.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]

@@ -119,10 +119,17 @@ public static partial class StringFunctions
 
     /// <summary><c>string.handleize</c>: lower-case letters and digits; runs of anything else become one <c>-</c>.</summary>
     /// <param name="text">The text.</param>
+    /// <param name="location">Where the call is, for errors.</param>
     /// <returns>The handle.</returns>
-    public static string Handleize(string? text)
+    /// <exception cref="TemplateRuntimeException">The text is <see langword="null"/> (Scriban fails too).</exception>
+    public static string Handleize(string? text, string location)
     {
-        if (string.IsNullOrEmpty(text))
+        if (text is null)
+        {
+            throw new TemplateRuntimeException(location, "Object reference not set to an instance of an object.");
+        }
+
+        if (text.Length == 0)
         {
             return "";
         }

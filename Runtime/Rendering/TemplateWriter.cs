@@ -38,10 +38,16 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Starts an empty output.</summary>
     /// <param name="capacity">The expected length of the output, in characters.</param>
-    public TemplateWriter(int capacity)
+    /// <param name="culture">The email's culture, for the localized formatting builtins (<see cref="LocalFormatting"/>).</param>
+    public TemplateWriter(int capacity, CultureInfo culture)
     {
+        ArgumentNullException.ThrowIfNull(culture);
         _buffer = ArrayPool<char>.Shared.Rent(Math.Max(capacity, 16));
+        Culture = culture;
     }
+
+    /// <summary>The email's culture. Only the localized formatting builtins use it; everything else formats invariantly, as Scriban does.</summary>
+    public CultureInfo Culture { get; }
 
     /// <summary>The format used when a date is written without a pattern (<c>date.format</c>).</summary>
     public string DateFormat { get; set; } = DefaultDateFormat;
@@ -142,6 +148,7 @@ public sealed class TemplateWriter : IDisposable
         }
 
         _length = pos;
+        _atLineStart = span[span.Length - 1] == '\n';
     }
 
     private static void Put4(ref char target, ref int pos, char a, char b, char c, char d)
@@ -336,15 +343,14 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>
     /// Starts an auto-indented region: every line that starts inside it begins with <paramref name="indent"/>. As in
-    /// Scriban, the indent of a block replaces that of the block around it (within one template or partial); pass
-    /// <c>""</c> for the bodies of <c>case</c>, which Scriban writes without indentation.
+    /// Scriban, the indent of a code block replaces that of the block around it (within one template or partial), and a
+    /// block that does not start its line has the empty indent; so do the bodies of <c>case</c>.
     /// </summary>
     /// <param name="indent">The whitespace in front of the <c>{{</c> that started the region.</param>
     public void PushIndent(string indent)
     {
         (_indents ??= []).Add((_base, _indent));
         _indent = _base + indent;
-        _atLineStart = false;
     }
 
     /// <summary>
@@ -481,13 +487,20 @@ public sealed class TemplateWriter : IDisposable
         }
 
         _length += written;
+        _atLineStart = false;
     }
 
     private void Put(ReadOnlySpan<char> text)
     {
         if (_indent.Length == 0)
         {
+            // No indent now, but one may be back (after a block with an empty indent) before the next write.
             Append(text);
+            if (text.Length > 0)
+            {
+                _atLineStart = text[text.Length - 1] == '\n';
+            }
+
             return;
         }
 

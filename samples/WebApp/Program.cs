@@ -21,6 +21,10 @@ await using (var db = await app.Services.GetRequiredService<IDbContextFactory<Sh
     await db.Database.EnsureCreatedAsync();
 }
 
+// The request's Accept-Language sets CurrentUICulture, which Enqueue uses to pick the email's culture variant
+// (OrderConfirmationEmail.fr.*.scriban for French, the neutral English templates otherwise).
+app.UseRequestLocalization(o => o.SetDefaultCulture("en").AddSupportedCultures("en", "fr").AddSupportedUICultures("en", "fr"));
+
 // Places an order; its confirmation email is queued in the same transaction, so both commit or neither does.
 app.MapPost("/orders", async (PlaceOrder request, ShopContext db) =>
 {

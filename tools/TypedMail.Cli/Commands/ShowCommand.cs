@@ -75,6 +75,7 @@ internal static class ShowCommand
         Row("Subject", m.Subject);
         Row("Outbox id", m.Id.ToString());
         Row("Email type", m.EmailType);
+        Row("Culture", m.Culture.Length == 0 ? null : m.Culture);
         Row("State", OutboxStatus.NameOf(m.State));
         Row("Priority", m.Priority.ToString(CultureInfo.InvariantCulture));
         Row("Due", Timestamps.Format(m.DueAt));
