@@ -26,4 +26,31 @@ public sealed class EmailAttribute : Attribute
     /// When not set, <c>Default.layout.scriban</c> is used if the project has one; an empty string means no layout.
     /// </summary>
     public string? Layout { get; set; }
+
+    /// <summary>The longest <see cref="Category"/>, in characters.</summary>
+    public const int MaxCategoryLength = 100;
+
+    /// <summary>
+    /// The category of mail this type belongs to, such as <c>newsletter</c> or <c>product-updates</c>: a recipient who
+    /// unsubscribed from it is suppressed for every type of the category. <see langword="null"/> (the default) marks
+    /// transactional mail, which no category unsubscribe stops. 1 to 100 ASCII letters, digits, '.', '-' or '_'.
+    /// </summary>
+    public string? Category { get; set; }
+
+    /// <summary>
+    /// Adds one-click unsubscribe (RFC 8058) to every message of this type: <c>List-Unsubscribe</c> with the signed HTTPS
+    /// link and the <c>mailto:</c> address configured in <c>TypedMailDbContextOptions.Unsubscribe</c>, and
+    /// <c>List-Unsubscribe-Post: List-Unsubscribe=One-Click</c>. Needs a <see cref="Category"/>, and one recipient per
+    /// message (the link unsubscribes that address).
+    /// </summary>
+    public bool OneClickUnsubscribe { get; set; }
+
+    /// <summary>
+    /// Header fields every message of this type carries, as <c>"Name: value"</c>, such as <c>"X-Campaign: spring"</c>;
+    /// written before the ones given at enqueue. Validated at enqueue like <c>EnqueueOptions.Headers</c>.
+    /// </summary>
+    public string[]? Headers { get; set; }
+
+    /// <summary>Tags every message of this type carries, before the ones given at enqueue (see <c>EnqueueOptions.Tags</c>).</summary>
+    public string[]? Tags { get; set; }
 }

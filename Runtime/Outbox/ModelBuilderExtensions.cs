@@ -32,6 +32,9 @@ public static class ModelBuilderExtensions
             e.Property(m => m.Transport).HasMaxLength(100);
             e.Property(m => m.From).HasMaxLength(1000).IsRequired();
             e.Property(m => m.ReplyTo).HasMaxLength(1000);
+            e.Property(m => m.Category).HasMaxLength(EmailAttribute.MaxCategoryLength);
+            e.Property(m => m.BounceAddress).HasMaxLength(1000);
+            e.Property(m => m.Tags).HasMaxLength(1000);
             e.Property(m => m.Culture).HasMaxLength(85).IsRequired();
             e.Property(m => m.Subject).IsRequired();
             e.Property(m => m.LeaseOwner).HasMaxLength(200);
@@ -106,6 +109,15 @@ public static class ModelBuilderExtensions
             e.Property(s => s.CreatedAt).HasConversion(utc);
         });
 
+        modelBuilder.Entity<OutboxUnsubscription>(e =>
+        {
+            e.ToTable(OutboxTables.Unsubscriptions);
+            e.HasKey(u => new { u.Address, u.Category });
+            e.Property(u => u.Address).HasMaxLength(1000);
+            e.Property(u => u.Category).HasMaxLength(EmailAttribute.MaxCategoryLength);
+            e.Property(u => u.CreatedAt).HasConversion(utc);
+        });
+
         modelBuilder.Entity<OutboxThrottle>(e =>
         {
             e.ToTable(OutboxTables.Throttles);
@@ -113,7 +125,7 @@ public static class ModelBuilderExtensions
             e.Property(t => t.Transport).HasMaxLength(EnqueueOptions.MaxTransportLength);
         });
 
-        foreach (var type in new[] { typeof(OutboxMessage), typeof(OutboxRecipient), typeof(OutboxAttempt), typeof(OutboxBlob), typeof(OutboxAttachment), typeof(OutboxSuppression), typeof(OutboxThrottle) })
+        foreach (var type in new[] { typeof(OutboxMessage), typeof(OutboxRecipient), typeof(OutboxAttempt), typeof(OutboxBlob), typeof(OutboxAttachment), typeof(OutboxSuppression), typeof(OutboxUnsubscription), typeof(OutboxThrottle) })
         {
             foreach (var property in modelBuilder.Model.FindEntityType(type)!.GetProperties())
             {
@@ -121,6 +133,7 @@ public static class ModelBuilderExtensions
             }
         }
 
+        Bounces.BounceModel.Add(modelBuilder);
         return modelBuilder;
     }
 
@@ -163,6 +176,15 @@ public static class OutboxTables
     /// <summary>The suppression list.</summary>
     public const string Suppressions = "typedmail_suppressions";
 
+    /// <summary>Recipients who unsubscribed from a category of mail.</summary>
+    public const string Unsubscriptions = "typedmail_unsubscriptions";
+
     /// <summary>The shared send schedule of each throttled transport.</summary>
     public const string Throttles = "typedmail_throttles";
+
+    /// <summary>Delivery events (bounces, delays, complaints) read from the bounce mailbox, per recipient.</summary>
+    public const string DeliveryEvents = "typedmail_delivery_events";
+
+    /// <summary>Reports the bounce processor has handled, each once.</summary>
+    public const string ProcessedReports = "typedmail_processed_reports";
 }

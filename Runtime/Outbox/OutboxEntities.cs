@@ -83,6 +83,31 @@ public sealed class OutboxMessage
     /// </summary>
     public string? Transport { get; set; }
 
+    /// <summary>
+    /// The email type's category (<see cref="EmailAttribute.Category"/>), such as <c>newsletter</c>; <see langword="null"/>
+    /// for transactional mail. A recipient who unsubscribed from the category (<see cref="OutboxUnsubscription"/>) is suppressed.
+    /// </summary>
+    public string? Category { get; set; }
+
+    /// <summary>
+    /// The bounce mailbox whose local part prefixes the VERP envelope sender (<see cref="VerpAddress"/>), or
+    /// <see langword="null"/> to use <see cref="From"/> as the envelope sender.
+    /// </summary>
+    public string? BounceAddress { get; set; }
+
+    /// <summary>
+    /// Extra header fields, in order, as a JSON array of <c>[name, value]</c> pairs: the caller's and the email type's,
+    /// then the ones TypedMail stamps (<c>X-TypedMail-Id</c>, <c>X-TypedMail-Tags</c>, <c>List-Unsubscribe</c>).
+    /// <see langword="null"/> when there are none.
+    /// </summary>
+    public string? Headers { get; set; }
+
+    /// <summary>The tags, comma-separated (a tag cannot hold a comma), or <see langword="null"/>.</summary>
+    public string? Tags { get; set; }
+
+    /// <summary>The caller's metadata as a JSON object of strings, or <see langword="null"/>. Stored, never sent.</summary>
+    public string? Metadata { get; set; }
+
     /// <summary>The current state.</summary>
     public OutboxMessageState State { get; set; }
 
@@ -304,6 +329,23 @@ public sealed class OutboxSuppression
         ArgumentNullException.ThrowIfNull(address);
         return address.Address.ToLowerInvariant();
     }
+}
+
+/// <summary>
+/// A recipient who unsubscribed from one category of mail (such as through one-click unsubscribe): a dispatcher
+/// suppresses them for messages of that <see cref="OutboxMessage.Category"/> only. Transactional mail (no category)
+/// still reaches them.
+/// </summary>
+public sealed class OutboxUnsubscription
+{
+    /// <summary>The addr-spec, lowercased (see <see cref="OutboxSuppression.Normalize"/>). Part of the key.</summary>
+    public string Address { get; set; } = "";
+
+    /// <summary>The category, as in <see cref="EmailAttribute.Category"/>. Part of the key.</summary>
+    public string Category { get; set; } = "";
+
+    /// <summary>When the recipient unsubscribed (UTC).</summary>
+    public DateTime CreatedAt { get; set; }
 }
 
 /// <summary>
