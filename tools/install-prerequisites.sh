@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real servers the tests run against on loopback: PostgreSQL 15, postfix's smtp-sink/smtp-source
 # (the postfix daemon is never started), aiosmtpd (STARTTLS + AUTH peer), python3-dkim (an independent DKIM verifier,
-# with python3-nacl for ed25519), swaks, and Chromium for preview tests.
+# with python3-nacl for ed25519), swaks, Chromium for preview tests, and Dovecot's IMAP server
+# (dovecot-imapd: the bounce mailbox; the system daemon is never started, the tests run private instances).
 # Idempotent: does nothing when everything is present. Needs root (or sudo) on Debian.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ command -v smtp-sink >/dev/null 2>&1 || [ -x /usr/sbin/smtp-sink ] || missing+=(
 command -v swaks >/dev/null 2>&1 || missing+=(swaks)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+[ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "prerequisites: all present"

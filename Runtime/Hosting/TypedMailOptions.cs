@@ -94,6 +94,12 @@ public sealed class TypedMailOptions
     /// <summary>The retention purge the host runs by itself; off unless <see cref="TypedMailRetentionOptions.Period"/> is set.</summary>
     public TypedMailRetentionOptions Retention { get; set; } = new();
 
+    /// <summary>
+    /// The bounce mailbox the host reads delivery status notifications and complaint reports from (<c>TypedMail:Bounces:Host</c>,
+    /// <c>:Port</c>, <c>:UserName</c>, <c>:Password</c>, ...); off unless <see cref="Bounces.BounceOptions.Host"/> is set.
+    /// </summary>
+    public Bounces.BounceOptions Bounces { get; set; } = new();
+
     /// <summary>The main transport's name in routes and the attempt log: <c>smtp</c> or <c>pickup</c>, the built-in transports' own names.</summary>
     internal static string MainTransportName(EmailTransportKind kind) => kind == EmailTransportKind.Smtp ? "smtp" : "pickup";
 }

@@ -64,6 +64,19 @@ internal sealed class TypedMailOptionsValidator : IValidateOptions<TypedMailOpti
             Positive(failures, "Retention:Interval", options.Retention.Interval);
         }
 
+        if (options.Bounces is null)
+        {
+            failures.Add($"{Path("Bounces")} is missing.");
+        }
+        else
+        {
+            // The password is never shown: only whether it is set.
+            foreach (var (setting, value, rule) in options.Bounces.Problems())
+            {
+                failures.Add($"{Path("Bounces:" + setting)} {rule}, but is {value}.");
+            }
+        }
+
         if (options.DefaultFrom is not null && !EmailAddress.TryParse(options.DefaultFrom, out _))
         {
             failures.Add($"{Path("DefaultFrom")} is not a valid mailbox: '{options.DefaultFrom}'. Write it as 'name@example.com' or 'Name <name@example.com>'.");

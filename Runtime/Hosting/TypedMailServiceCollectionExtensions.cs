@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TypedMail;
+using TypedMail.Bounces;
 using TypedMail.Diagnostics;
 using TypedMail.Dispatch;
 using TypedMail.Hosting;
@@ -157,6 +158,11 @@ public static class TypedMailServiceCollectionExtensions
             sp.GetRequiredService<IOptions<TypedMailOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<OutboxRetentionService<TContext>>>()));
+        services.AddHostedService(sp => new BounceProcessorService<TContext>(
+            ContextFactory<TContext>(sp),
+            sp.GetRequiredService<IOptions<TypedMailOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
         return services;
     }
 

@@ -32,10 +32,10 @@ public static class ModelBuilderExtensions
             e.Property(m => m.Transport).HasMaxLength(100);
             e.Property(m => m.From).HasMaxLength(1000).IsRequired();
             e.Property(m => m.ReplyTo).HasMaxLength(1000);
-            e.Property(m => m.Culture).HasMaxLength(85).IsRequired();
             e.Property(m => m.Category).HasMaxLength(EmailAttribute.MaxCategoryLength);
             e.Property(m => m.BounceAddress).HasMaxLength(1000);
             e.Property(m => m.Tags).HasMaxLength(1000);
+            e.Property(m => m.Culture).HasMaxLength(85).IsRequired();
             e.Property(m => m.Subject).IsRequired();
             e.Property(m => m.LeaseOwner).HasMaxLength(200);
             e.Property(m => m.LeaseToken).IsConcurrencyToken();
@@ -133,6 +133,7 @@ public static class ModelBuilderExtensions
             }
         }
 
+        Bounces.BounceModel.Add(modelBuilder);
         return modelBuilder;
     }
 
@@ -180,4 +181,10 @@ public static class OutboxTables
 
     /// <summary>The shared send schedule of each throttled transport.</summary>
     public const string Throttles = "typedmail_throttles";
+
+    /// <summary>Delivery events (bounces, delays, complaints) read from the bounce mailbox, per recipient.</summary>
+    public const string DeliveryEvents = "typedmail_delivery_events";
+
+    /// <summary>Reports the bounce processor has handled, each once.</summary>
+    public const string ProcessedReports = "typedmail_processed_reports";
 }

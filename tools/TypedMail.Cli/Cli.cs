@@ -65,6 +65,7 @@ internal sealed class Cli
         root.Subcommands.Add(RetryCommand.Create(this));
         root.Subcommands.Add(PurgeCommand.Create(this));
         root.Subcommands.Add(SuppressCommand.Create(this));
+        root.Subcommands.Add(BouncesCommand.Create(this));
         return root;
     }
 

@@ -17,4 +17,7 @@ internal static class ExitCodes
 
     /// <summary>The database cannot be reached or read, or has no outbox tables.</summary>
     public const int Database = 4;
+
+    /// <summary><c>bounces</c> could not read the bounce mailbox: the IMAP server is down, refused the login, or has no such folder.</summary>
+    public const int Mailbox = 5;
 }

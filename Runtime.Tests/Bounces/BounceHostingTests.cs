@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TypedMail.Bounces;
+using TypedMail.Outbox;
+using TypedMail.Runtime.Tests.Emails;
+using TypedMail.Runtime.Tests.Hosting;
+using TypedMail.Runtime.Tests.Infrastructure;
+
+namespace TypedMail.Runtime.Tests.Bounces;
+
+/// <summary>The hosted bounce processor beside the hosted dispatcher: a relay (aiosmtpd) and a bounce mailbox (Dovecot).</summary>
+public sealed class BounceHostingTests : IDisposable
+{
+    private readonly SqliteShop _shop = new();
+
+    public void Dispose() => _shop.Dispose();
+
+    [Fact]
+    public async Task A_bounced_address_is_suppressed_and_the_next_email_to_it_is_recorded_as_suppressed_and_not_sent()
+    {
+        using var relay = new TestSmtpServer();
+        using var dovecot = new DovecotServer();
+        var logs = new ConcurrentQueue<string>();
+        // Hosted over ShopContext, not HostedShopContext: the hosting tests count commits through that type.
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TypedMail:Transport"] = "Smtp",
+            ["TypedMail:Smtp:Host"] = "127.0.0.1",
+            ["TypedMail:Smtp:Port"] = relay.Port.ToString(CultureInfo.InvariantCulture),
+            ["TypedMail:Smtp:TlsMode"] = "None",
+            ["TypedMail:Dispatcher:PollInterval"] = "00:00:00.100",
+            ["TypedMail:DefaultFrom"] = "Shop <shop@example.com>",
+            ["TypedMail:Bounces:Host"] = "127.0.0.1",
+            ["TypedMail:Bounces:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture),
+            ["TypedMail:Bounces:TlsMode"] = "None",
+            ["TypedMail:Bounces:UserName"] = DovecotServer.UserName,
+            ["TypedMail:Bounces:Password"] = DovecotServer.Password,
+            ["TypedMail:Bounces:ProcessedFolder"] = "Processed",
+            ["TypedMail:Bounces:PollInterval"] = "00:00:00.200",
+        });
+        builder.Services.AddDbContextFactory<ShopContext>(o => o.UseSqlite(_shop.ConnectionString));
+        builder.Services.AddTypedMail<ShopContext>(builder.Configuration.GetSection("TypedMail"));
+        builder.Logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new RecordingLoggerProvider(logs));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<ShopContext>>();
+
+        string first;
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            first = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "B-1", 5m), to: "ada@example.com").MessageId;
+            await db.SaveChangesAsync();
+        }
+
+        await Eventually.True(() => Task.FromResult(relay.Accepted().Any(a => a.MessageId == first)), "the relay to accept the first message");
+        await dovecot.AppendAsync(BounceSamples.Postfix(first, "ada@example.com", "bounce-1@mx.example.net"));
+        await Eventually.True(async () =>
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            return await db.Set<OutboxSuppression>().AnyAsync(s => s.Address == "ada@example.com");
+        }, "the hosted bounce processor to suppress ada@example.com");
+
+        string second;
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            second = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "B-2", 5m), to: "ada@example.com").MessageId;
+            await db.SaveChangesAsync();
+        }
+
+        OutboxMessage? next = null;
+        await Eventually.True(async () =>
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            next = await db.Set<OutboxMessage>().Include(m => m.Recipients).SingleAsync(m => m.MessageId == second);
+            return next.State == OutboxMessageState.Failed;
+        }, "the second message to fail as suppressed");
+        await host.StopAsync();
+
+        var recipient = Assert.Single(next!.Recipients);
+        Assert.Equal(RecipientState.Suppressed, recipient.State);
+        Assert.StartsWith("suppressed: hard bounce: 5.1.1", recipient.ReplyText);
+        Assert.Equal([first], relay.Accepted().Select(a => a.MessageId));
+        Assert.Equal(("bounce-1@mx.example.net", 1), await dovecot.ListAsync("Processed"));
+        Assert.DoesNotContain(DovecotServer.Password, string.Join("\n", logs));
+    }
+
+    [Fact]
+    public async Task Invalid_bounce_settings_stop_the_host_naming_each_and_never_showing_the_password()
+    {
+        var settings = HostedShop.Settings(_shop);
+        settings["TypedMail:Bounces:Host"] = "imap.example.com";
+        settings["TypedMail:Bounces:Port"] = "70000";
+        settings["TypedMail:Bounces:Password"] = DovecotServer.Password;
+        settings["TypedMail:Bounces:PollInterval"] = "00:00:00";
+        using var host = HostedShop.Builder(_shop, settings).Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Equal(
+            [
+                "TypedMail:Bounces:Port must be between 1 and 65535, but is 70000.",
+                "TypedMail:Bounces:UserName must be set when Host is, but is missing.",
+                "TypedMail:Bounces:PollInterval must be longer than zero, but is 00:00:00.",
+            ],
+            error.Failures);
+        Assert.DoesNotContain(DovecotServer.Password, error.Message);
+    }
+}
