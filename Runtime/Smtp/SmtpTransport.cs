@@ -225,8 +225,10 @@ public sealed partial class SmtpTransport : IEmailTransport, IAsyncDisposable
         {
             queue.Complete(index, SendResult.FailedForAll(email, DeliveryStatus.PermanentFailure, null, ex.Message));
         }
-        catch (SmtpCommandException ex) when (!SmtpResults.ServerClosing(client, ex))
+        catch (SmtpCommandException ex) when (!cancellationToken.IsCancellationRequested && !SmtpResults.ServerClosing(client, ex))
         {
+            // A reply read after the send was cancelled is not trusted: a cancelled pipelined envelope was seen answered
+            // with 503 (bad sequence), which is no verdict on the message. The cancellation path fails it for now instead.
             queue.Complete(index, SmtpResults.Refused(email, client, ex, _options));
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
