@@ -14,7 +14,7 @@ internal sealed class TypedMailDashboardOptionsValidator : IValidateOptions<Type
     private readonly IAuthorizationPolicyProvider? _policies;
 
     /// <param name="policies">The application's policies, or <see langword="null"/> when it has not called <c>AddAuthorization</c>.</param>
-    public TypedMailDashboardOptionsValidator(IAuthorizationPolicyProvider? policies) => _policies = policies;
+    public TypedMailDashboardOptionsValidator(IAuthorizationPolicyProvider? policies = null) => _policies = policies;
 
     public ValidateOptionsResult Validate(string? name, TypedMailDashboardOptions options)
     {

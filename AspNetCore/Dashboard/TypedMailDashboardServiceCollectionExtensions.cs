@@ -1,5 +1,4 @@
 using System;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -28,8 +27,7 @@ public static class TypedMailDashboardServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<TypedMailDashboardOptions>().Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TypedMailDashboardOptions>>(
-            sp => new TypedMailDashboardOptionsValidator(sp.GetService<IAuthorizationPolicyProvider>())));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TypedMailDashboardOptions>, TypedMailDashboardOptionsValidator>());
         services.AddAntiforgery();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new DashboardDatabase(typeof(TContext), sp => sp.GetRequiredService<TContext>()));
