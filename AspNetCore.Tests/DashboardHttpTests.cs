@@ -27,7 +27,7 @@ public sealed partial class DashboardHttpTests : IAsyncLifetime
     [Fact]
     public async Task Anonymous_requests_are_refused_and_change_nothing()
     {
-        var id = await EnqueueFailedAsync("ada@example.com", "451 4.3.0 try later");
+        var id = await _server.EnqueueFailedAsync("ada@example.com", "451 4.3.0 try later");
         using var anonymous = _server.Client(operatorName: null);
         foreach (var path in new[] { "/", "/messages?state=failed", $"/messages/{id}", $"/messages/{id}/html", "/suppressions" })
         {
@@ -37,7 +37,7 @@ public sealed partial class DashboardHttpTests : IAsyncLifetime
 
         var post = await Forms.PostAsync(anonymous, $"{DashboardServer.Path}/messages/{id}/retry");
         Assert.Equal(HttpStatusCode.Unauthorized, post.StatusCode);
-        Assert.Equal(OutboxMessageState.Failed, await StateAsync(id));
+        Assert.Equal(OutboxMessageState.Failed, await _server.StateAsync(id));
 
         // Authenticated but outside the policy.
         using var viewer = _server.Client("viewer");
@@ -50,7 +50,7 @@ public sealed partial class DashboardHttpTests : IAsyncLifetime
     [Fact]
     public async Task A_post_without_a_valid_antiforgery_token_is_refused_and_changes_nothing()
     {
-        var id = await EnqueueFailedAsync("ada@example.com", "451 4.3.0 try later");
+        var id = await _server.EnqueueFailedAsync("ada@example.com", "451 4.3.0 try later");
         using var client = _server.Client();
         var retry = $"{DashboardServer.Path}/messages/{id}/retry";
 
@@ -66,19 +66,19 @@ public sealed partial class DashboardHttpTests : IAsyncLifetime
         var stolen = await Forms.TokenAsync(other, $"{DashboardServer.Path}/messages/{id}");
         var crossSite = await Forms.PostAsync(client, retry, ("__RequestVerificationToken", stolen));
         Assert.Equal(HttpStatusCode.BadRequest, crossSite.StatusCode);
-        Assert.Equal(OutboxMessageState.Failed, await StateAsync(id));
+        Assert.Equal(OutboxMessageState.Failed, await _server.StateAsync(id));
 
         var token = await Forms.TokenAsync(client, $"{DashboardServer.Path}/messages/{id}");
         var genuine = await Forms.PostAsync(client, retry, ("__RequestVerificationToken", token));
         Assert.Equal(HttpStatusCode.SeeOther, genuine.StatusCode);
         Assert.Equal($"{DashboardServer.Path}/messages/{id}?notice=retried", genuine.Headers.Location!.OriginalString);
-        Assert.Equal(OutboxMessageState.Queued, await StateAsync(id));
+        Assert.Equal(OutboxMessageState.Queued, await _server.StateAsync(id));
     }
 
     [Fact]
     public async Task Values_from_messages_are_escaped_on_every_page()
     {
-        var id = await EnqueueFailedAsync($"\"{Hostile}\" <eve@example.com>", $"550 5.1.1 {Hostile}", firstName: Hostile);
+        var id = await _server.EnqueueFailedAsync($"\"{Hostile}\" <eve@example.com>", $"550 5.1.1 {Hostile}", firstName: Hostile);
         await using (var db = _server.CreateDbContext())
         {
             db.Add(new OutboxSuppression { Address = "mallory@example.com", Reason = Hostile, CreatedAt = DateTime.UtcNow });
@@ -112,11 +112,11 @@ public sealed partial class DashboardHttpTests : IAsyncLifetime
     [Fact]
     public async Task Overview_counts_states_and_the_last_hour_and_the_detail_page_shows_the_message()
     {
-        var failed = await EnqueueFailedAsync("Ada <ada@example.com>", "451 4.3.0 try later");
-        await EnqueueAsync("bob@example.com");
+        var failed = await _server.EnqueueFailedAsync("Ada <ada@example.com>", "451 4.3.0 try later");
+        await _server.EnqueueAsync("bob@example.com");
         await using (var db = _server.CreateDbContext())
         {
-            var sent = await EnqueueAsync("carol@example.com");
+            var sent = await _server.EnqueueAsync("carol@example.com");
             await db.Set<OutboxMessage>().Where(m => m.Id == sent).ExecuteUpdateAsync(s => s.SetProperty(m => m.State, OutboxMessageState.Sent).SetProperty(m => m.SentAt, DateTime.UtcNow));
         }
 
@@ -144,22 +144,22 @@ public sealed partial class DashboardHttpTests : IAsyncLifetime
     [Fact]
     public async Task Actions_retry_requeue_suppress_unsuppress_and_purge_change_the_outbox()
     {
-        var first = await EnqueueFailedAsync("ada@example.com", "451 4.3.0 try later");
-        var second = await EnqueueFailedAsync("bob@example.com", "451 4.3.0 try later");
-        var third = await EnqueueFailedAsync("carol@example.com", "451 4.3.0 try later");
+        var first = await _server.EnqueueFailedAsync("ada@example.com", "451 4.3.0 try later");
+        var second = await _server.EnqueueFailedAsync("bob@example.com", "451 4.3.0 try later");
+        var third = await _server.EnqueueFailedAsync("carol@example.com", "451 4.3.0 try later");
         using var client = _server.Client();
         var token = await Forms.TokenAsync(client, DashboardServer.Path + "/");
         var field = ("__RequestVerificationToken", token);
 
         Assert.Equal(HttpStatusCode.SeeOther, (await Forms.PostAsync(client, $"{DashboardServer.Path}/messages/{first}/retry", field)).StatusCode);
-        Assert.Equal(OutboxMessageState.Queued, await StateAsync(first));
+        Assert.Equal(OutboxMessageState.Queued, await _server.StateAsync(first));
         var again = await Forms.PostAsync(client, $"{DashboardServer.Path}/messages/{first}/retry", field);
         Assert.EndsWith("?notice=not-retried", again.Headers.Location!.OriginalString);
 
         var requeue = await Forms.PostAsync(client, DashboardServer.Path + "/requeue-failed", field);
         Assert.Equal($"{DashboardServer.Path}/?notice=requeued&count=2", requeue.Headers.Location!.OriginalString);
-        Assert.Equal(OutboxMessageState.Queued, await StateAsync(second));
-        Assert.Equal(OutboxMessageState.Queued, await StateAsync(third));
+        Assert.Equal(OutboxMessageState.Queued, await _server.StateAsync(second));
+        Assert.Equal(OutboxMessageState.Queued, await _server.StateAsync(third));
         Assert.Contains("Requeued 2 failed message(s).", await client.GetStringAsync(requeue.Headers.Location));
 
         await Forms.PostAsync(client, DashboardServer.Path + "/suppressions", field, ("address", "Eve <EVE@example.com>"), ("reason", "complained"));
@@ -200,7 +200,7 @@ public sealed partial class DashboardHttpTests : IAsyncLifetime
         var ids = new Guid[7];
         for (var i = 0; i < ids.Length; i++)
         {
-            ids[i] = await EnqueueAsync($"user{i}@example.com");
+            ids[i] = await _server.EnqueueAsync($"user{i}@example.com");
         }
 
         // Four share one timestamp: the id breaks the tie, so none is skipped or shown twice across pages.
@@ -275,41 +275,6 @@ public sealed partial class DashboardHttpTests : IAsyncLifetime
         using var anonymous = open.Client(operatorName: null);
         var response = await anonymous.GetAsync(DashboardServer.Path + "/");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    private async Task<Guid> EnqueueAsync(string to, string firstName = "Ada")
-    {
-        await using var db = _server.CreateDbContext();
-        var enqueued = db.Emails().Enqueue(
-            new WelcomeEmail(firstName, "Acme Mail", 3), to, new EnqueueOptions { Tags = ["welcome", "trial"] }, new System.Globalization.CultureInfo("fr"));
-        await db.SaveChangesAsync();
-        return enqueued.Id;
-    }
-
-    /// <summary>A message as a dispatcher leaves it after giving up: failed, its recipient rejected with the reply, one attempt logged.</summary>
-    private async Task<Guid> EnqueueFailedAsync(string to, string reply, string firstName = "Ada")
-    {
-        var id = await EnqueueAsync(to, firstName);
-        await using var db = _server.CreateDbContext();
-        var code = int.Parse(reply[..3], System.Globalization.CultureInfo.InvariantCulture);
-        await db.Set<OutboxMessage>().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
-            .SetProperty(m => m.State, OutboxMessageState.Failed).SetProperty(m => m.FailedAt, DateTime.UtcNow)
-            .SetProperty(m => m.AttemptCount, 1).SetProperty(m => m.LastError, reply));
-        await db.Set<OutboxRecipient>().Where(r => r.OutboxMessageId == id).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.State, RecipientState.Rejected).SetProperty(r => r.ReplyCode, code).SetProperty(r => r.ReplyText, reply[4..]));
-        db.Add(new OutboxAttempt
-        {
-            OutboxMessageId = id, Number = 1, StartedAt = DateTime.UtcNow, DurationMs = 12.5, Transport = "smtp", Dispatcher = "test",
-            Outcome = code >= 500 ? AttemptOutcome.PermanentFailure : AttemptOutcome.TransientFailure, ReplyCode = code, ReplyText = reply[4..],
-        });
-        await db.SaveChangesAsync();
-        return id;
-    }
-
-    private async Task<OutboxMessageState> StateAsync(Guid id)
-    {
-        await using var db = _server.CreateDbContext();
-        return await db.Set<OutboxMessage>().Where(m => m.Id == id).Select(m => m.State).SingleAsync();
     }
 
     /// <summary>The number in the row marked by <paramref name="marker"/>.</summary>

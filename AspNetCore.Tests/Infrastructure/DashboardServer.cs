@@ -67,7 +67,7 @@ public sealed class DashboardServer : IAsyncDisposable
         return StartAsync(o => o.UseSqlite(connectionString), allowAnonymous, pageSize, folder);
     }
 
-    public static Task<DashboardServer> StartPostgreSqlAsync(string connectionString) => StartAsync(o => o.UseNpgsql(connectionString), false, 50, null);
+    public static Task<DashboardServer> StartPostgreSqlAsync(string connectionString, int pageSize) => StartAsync(o => o.UseNpgsql(connectionString), false, pageSize, null);
 
     private static async Task<DashboardServer> StartAsync(Action<DbContextOptionsBuilder> provider, bool allowAnonymous, int pageSize, string? folder)
     {

@@ -117,7 +117,7 @@ internal sealed partial class DashboardPages
         foreach (var row in rows)
         {
             page.Append("<tr data-id=\"").Append(row.Id).Append("\"><td class=\"time\">").Append(T(row.CreatedAt)).Append("</td><td class=\"type\"><a href=\"")
-                .Append(E(MessageLink(http, row.Id))).Append("\">").Append(E(row.EmailType)).Append("</a>");
+                .Append(E(MessageLink(http, row.Id))).Append("\" title=\"").Append(E(row.EmailType)).Append("\">").Append(E(ShortName(row.EmailType))).Append("</a>");
             if (row.Culture.Length > 0)
             {
                 page.Append(" <span class=\"tag culture\">").Append(E(row.Culture)).Append("</span>");
@@ -429,7 +429,7 @@ internal sealed partial class DashboardPages
             .Append("body{font:14px/1.5 system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;color:#1f2328}")
             .Append("table{border-collapse:collapse;width:100%;margin-bottom:1rem}th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}")
             .Append("td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}nav{margin-bottom:1rem}nav a{margin-right:1rem}.meta{color:#59636e}")
-            .Append(".time{white-space:nowrap}.error{color:#d1242f;max-width:24rem;overflow-wrap:anywhere}")
+            .Append(".time{white-space:nowrap}.error{color:#d1242f;min-width:16rem;overflow-wrap:break-word}")
             .Append(".tag{display:inline-block;background:#ddf4ff;border-radius:1em;padding:0 .5em;font-size:12px}.culture{background:#fff8c5}")
             .Append("form{display:inline-block;margin:0 .5rem .5rem 0}#notice{background:#dafbe1;border:1px solid #4ac26b;padding:.5rem .8rem}")
             .Append("#problem{background:#ffebe9;border:1px solid #ff8182;padding:.5rem .8rem}")
@@ -527,6 +527,9 @@ internal sealed partial class DashboardPages
 
     private static string Reply(int? code, string? enhanced, string? text)
         => string.Join(" ", new[] { code?.ToString(CultureInfo.InvariantCulture), enhanced, text }.Where(s => s is not null));
+
+    /// <summary>The type's name without its namespace (the full name is in the link's title and on the message page).</summary>
+    private static string ShortName(string emailType) => emailType[(emailType.LastIndexOf('.') + 1)..];
 
     private static string Shorten(string text, int length) => text.Length <= length ? text : text[..length] + "…";
 
