@@ -3,10 +3,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace TypedMail.AspNetCore;
 
-/// <summary>The application's context type, chosen by <c>AddTypedMailDashboard&lt;TContext&gt;</c>, resolved per request.</summary>
-internal sealed class DashboardDatabase(Type contextType, Func<IServiceProvider, DbContext> resolve)
+/// <summary>Resolves the application's context, chosen by <c>AddTypedMailDashboard&lt;TContext&gt;</c>, from a request's services.</summary>
+internal sealed class DashboardDatabase(Func<IServiceProvider, DbContext> resolve)
 {
-    public Type ContextType { get; } = contextType;
-
     public DbContext For(IServiceProvider requestServices) => resolve(requestServices);
 }

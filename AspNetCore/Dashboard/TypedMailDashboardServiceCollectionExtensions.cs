@@ -30,7 +30,7 @@ public static class TypedMailDashboardServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TypedMailDashboardOptions>, TypedMailDashboardOptionsValidator>());
         services.AddAntiforgery();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(new DashboardDatabase(typeof(TContext), sp => sp.GetRequiredService<TContext>()));
+        services.TryAddSingleton(new DashboardDatabase(sp => sp.GetRequiredService<TContext>()));
         return services;
     }
 }
