@@ -55,7 +55,7 @@ internal sealed partial class DashboardPages
         foreach (var state in States)
         {
             page.Append("<tr data-state=\"").Append(Name(state)).Append("\"><td><a href=\"").Append(E(StateLink(http, state))).Append("\">")
-                .Append(Name(state)).Append("</a></td><td class=\"n\">").Append(N(overview.Status.Counts[state])).Append("</td></tr>");
+                .Append(Name(state)).Append("</a></td><td class=\"n\">").Append(Count(overview.Counts[state])).Append("</td></tr>");
         }
 
         page.Append("</tbody></table>");
@@ -67,7 +67,7 @@ internal sealed partial class DashboardPages
             .Append("<tr data-stat=\"failed-attempts\"><td>Failed attempts (to be retried or given up)</td><td class=\"n\">").Append(N(overview.FailedAttemptsLastHour)).Append("</td></tr>")
             .Append("</tbody></table>");
 
-        if (overview.Status.OldestPending is { } oldest)
+        if (overview.OldestPending is { } oldest)
         {
             page.Append("<p id=\"oldest\">Oldest unsent: <a href=\"").Append(E(MessageLink(http, oldest.Id))).Append("\">").Append(E(oldest.EmailType)).Append("</a>, ")
                 .Append(Name(oldest.State)).Append(", enqueued ").Append(T(oldest.CreatedAt)).Append(", due ").Append(T(oldest.DueAt)).Append(".</p>");
@@ -538,6 +538,8 @@ internal sealed partial class DashboardPages
     private static ILogger Logger(HttpContext http) => http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("TypedMail.Dashboard");
 
     private static string Name(OutboxMessageState state) => OutboxStatus.NameOf(state);
+
+    private static string Count(long n) => n > DashboardQueries.CountLimit ? N(DashboardQueries.CountLimit) + "+" : N(n);
 
     private static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -10,8 +10,9 @@ using TypedMail.Outbox;
 
 namespace TypedMail.AspNetCore;
 
-/// <summary>The overview: counts per state and the last hour.</summary>
-internal sealed record DashboardOverview(OutboxStatus Status, long SentLastHour, long FailedLastHour, long AttemptsLastHour, long FailedAttemptsLastHour);
+/// <summary>The overview: counts per state (each at most <see cref="DashboardQueries.CountLimit"/> + 1), the oldest unsent message, and the last hour.</summary>
+internal sealed record DashboardOverview(
+    IReadOnlyDictionary<OutboxMessageState, long> Counts, PendingMessage? OldestPending, long SentLastHour, long FailedLastHour, long AttemptsLastHour, long FailedAttemptsLastHour);
 
 /// <summary>One message in a list.</summary>
 internal sealed record MessageRow(
@@ -46,12 +47,29 @@ internal readonly record struct MessageCursor(DateTime CreatedAt, Guid Id)
 /// </summary>
 internal static class DashboardQueries
 {
-    /// <summary>Counts per state and the oldest pending message (<see cref="OutboxStatus"/>), and the last hour's sends and failures.</summary>
+    /// <summary>
+    /// Where counting stops: a state with more messages shows as "100,000+". Each count then reads at most this many
+    /// index entries, so the overview costs the same on ten million messages as on a hundred thousand, where an exact
+    /// count of sent mail would read the whole index.
+    /// </summary>
+    public const long CountLimit = 100_000;
+
+    /// <summary>Counts per state (capped), the oldest pending message, and the last hour's sends and failures.</summary>
     public static async Task<DashboardOverview> OverviewAsync(DbContext db, DateTime now, CancellationToken cancellationToken)
     {
         var since = now.AddHours(-1);
-        var status = await OutboxStatus.ReadAsync(db, cancellationToken).ConfigureAwait(false);
         var messages = db.Set<OutboxMessage>().AsNoTracking();
+
+        // (state, created_at, id) or (state, sent_at): one index range per state, cut off after CountLimit + 1 entries.
+        var counts = new Dictionary<OutboxMessageState, long>();
+        foreach (var state in Enum.GetValues<OutboxMessageState>())
+        {
+            counts[state] = await messages.Where(m => m.State == state).Select(m => m.Id).Take((int)CountLimit + 1)
+                .LongCountAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // (state, created_at, id)
+        var oldest = await OutboxStatus.ReadOldestPendingAsync(db, cancellationToken).ConfigureAwait(false);
 
         // (state, sent_at)
         var sent = await messages.Where(m => m.State == OutboxMessageState.Sent && m.SentAt >= since).LongCountAsync(cancellationToken).ConfigureAwait(false);
@@ -65,7 +83,7 @@ internal static class DashboardQueries
             .Select(g => new { Failed = g.Key, Count = g.LongCount() })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var failedAttempts = attempts.Where(a => a.Failed).Sum(a => a.Count);
-        return new DashboardOverview(status, sent, failed, attempts.Sum(a => a.Count), failedAttempts);
+        return new DashboardOverview(counts, oldest, sent, failed, attempts.Sum(a => a.Count), failedAttempts);
     }
 
     /// <summary>A page of messages in <paramref name="state"/>, newest first, after <paramref name="after"/>, and where the next page starts when more follow.</summary>

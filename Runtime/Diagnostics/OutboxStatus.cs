@@ -55,13 +55,23 @@ public sealed record OutboxStatus
             .Select(g => new { State = g.Key, Count = g.LongCount() })
             .ToDictionaryAsync(g => g.State, g => g.Count, cancellationToken)
             .ConfigureAwait(false);
-        var oldest = await messages
+        var oldest = await ReadOldestPendingAsync(context, cancellationToken).ConfigureAwait(false);
+        return new OutboxStatus(counts, oldest);
+    }
+
+    /// <summary>Reads the oldest message that is queued, deferred or sending, from a context whose model includes the outbox.</summary>
+    /// <param name="context">The context.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The message, or <see langword="null"/> when there is none.</returns>
+    /// <exception cref="System.Data.Common.DbException">The database could not be read.</exception>
+    public static Task<PendingMessage?> ReadOldestPendingAsync(DbContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Set<OutboxMessage>().AsNoTracking()
             .Where(m => m.State == OutboxMessageState.Queued || m.State == OutboxMessageState.Deferred || m.State == OutboxMessageState.Sending)
             .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)
             .Select(m => new PendingMessage(m.Id, m.EmailType, m.State, m.CreatedAt, m.DueAt))
-            .FirstOrDefaultAsync(cancellationToken)
-            .ConfigureAwait(false);
-        return new OutboxStatus(counts, oldest);
+            .FirstOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>The name of a state in metrics and tables: <c>queued</c>, <c>sending</c>, <c>sent</c>, <c>deferred</c>, <c>failed</c>.</summary>

@@ -139,7 +139,7 @@ namespace TypedMail.Benchmarks.Dashboard
             var message = MessageLink().Match(firstFailed).Groups[1].Value;
             var pages = new (string Name, string Path)[]
             {
-                ("overview: counts per state, last hour", ""),
+                ("overview: counts per state (capped at 100,000), the last hour", ""),
                 ("failed messages, first page (50)", "messages?state=failed"),
                 ("failed messages, second page (keyset)", next),
                 ("sent messages, first page (50)", "messages?state=sent"),
@@ -194,7 +194,9 @@ namespace TypedMail.Benchmarks.Dashboard
             var cursor = (CreatedAt: DateTime.UtcNow.AddDays(-10), Id: Guid.NewGuid());
             var queries = new (string Name, IQueryable Query)[]
             {
-                ("counts per state", messages.GroupBy(m => m.State).Select(g => new { g.Key, Count = g.LongCount() })),
+                ("sent messages, counted up to the cap", messages.Where(m => m.State == OutboxMessageState.Sent).Select(m => m.Id).Take(100_001)),
+                ("the oldest unsent message", messages.Where(m => m.State == OutboxMessageState.Queued || m.State == OutboxMessageState.Deferred || m.State == OutboxMessageState.Sending)
+                    .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).Take(1)),
                 ("sent in the last hour", messages.Where(m => m.State == OutboxMessageState.Sent && m.SentAt >= since).Select(m => m.Id)),
                 ("failed in the last hour", messages.Where(m => m.State == OutboxMessageState.Failed && m.FailedAt >= since).Select(m => m.Id)),
                 ("attempts in the last hour", db.Set<OutboxAttempt>().Where(a => a.StartedAt >= since).Select(a => a.Outcome)),
