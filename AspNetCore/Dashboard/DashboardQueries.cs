@@ -48,11 +48,11 @@ internal readonly record struct MessageCursor(DateTime CreatedAt, Guid Id)
 internal static class DashboardQueries
 {
     /// <summary>
-    /// Where counting stops: a state with more messages shows as "100,000+". Each count then reads at most this many
+    /// Where counting stops: a state with more messages shows as "10,000+". Each count then reads at most this many
     /// index entries, so the overview costs the same on ten million messages as on a hundred thousand, where an exact
     /// count of sent mail would read the whole index.
     /// </summary>
-    public const long CountLimit = 100_000;
+    public const long CountLimit = 10_000;
 
     /// <summary>Counts per state (capped), the oldest pending message, and the last hour's sends and failures.</summary>
     public static async Task<DashboardOverview> OverviewAsync(DbContext db, DateTime now, CancellationToken cancellationToken)
