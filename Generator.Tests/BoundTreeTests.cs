@@ -41,19 +41,28 @@ public sealed class BoundTreeTests
     [Fact]
     public void Members_literals_and_operators_are_typed_nodes()
     {
-        var text = Text("{{ seats + 1 }}");
-        var write = Assert.IsType<BoundWrite>(text.Single());
-        var add = Assert.IsType<BoundBinary>(write.Value);
-        Assert.Equal(BinaryOperator.Add, add.Operator);
-        Assert.Equal(BoundKind.Int64, add.Type.Kind);
+        var write = Assert.IsType<BoundWrite>(Text("{{ seats * 1.5 }}").Single());
+        var multiply = Assert.IsType<BoundBinary>(write.Value);
+        Assert.Equal((BinaryOperator.Multiply, BoundKind.Double), (multiply.Operator, multiply.Type.Kind));
 
-        // Integers are added as long, as Scriban does: the member is widened, the literal keeps its kind.
-        var widened = Assert.IsType<BoundConversion>(add.Left);
-        Assert.Equal((ConversionKind.Cast, BoundKind.Int64), (widened.Kind, widened.Type.Kind));
+        // The member is converted to the operation's type; the literal keeps its kind and its text.
+        var widened = Assert.IsType<BoundConversion>(multiply.Left);
+        Assert.Equal((ConversionKind.Cast, BoundKind.Double), (widened.Kind, widened.Type.Kind));
         var seats = Assert.IsType<BoundMember>(widened.Operand);
         Assert.Equal(("Seats", false, BoundType.Int32), (seats.Member, seats.NullConditional, seats.Type));
         Assert.Equal(BoundKind.Model, Assert.IsType<BoundModel>(seats.Target).Type.Kind);
-        Assert.Equal(new BoundLiteral(BoundType.Int32, "1"), add.Right);
+        Assert.Equal(new BoundLiteral(BoundType.Double, "1.5"), multiply.Right);
+    }
+
+    [Fact]
+    public void Integer_arithmetic_is_checked_at_run_time()
+    {
+        var write = Assert.IsType<BoundWrite>(Text("{{ seats + 1 }}").Single());
+        var add = Assert.IsType<BoundRuntimeCall>(write.Value);
+        Assert.Equal((RuntimeOperation.CheckedAdd, BoundKind.Int64), (add.Operation, add.Type.Kind));
+        Assert.Equal("Seats", Assert.IsType<BoundMember>(add.Arguments[0]).Member);
+        Assert.Equal(new BoundLiteral(BoundType.Int32, "1"), add.Arguments[1]);
+        Assert.Equal(BoundLiteral.String("Welcome.text.scriban(1,10)"), add.Arguments[2]);
     }
 
     [Fact]

@@ -91,8 +91,7 @@ public sealed partial class EmailGenerator
                 BinaryOperator.Greater => ">",
                 BinaryOperator.GreaterOrEqual => ">=",
                 BinaryOperator.And => "&&",
-                BinaryOperator.Or => "||",
-                _ => "??",
+                _ => "||",
             };
 
             // Text compares ordinally, as in Scriban.

@@ -25,11 +25,10 @@ public sealed partial class EmailGenerator
                     w.WriteLine($"var {local.Name} = {Expression(local.Value)};");
                     break;
                 case BoundAssign assign:
-                    // `x = x` changes nothing (and would be warning CS1717).
-                    if (assign.Value is not BoundLocalReference { Name: var name } || name != assign.Variable)
-                    {
-                        w.WriteLine($"{assign.Variable ?? "_"} = {Expression(assign.Value)};");
-                    }
+                    // `x = x` changes nothing: it only reads x (as `x = x` it would be warning CS1717, and without the
+                    // read a variable given only constants would be warning CS0219).
+                    var self = assign.Value is BoundLocalReference { Name: var name } && name == assign.Variable;
+                    w.WriteLine($"{(self ? "_" : assign.Variable ?? "_")} = {Expression(assign.Value)};");
 
                     break;
                 case BoundEvaluate evaluate:

@@ -149,15 +149,13 @@ internal enum BinaryOperator
     And,
     Or,
 
-    /// <summary>The left value, or the right one when it is null.</summary>
-    Coalesce,
 }
 
 /// <summary>A binary operation on typed operands.</summary>
 internal sealed record BoundBinary(BinaryOperator Operator, BoundExpression Left, BoundExpression Right, BoundType Type) : BoundExpression(Type)
 {
     /// <summary>Text comparisons are calls (ordinal), which C# does not fold.</summary>
-    public override bool IsConstant => Operator != BinaryOperator.Coalesce && Left.IsConstant && Right.IsConstant && !(Left.Type.IsText && Right.Type.IsText);
+    public override bool IsConstant => Left.IsConstant && Right.IsConstant && !(Left.Type.IsText && Right.Type.IsText);
 }
 
 /// <summary>The arithmetic negation of a typed number or time span.</summary>
@@ -238,6 +236,24 @@ internal enum RuntimeOperation
     Divide,
     FloorDivide,
     Modulo,
+
+    /// <summary>64-bit integer addition that fails on overflow.</summary>
+    CheckedAdd,
+
+    /// <summary>64-bit integer subtraction that fails on overflow.</summary>
+    CheckedSubtract,
+
+    /// <summary>64-bit integer multiplication that fails on overflow.</summary>
+    CheckedMultiply,
+
+    /// <summary>The left value, or the right one when it is null; both are evaluated.</summary>
+    Coalesce,
+
+    /// <summary>The right value when the left one is not null (<c>?!</c>); both are evaluated.</summary>
+    IfNotNull,
+
+    /// <summary>The left value, once the right one is evaluated too (<c>a ?? b</c> where <c>a</c> is never null).</summary>
+    Left,
 
     /// <summary>Text concatenation where a side may be null.</summary>
     Concat,

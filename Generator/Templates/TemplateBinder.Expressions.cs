@@ -567,7 +567,7 @@ internal sealed partial class TemplateBinder
             case "?!":
                 return left.Type.Kind == BoundKind.Null || right.Type.Kind == BoundKind.Null
                     ? BoundExpression.Nothing
-                    : new BoundNullGuard(Box(left), Box(right), BoundType.Dynamic);
+                    : Runtime(RuntimeOperation.IfNotNull, BoundType.Dynamic, Box(left), Box(right));
             case "..":
             case "..<":
                 return Range(left, right, op == "..<", span);
@@ -666,6 +666,10 @@ internal sealed partial class TemplateBinder
                 return Runtime(RuntimeOperation.Round, type, Cast(leftOperand, type), rightOperand);
             case "//":
                 return Dynamic(RuntimeOperation.FloorDivide, left, right, span);
+            case "+" or "-" or "*" when kind == BoundKind.Int64:
+                // 64-bit integer arithmetic fails on overflow instead of wrapping (Scriban would widen to a big integer).
+                var @checked = op switch { "+" => RuntimeOperation.CheckedAdd, "-" => RuntimeOperation.CheckedSubtract, _ => RuntimeOperation.CheckedMultiply };
+                return Runtime(@checked, Result(type), leftOperand, rightOperand, Where(span));
             default:
                 var @operator = op switch
                 {
@@ -802,7 +806,8 @@ internal sealed partial class TemplateBinder
 
         if (!l.Nullable && l.Kind != BoundKind.Dynamic)
         {
-            return left;
+            // The left value is the result, but the right is still evaluated, as in Scriban (it may fail).
+            return right is BoundLiteral or BoundLocalReference or BoundNothing ? left : Runtime(RuntimeOperation.Left, l, left, Box(right));
         }
 
         if (r.Kind == BoundKind.Null)
@@ -813,10 +818,10 @@ internal sealed partial class TemplateBinder
         if (Equals(l.AsNonNullable(), r.AsNonNullable()) || (l.IsText && r.IsText))
         {
             var type = l.IsText && r.IsText && l.Kind != r.Kind ? BoundType.String : r;
-            return new BoundBinary(BinaryOperator.Coalesce, left, right, r.Nullable ? type.AsNullable() : type.AsNonNullable());
+            return Runtime(RuntimeOperation.Coalesce, r.Nullable ? type.AsNullable() : type.AsNonNullable(), left, right);
         }
 
-        return new BoundBinary(BinaryOperator.Coalesce, Box(left), Box(right), BoundType.Dynamic);
+        return Runtime(RuntimeOperation.Coalesce, BoundType.Dynamic, Box(left), Box(right));
     }
 
     private BoundExpression Range(BoundExpression left, BoundExpression right, bool exclusive, TemplateSpan span)
