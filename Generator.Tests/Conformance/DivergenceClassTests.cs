@@ -25,6 +25,8 @@ public sealed class DivergenceClassTests
         ("DividedByNull", "{{ (\"x\" | string.to_float) | math.divided_by 4 }}"),
         ("FloatFloorDivide", "{{ scale // 2 }}"),
         ("SelfAssignment", "{{ v = 2.5 }}{{ if count == 2 }}{{ v = v }}{{ end }}x"),
+        ("FirstAndLastIgnoreCase", "{{ \"Ada\" | string.remove_first \"a\" }} {{ \"UPPER lower\" | string.replace_first \"e\" \"!\" }} {{ \"aXa\" | string.remove_last \"A\" }}"),
+        ("NullUrlEncoded", "{{ (null | html.url_encode) | string.index_of \"a\" }}"),
     ];
 
     private static readonly Lazy<Dictionary<string, Comparison>> Compared = new(CompareAll);
@@ -60,6 +62,8 @@ public sealed class DivergenceClassTests
     [InlineData("DividedByNull")]
     [InlineData("FloatFloorDivide")]
     [InlineData("SelfAssignment")]
+    [InlineData("FirstAndLastIgnoreCase")]
+    [InlineData("NullUrlEncoded")]
     public void Renders_as_Scriban_renders_it(string name)
     {
         var comparison = Compared.Value[name];

@@ -588,7 +588,7 @@ public static class ScriptValue
         }
     }
 
-    /// <summary>The items of a value a <c>for</c> loop iterates: a list, a string (by character) or a dictionary (by pair).</summary>
+    /// <summary>The items of a value a <c>for</c> loop iterates: a list, a string (by <see langword="char"/>) or a dictionary (by pair).</summary>
     /// <param name="value">The value.</param>
     /// <param name="location">Where the loop is, for errors.</param>
     /// <returns>The items; <see langword="null"/> for <see langword="null"/> (no iterations, no <c>else</c>).</returns>
@@ -600,10 +600,11 @@ public static class ScriptValue
             case null:
                 return null;
             case string s:
+                // Each item is a char, as in Scriban: it prints as its text but is not a string (its size is 0).
                 var chars = new List<object?>(s.Length);
                 foreach (var c in s)
                 {
-                    chars.Add(c.ToString());
+                    chars.Add(c);
                 }
 
                 return chars;
