@@ -13,7 +13,7 @@ public sealed partial class EmailGenerator
             switch (statement)
             {
                 case BoundText text:
-                    w.WriteLine($"output.Write({Literal(text.Text)});");
+                    w.WriteLine($"output.{(text.Verbatim ? "WriteVerbatim" : "Write")}({Literal(text.Text)});");
                     break;
                 case BoundWrite write:
                     w.WriteLine(WriteCall(write));

@@ -27,6 +27,9 @@ public sealed class DivergenceClassTests
         ("SelfAssignment", "{{ v = 2.5 }}{{ if count == 2 }}{{ v = v }}{{ end }}x"),
         ("FirstAndLastIgnoreCase", "{{ \"Ada\" | string.remove_first \"a\" }} {{ \"UPPER lower\" | string.replace_first \"e\" \"!\" }} {{ \"aXa\" | string.remove_last \"A\" }}"),
         ("NullUrlEncoded", "{{ (null | html.url_encode) | string.index_of \"a\" }}"),
+        ("EscapeNotIndented", "  {{ for i in 1..2 }}\n{%{ {{ raw }} }%}x\n{{ end }}"),
+        ("ValueKnownAtRunTimePlusBoolean", "{{ x = [\"a\", 1] }}{{ x[0] + true }}"),
+        ("CharactersOfText", "{{ for c in name }}{{ c }}{{ c | object.size }}{{ end }}"),
     ];
 
     private static readonly Lazy<Dictionary<string, Comparison>> Compared = new(CompareAll);
@@ -64,6 +67,9 @@ public sealed class DivergenceClassTests
     [InlineData("SelfAssignment")]
     [InlineData("FirstAndLastIgnoreCase")]
     [InlineData("NullUrlEncoded")]
+    [InlineData("EscapeNotIndented")]
+    [InlineData("ValueKnownAtRunTimePlusBoolean")]
+    [InlineData("CharactersOfText")]
     public void Renders_as_Scriban_renders_it(string name)
     {
         var comparison = Compared.Value[name];

@@ -121,8 +121,8 @@ internal sealed record BoundCaptureStart(string Mark) : BoundStatement;
 /// <summary>The end of a capture: the output since <paramref name="Mark"/>, taken out and held in the local <paramref name="Name"/>.</summary>
 internal sealed record BoundCaptureEnd(string Name, string Mark) : BoundStatement;
 
-/// <summary>Template text, written as is.</summary>
-internal sealed record BoundText(string Text) : BoundStatement;
+/// <summary>Template text, written as is; <paramref name="Verbatim"/> (an escape block's content) is not auto-indented either, as in Scriban.</summary>
+internal sealed record BoundText(string Text, bool Verbatim = false) : BoundStatement;
 
 /// <summary>How a value is written.</summary>
 internal enum BoundWriteKind

@@ -621,7 +621,9 @@ internal sealed partial class TemplateBinder
 
         if (!IsSimpleNumber(l) || !IsSimpleNumber(r))
         {
-            if (l.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean || r.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean)
+            // A value known only at run time may be text (`x + true` concatenates): only typed operands are checked now.
+            if ((l.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean || r.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean)
+                && l.Kind != BoundKind.Dynamic && r.Kind != BoundKind.Dynamic)
             {
                 Report(DiagnosticDescriptors.InvalidOperands, span, op, "a " + l.Display, "a " + r.Display);
                 return BoundExpression.Nothing;

@@ -224,7 +224,7 @@ internal sealed partial class TemplateBinder
         switch (statement)
         {
             case TextStatement text:
-                WriteLiteral(text.Text, sink);
+                WriteLiteral(text.Text, text.IsEscape, sink);
                 break;
             case BlockStatement block:
                 BindBlock(block, sink);
@@ -275,7 +275,7 @@ internal sealed partial class TemplateBinder
         output.AddRange(sink);
     }
 
-    private void WriteLiteral(string text, List<BoundStatement> sink)
+    private void WriteLiteral(string text, bool verbatim, List<BoundStatement> sink)
     {
         if (text.Length == 0)
         {
@@ -283,7 +283,7 @@ internal sealed partial class TemplateBinder
         }
 
         _literalLength += text.Length;
-        sink.Add(new BoundText(text));
+        sink.Add(new BoundText(text, verbatim));
     }
 
     private void BindIndent(IndentStatement indent, List<BoundStatement> sink)
