@@ -14,7 +14,14 @@ namespace TypedMail.Generator.Tests.Conformance;
 public static class ScribanOracle
 {
     /// <summary>Renders <paramref name="template"/> with the public properties and fields of <paramref name="model"/> as globals.</summary>
-    public static Outcome RenderModel(string template, object? model)
+    /// <param name="template">The template.</param>
+    /// <param name="model">The model.</param>
+    /// <param name="capturesAsText">
+    /// Whether a <c>capture</c> stores its text as a string. Scriban 7.6.1 stores its internal output object instead,
+    /// which measures 0 (<c>object.size</c>), has no characters to index and fails in arithmetic; the
+    /// <c>capture-is-text</c> divergence class is what changes when captures are strings.
+    /// </param>
+    public static Outcome RenderModel(string template, object? model, bool capturesAsText = false)
     {
         var globals = new ScriptObject();
         if (model is not null)
@@ -22,11 +29,11 @@ public static class ScribanOracle
             globals.Import(model);
         }
 
-        return Render(template, globals);
+        return Render(template, globals, capturesAsText);
     }
 
     /// <summary>Renders <paramref name="template"/> with <paramref name="globals"/> pushed over the builtins.</summary>
-    public static Outcome Render(string template, ScriptObject globals)
+    public static Outcome Render(string template, ScriptObject globals, bool capturesAsText = false)
     {
         var parsed = Template.Parse(template, "text");
         if (parsed.HasErrors)
@@ -34,10 +41,8 @@ public static class ScribanOracle
             return Outcome.BuildError(string.Join("\n", parsed.Messages.Select(m => m.ToString())), ["scriban"]);
         }
 
-        var context = new TemplateContext
-        {
-            NewLine = "\n",
-        };
+        var context = capturesAsText ? new TextCaptureContext() : new TemplateContext();
+        context.NewLine = "\n";
         context.PushGlobal(globals);
         try
         {
@@ -51,6 +56,30 @@ public static class ScribanOracle
         {
             // A few builtins let .NET exceptions through instead of wrapping them: Scriban still fails to render.
             return Outcome.RuntimeError(e.GetType().Name + ": " + e.Message);
+        }
+    }
+
+    /// <summary>A context whose <c>capture</c> stores a string, as TypedMail does.</summary>
+    private sealed class TextCaptureContext : TemplateContext
+    {
+        public override object? Evaluate(ScriptNode? scriptNode, bool aliasReturnedFunction)
+        {
+            if (scriptNode is not ScriptCaptureStatement { Body: { } body, Target: { } target })
+            {
+                return base.Evaluate(scriptNode, aliasReturnedFunction);
+            }
+
+            PushOutput();
+            try
+            {
+                base.Evaluate(body, false);
+            }
+            finally
+            {
+                SetValue(target, PopOutput().ToString());
+            }
+
+            return null;
         }
     }
 }

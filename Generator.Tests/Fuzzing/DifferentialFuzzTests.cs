@@ -13,9 +13,8 @@ namespace TypedMail.Generator.Tests.Fuzzing;
 /// <summary>
 /// Differential fuzzing against real Scriban 7.6.1: seeded random templates (<see cref="TemplateGrammar"/>) over random
 /// models (<see cref="FuzzModel"/>), compiled by the generator a thousand emails per compilation, rendered by both
-/// engines and compared. Every template is identical, or in a documented divergence class (<see cref="Divergences"/>),
-/// or one of the seeds listed in <c>KnownUnexplainedSeeds.txt</c> (differences not yet fixed; the goal is none).
-/// Template <c>n</c> is made from seed <c>n</c> alone: <c>TYPEDMAIL_FUZZ_SEED=n</c> runs just that one, and
+/// engines and compared. Every template is identical, or in a documented divergence class (<see cref="Divergences"/>):
+/// any other difference fails the test, with the template and model of the first. Template <c>n</c> is made from seed <c>n</c> alone: <c>TYPEDMAIL_FUZZ_SEED=n</c> runs just that one, and
 /// <c>TYPEDMAIL_FUZZ_FIRST</c> / <c>TYPEDMAIL_FUZZ_COUNT</c> choose another range of seeds.
 /// </summary>
 public sealed class DifferentialFuzzTests(ITestOutputHelper output)
@@ -29,7 +28,6 @@ public sealed class DifferentialFuzzTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var compileTime = TimeSpan.Zero;
         var unexplained = new List<string>();
-        var unexplainedSeeds = new List<int>();
         var classes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var identical = 0;
         var kinds = new Dictionary<OutcomeKind, int>();
@@ -57,7 +55,7 @@ public sealed class DifferentialFuzzTests(ITestOutputHelper output)
                 object? email = null;
                 var typedMail = compiled.Render(c.Name, type => email = Activator.CreateInstance(type, c.Model)!);
                 email ??= Activator.CreateInstance(compiled.Type(c.Name), c.Model);
-                var comparison = new Comparison(c.Template, ScribanOracle.RenderModel(c.Template, email), typedMail);
+                var comparison = new Comparison(c.Template, ScribanOracle.RenderModel(c.Template, email), typedMail, () => ScribanOracle.RenderModel(c.Template, email, capturesAsText: true));
                 kinds[comparison.Scriban.Kind] = kinds.GetValueOrDefault(comparison.Scriban.Kind) + 1;
                 if (comparison.Identical)
                 {
@@ -77,7 +75,6 @@ public sealed class DifferentialFuzzTests(ITestOutputHelper output)
                             + $"--- Scriban 7.6.1 ---\n{comparison.Scriban}\n--- TypedMail ---\n{comparison.TypedMail}\n");
                     }
 
-                    unexplainedSeeds.Add(c.Seed);
                     unexplained.Add(
                         $"TYPEDMAIL_FUZZ_SEED={c.Seed}\n--- template ---\n{c.Template}\n--- model ---\n{FuzzModel.Describe(c.Model)}\n"
                         + $"--- Scriban 7.6.1 ---\n{comparison.Scriban}\n--- TypedMail ---\n{comparison.TypedMail}\n");
@@ -100,28 +97,8 @@ public sealed class DifferentialFuzzTests(ITestOutputHelper output)
         }
 
         Assert.True(count == 1 || count >= 5000, "A run compares at least 5,000 templates (or one seed)");
-        if (count == 1)
-        {
-            // Reproducing one seed: any difference fails, with its template and model.
-            Assert.True(unexplained.Count == 0, unexplained.FirstOrDefault());
-            return;
-        }
-
-        // The seeds in KnownUnexplainedSeeds.txt still differ for reasons not yet fixed; any other difference is a
-        // regression, and a listed seed that no longer differs must leave the list.
-        var known = KnownUnexplainedSeeds();
-        var regressions = unexplained.Where((_, i) => !known.Contains(unexplainedSeeds[i])).ToList();
-        var fixedSeeds = known.Where(k => k >= first && k < first + count && !unexplainedSeeds.Contains(k)).ToList();
-        output.WriteLine($"{unexplained.Count - regressions.Count} unexplained are listed in KnownUnexplainedSeeds.txt, {regressions.Count} are not");
-        Assert.True(regressions.Count == 0, $"{regressions.Count} unexplained differences outside KnownUnexplainedSeeds.txt; the first:\n{regressions.FirstOrDefault()}");
-        Assert.True(fixedSeeds.Count == 0, "These seeds now render as in Scriban: remove them from KnownUnexplainedSeeds.txt: " + string.Join(" ", fixedSeeds));
+        Assert.True(unexplained.Count == 0, $"{unexplained.Count} unexplained differences; the first:\n{unexplained.FirstOrDefault()}");
     }
-
-    private static HashSet<int> KnownUnexplainedSeeds()
-        => System.IO.File.ReadAllLines(System.IO.Path.Combine(Infrastructure.RepoPaths.Root, "Generator.Tests", "Fuzzing", "KnownUnexplainedSeeds.txt"))
-            .Where(line => line.Length > 0 && !line.StartsWith('#'))
-            .Select(line => int.Parse(line, CultureInfo.InvariantCulture))
-            .ToHashSet();
 
     /// <summary>The seeds to run: one (<c>TYPEDMAIL_FUZZ_SEED</c>), or <c>TYPEDMAIL_FUZZ_COUNT</c> (5,000) from <c>TYPEDMAIL_FUZZ_FIRST</c> (1).</summary>
     private static (int First, int Count) Seeds()

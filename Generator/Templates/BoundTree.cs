@@ -103,22 +103,6 @@ internal sealed record BoundType(
     };
 }
 
-/// <summary>An expression compiled to C#: its code and compile-time type.</summary>
-/// <param name="Code">A C# expression.</param>
-/// <param name="Type">Its type.</param>
-/// <param name="IsConstant">Whether it only involves literals (C# would fold it).</param>
-internal sealed record BoundExpression(string Code, BoundType Type, bool IsConstant = false)
-{
-    /// <summary>No value: what a name that is not known, or an expression in error, compiles to.</summary>
-    public static readonly BoundExpression Null = new("null", BoundType.Null);
-
-    /// <summary>The <c>null</c> literal.</summary>
-    public static readonly BoundExpression NullLiteral = new("null", BoundType.Null, IsConstant: true);
-
-    /// <summary>Whether this is <see cref="Null"/> or <see cref="NullLiteral"/>: nothing to compute.</summary>
-    public bool IsNothing => Equals(Null) || Equals(NullLiteral);
-}
-
 /// <summary>A statement of a compiled template.</summary>
 internal abstract record BoundStatement;
 
@@ -137,8 +121,8 @@ internal sealed record BoundCaptureStart(string Mark) : BoundStatement;
 /// <summary>The end of a capture: the output since <paramref name="Mark"/>, taken out and held in the local <paramref name="Name"/>.</summary>
 internal sealed record BoundCaptureEnd(string Name, string Mark) : BoundStatement;
 
-/// <summary>Template text, written as is.</summary>
-internal sealed record BoundText(string Text) : BoundStatement;
+/// <summary>Template text, written as is; <paramref name="Verbatim"/> (an escape block's content) is not auto-indented either, as in Scriban.</summary>
+internal sealed record BoundText(string Text, bool Verbatim = false) : BoundStatement;
 
 /// <summary>How a value is written.</summary>
 internal enum BoundWriteKind
@@ -184,20 +168,21 @@ internal sealed record BoundLoopControl(bool IsBreak) : BoundStatement;
 /// <param name="LeavesEarly">Whether a <c>break</c> or <c>continue</c> may leave the statements, so the indentation must be undone on the way out.</param>
 internal sealed record BoundIndent(string? Indent, EquatableArray<BoundStatement> Body, bool LeavesEarly) : BoundStatement;
 
-/// <summary><c>if</c> / <c>else</c>: <paramref name="Condition"/> is a C# <c>bool</c> expression; an empty <paramref name="Else"/> is none.</summary>
-internal sealed record BoundIf(string Condition, EquatableArray<BoundStatement> Then, EquatableArray<BoundStatement> Else) : BoundStatement;
+/// <summary><c>if</c> / <c>else</c>: <paramref name="Condition"/> is a <see cref="BoundKind.Boolean"/> expression; an empty <paramref name="Else"/> is none.</summary>
+internal sealed record BoundIf(BoundExpression Condition, EquatableArray<BoundStatement> Then, EquatableArray<BoundStatement> Else) : BoundStatement;
 
 /// <summary>A <c>while</c> loop: <paramref name="Index"/> counts iterations (<c>while.index</c>), <paramref name="Location"/> is the template position for the loop limit's error.</summary>
-internal sealed record BoundWhile(string Index, string Condition, string Location, EquatableArray<BoundStatement> Body) : BoundStatement;
+internal sealed record BoundWhile(string Index, BoundExpression Condition, string Location, EquatableArray<BoundStatement> Body) : BoundStatement;
 
-/// <summary>A local of a <c>for</c> loop and the C# expression it is given: the offset, the limit, or the previous item (for <c>for.changed</c>).</summary>
-internal sealed record BoundLoopBound(string Name, string Value);
+/// <summary>A local of a <c>for</c> loop and the value it is given: the offset, the limit, or the previous item (for <c>for.changed</c>).</summary>
+internal sealed record BoundLoopBound(string Name, BoundExpression Value);
 
 /// <summary>
 /// <c>for x in list offset:o limit:l reversed</c> … <c>else</c> … <c>end</c>: the list is read by index, between the
 /// offset and the limit, forwards or backwards; the writer counts iterations (LoopLimit).
 /// </summary>
-/// <param name="Source">The C# expression of the list (copied to a list first when it is only enumerable).</param>
+/// <param name="Source">The list.</param>
+/// <param name="CopiedElement">The item type, when the list is only enumerable and is copied to a list first.</param>
 /// <param name="SourceMayBeNull">Whether the list may be <see langword="null"/> (then neither the body nor <c>else</c> runs).</param>
 /// <param name="Items">The local holding the list.</param>
 /// <param name="IsArray">Whether the list is an array (<c>Length</c>, not <c>Count</c>).</param>
@@ -213,7 +198,8 @@ internal sealed record BoundLoopBound(string Name, string Value);
 /// <param name="Body">The statements of each iteration.</param>
 /// <param name="Else">The statements when there is no iteration.</param>
 internal sealed record BoundFor(
-    string Source,
+    BoundExpression Source,
+    BoundType? CopiedElement,
     bool SourceMayBeNull,
     string Items,
     bool IsArray,

@@ -210,8 +210,8 @@ internal static class BuiltinCatalog
         Add("html.escape", "HtmlFunctions.Escape", null, "text");
         Add("html.raw", null, null, "text");
         Add("html.newline_to_br", "HtmlFunctions.NewlineToBr", null, "text");
-        Add("html.url_encode", "HtmlFunctions.UrlEncode", text, "text");
-        Add("html.url_escape", "HtmlFunctions.UrlEscape", text, "text");
+        Add("html.url_encode", "HtmlFunctions.UrlEncode", nullableText, "text");
+        Add("html.url_escape", "HtmlFunctions.UrlEscape", nullableText, "text");
         Add("html.strip", "HtmlFunctions.Strip", text, "text");
 
         Add("math.abs", "MathFunctions.Abs", null, "value");

@@ -721,6 +721,8 @@ internal sealed class Lexer
     /// <summary>Trims text next to <c>{{-</c>, <c>-}}</c>, <c>{{~</c>, <c>~}}</c> and computes auto-indentation.</summary>
     private static void ApplyWhitespaceControl(List<Token> tokens)
     {
+        // Text whose line break was taken by a `~}}` before it: a {{ after it still starts its line in the source.
+        var lineTrimmed = new HashSet<Token>();
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
@@ -738,6 +740,10 @@ internal sealed class Lexer
                     '~' => TrimLineStart(text),
                     _ => text,
                 };
+                if (tokens[i - 1].Marker == '~' && text.Length < token.Text.Length && token.Text.Substring(0, token.Text.Length - text.Length).IndexOf('\n') >= 0)
+                {
+                    lineTrimmed.Add(token);
+                }
             }
 
             if (i + 1 < tokens.Count && tokens[i + 1].Kind == TokenKind.CodeEnter)
@@ -781,11 +787,11 @@ internal sealed class Lexer
             {
                 var text = tokens[i - 1].Text;
                 var lineStart = text.LastIndexOf('\n') + 1;
-                if (lineStart > 0 || i == 1)
+                if (lineStart > 0 || i == 1 || lineTrimmed.Contains(tokens[i - 1]))
                 {
                     // At the start of a line the indent may be empty: it still replaces an enclosing block's indent.
                     var tail = text.Substring(lineStart);
-                    if ((tail.Length > 0 || lineStart > 0) && IsBlank(tail))
+                    if ((tail.Length > 0 || lineStart > 0 || lineTrimmed.Contains(tokens[i - 1])) && IsBlank(tail))
                     {
                         token.Indent = tail;
                     }

@@ -107,8 +107,8 @@ internal sealed record ObjectMember(string Name, Expression Value);
 /// <summary>A statement. <paramref name="Source"/> is the template fragment, written above the generated code.</summary>
 internal abstract record Statement(string Source, TemplateSpan Span);
 
-/// <summary>Text outside code blocks (or in an escape block), after whitespace control.</summary>
-internal sealed record TextStatement(string Text, TemplateSpan Span) : Statement("", Span);
+/// <summary>Text outside code blocks, after whitespace control, or the content of an escape block (<paramref name="IsEscape"/>).</summary>
+internal sealed record TextStatement(string Text, TemplateSpan Span, bool IsEscape = false) : Statement("", Span);
 
 /// <summary>An expression whose value is written.</summary>
 internal sealed record ExpressionStatement(Expression Expression, string Source, TemplateSpan Span) : Statement(Source, Span);

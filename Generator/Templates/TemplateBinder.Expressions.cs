@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using TypedMail.Generator.Helpers;
 using TypedMail.Generator.Model;
 
 namespace TypedMail.Generator.Templates;
@@ -13,23 +14,22 @@ internal sealed partial class TemplateBinder
         switch (expression)
         {
             case StringLiteral s:
-                return new BoundExpression(Literal(s.Value), BoundType.String, IsConstant: true);
+                return BoundLiteral.String(s.Value);
             case NumberLiteral n:
                 return Number(n);
             case BooleanLiteral b:
-                return new BoundExpression(b.Value ? "true" : "false", BoundType.Boolean, IsConstant: true);
+                return BoundLiteral.Boolean(b.Value);
             case NullLiteral:
                 return BoundExpression.NullLiteral;
             case EmptyLiteral empty when !IsBuiltinName("empty"):
                 // `empty` is a builtin variable in Scriban, so a member or template variable of that name hides it.
                 return BindExpression(new VariableExpression("empty", IsLocal: false, empty.Span));
             case EmptyLiteral:
-                return new BoundExpression(Rendering + "ScriptValue.Empty", BoundType.Empty);
+                return new BoundEmpty();
             case InterpolatedString interpolated:
                 return Interpolate(interpolated);
             case ParenthesizedExpression parenthesized:
-                var inner = BindExpression(parenthesized.Inner);
-                return inner with { Code = "(" + inner.Code + ")" };
+                return BindExpression(parenthesized.Inner);
             case VariableExpression variable:
                 return BindVariable(variable);
             case LoopVariableExpression loopVariable:
@@ -38,7 +38,7 @@ internal sealed partial class TemplateBinder
                 var bound = BindMember(member);
 
                 // A builtin used as a value is called without arguments (`date.now`, `array.cycle` fails its arity check).
-                return bound.Type.Kind == BoundKind.Function && bound.Type.CSharp.Contains('.')
+                return bound is BoundBuiltin { IsFunction: true }
                     ? BindCall(new CallExpression(member, default, default, member.Span), null)
                     : bound;
             case IndexExpression index:
@@ -54,54 +54,42 @@ internal sealed partial class TemplateBinder
             case CallExpression call:
                 return BindCall(call, null);
             case ArrayLiteral array:
-                var items = array.Items.Select(i => Box(BindExpression(i))).ToList();
-                return new BoundExpression(
-                    items.Count == 0 ? "new global::System.Collections.Generic.List<object?>()" : $"new global::System.Collections.Generic.List<object?> {{ {string.Join(", ", items)} }}",
-                    BoundType.DynamicList);
+                return new BoundListLiteral(array.Items.Select(i => Box(BindExpression(i))).ToEquatableArray());
             case ObjectLiteral obj:
-                var code = "new " + Rendering + "ScriptObject()";
-                foreach (var member in obj.Members)
-                {
-                    code += $".Set({Literal(member.Name)}, {Box(BindExpression(member.Value))})";
-                }
-
-                return new BoundExpression(code, BoundType.ScriptObject);
+                return new BoundObjectLiteral(obj.Members.Select(m => new BoundObjectMember(m.Name, Box(BindExpression(m.Value)))).ToEquatableArray());
             default:
                 throw new InvalidOperationException("Unexpected expression " + expression.GetType().Name);
         }
     }
 
-    private static BoundExpression Number(NumberLiteral n) => n.Kind switch
-    {
-        NumberKind.Int32 => new BoundExpression(n.Value, BoundType.Int32, IsConstant: true),
-        NumberKind.Int64 => new BoundExpression(n.Value + "L", BoundType.Int64, IsConstant: true),
-        NumberKind.UInt32 => new BoundExpression(n.Value + "U", BoundType.UInt32, IsConstant: true),
-        NumberKind.UInt64 => new BoundExpression(n.Value + "UL", BoundType.UInt64, IsConstant: true),
-        NumberKind.BigInteger => new BoundExpression($"global::System.Numerics.BigInteger.Parse({Literal(n.Value)}, global::System.Globalization.CultureInfo.InvariantCulture)", BoundType.BigInteger),
-        NumberKind.Single => new BoundExpression(n.Value + "f", BoundType.Single, IsConstant: true),
-        NumberKind.Decimal => new BoundExpression(n.Value + "m", BoundType.Decimal, IsConstant: true),
-        _ => n.Value.Contains("Infinity") ? new BoundExpression("double.PositiveInfinity", BoundType.Double, IsConstant: true) : new BoundExpression(n.Value + "d", BoundType.Double, IsConstant: true),
-    };
+    private static BoundExpression Number(NumberLiteral n) => new BoundLiteral(
+        n.Kind switch
+        {
+            NumberKind.Int32 => BoundType.Int32,
+            NumberKind.Int64 => BoundType.Int64,
+            NumberKind.UInt32 => BoundType.UInt32,
+            NumberKind.UInt64 => BoundType.UInt64,
+            NumberKind.BigInteger => BoundType.BigInteger,
+            NumberKind.Single => BoundType.Single,
+            NumberKind.Decimal => BoundType.Decimal,
+            _ => BoundType.Double,
+        },
+        n.Value);
 
     private BoundExpression Interpolate(InterpolatedString interpolated)
     {
-        var parts = new List<string>();
-        var constant = true;
+        var parts = new List<BoundExpression>();
         foreach (var part in interpolated.Parts)
         {
-            var value = BindExpression(part);
-            constant &= part is StringLiteral;
-            parts.Add(ToText(value));
+            parts.Add(BindExpression(part));
         }
 
-        if (parts.Count == 0)
+        return parts.Count switch
         {
-            return new BoundExpression("\"\"", BoundType.String, IsConstant: true);
-        }
-
-        return parts.Count == 1 && constant
-            ? new BoundExpression(parts[0], BoundType.String, IsConstant: true)
-            : new BoundExpression($"string.Concat({string.Join(", ", parts)})", BoundType.String);
+            0 => BoundLiteral.String(""),
+            1 when parts[0] is BoundLiteral { Type.Kind: BoundKind.String } text => text,
+            _ => new BoundRuntimeCall(RuntimeOperation.StringConcat, parts.Select(ToText).ToEquatableArray(), BoundType.String),
+        };
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -117,7 +105,7 @@ internal sealed partial class TemplateBinder
             {
                 if (_loops[i].Variable == name && _loops[i].IsLocal)
                 {
-                    return new BoundExpression(_loops[i].CSharpName, _loops[i].Element);
+                    return new BoundLocalReference(_loops[i].CSharpName, _loops[i].Element);
                 }
             }
 
@@ -130,8 +118,8 @@ internal sealed partial class TemplateBinder
             var key = page.Id + "$" + name;
             if (_known.TryGetValue(key, out var localType) && localType.Kind == BoundKind.Null)
             {
-                // Only ever null: read as the literal, so the variable is neither declared nor assigned (CS0219).
-                return new BoundExpression("null", BoundType.Null);
+                // Only ever null: read as nothing, so the variable is neither declared nor assigned (CS0219).
+                return BoundExpression.Nothing;
             }
 
             _read.Add(key);
@@ -143,25 +131,25 @@ internal sealed partial class TemplateBinder
                     _globalNames[key] = localName;
                 }
 
-                return new BoundExpression(localName, localType.AsNullable());
+                return new BoundLocalReference(localName, localType.AsNullable());
             }
 
             // An unassigned local is null, as in Scriban.
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         for (var i = _loops.Count - 1; i >= 0; i--)
         {
             if (_loops[i].Variable == name && !_loops[i].IsLocal)
             {
-                return new BoundExpression(_loops[i].CSharpName, _loops[i].Element);
+                return new BoundLocalReference(_loops[i].CSharpName, _loops[i].Element);
             }
         }
 
         if (_known.TryGetValue(name, out var type) && type.Kind == BoundKind.Null)
         {
-            // Only ever null: read as the literal, so the variable is neither declared nor assigned (CS0219).
-            return new BoundExpression("null", BoundType.Null);
+            // Only ever null: read as nothing, so the variable is neither declared nor assigned (CS0219).
+            return BoundExpression.Nothing;
         }
 
         if (type is not null)
@@ -172,28 +160,28 @@ internal sealed partial class TemplateBinder
                 csharp = _globalNames[name] = Unique(name);
             }
 
-            return new BoundExpression(csharp, type.AsNullable());
+            return new BoundLocalReference(csharp, type.AsNullable());
         }
 
         if (FindMember(_types[_email.Root.Id], name) is { } member)
         {
-            return new BoundExpression("model." + member.Name, TypeOf(member));
+            return new BoundMember(new BoundModel(TypeOf(_types[_email.Root.Id], nullable: false)), member.Name, false, TypeOf(member));
         }
 
         if (_assigned.ContainsKey(name))
         {
             // Assigned later in this pass: the next pass knows its type.
             _read.Add(name);
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         if (BuiltinCatalog.IsGlobalName(name))
         {
-            return new BoundExpression(name, new BoundType(BoundKind.Function, name, false, false));
+            return new BoundBuiltin(name);
         }
 
         Report(DiagnosticDescriptors.UnknownTemplateMember, variable.Span, name, _email.TypeName);
-        return BoundExpression.Null;
+        return BoundExpression.Nothing;
     }
 
     private BoundExpression BindLoopVariable(LoopVariableExpression variable)
@@ -211,30 +199,29 @@ internal sealed partial class TemplateBinder
         if (frame is null)
         {
             Report(DiagnosticDescriptors.LoopControlOutsideLoop, variable.Span, variable.Loop + "." + variable.Name, variable.Loop);
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
-        var index = frame.Index;
-        var length = frame.Length;
+        BoundExpression Of(LoopVariable kind, BoundType type) => new BoundLoopVariable(kind, frame.Index, frame.Length, frame.CSharpName, type);
         switch (variable.Name)
         {
             case "index":
-                return new BoundExpression(index, BoundType.Int32);
+                return Of(LoopVariable.Index, BoundType.Int32);
             case "rindex":
-                return new BoundExpression($"({length} - {index} - 1)", BoundType.Int32);
+                return Of(LoopVariable.ReverseIndex, BoundType.Int32);
             case "first":
-                return new BoundExpression($"({index} == 0)", BoundType.Boolean);
+                return Of(LoopVariable.First, BoundType.Boolean);
             case "last":
-                return new BoundExpression($"({index} == {length} - 1)", BoundType.Boolean);
+                return Of(LoopVariable.Last, BoundType.Boolean);
             case "even":
-                return new BoundExpression($"({index} % 2 == 0)", BoundType.Boolean);
+                return Of(LoopVariable.Even, BoundType.Boolean);
             case "odd":
-                return new BoundExpression($"({index} % 2 != 0)", BoundType.Boolean);
+                return Of(LoopVariable.Odd, BoundType.Boolean);
             case "length":
-                return new BoundExpression(length!, BoundType.Int32);
+                return Of(LoopVariable.Length, BoundType.Int32);
             default:
                 frame.UsesChanged = true;
-                return new BoundExpression(frame.CSharpName + "Changed", BoundType.Boolean);
+                return Of(LoopVariable.Changed, BoundType.Boolean);
         }
     }
 
@@ -293,10 +280,10 @@ internal sealed partial class TemplateBinder
         {
             if (root.Name == "date" && member.Name == "format")
             {
-                return new BoundExpression("output.DateFormat", BoundType.String);
+                return new BoundDateFormat();
             }
 
-            return new BoundExpression(root.Name + "." + member.Name, new BoundType(BoundKind.Function, root.Name + "." + member.Name, false, false));
+            return new BoundBuiltin(root.Name + "." + member.Name);
         }
 
         if (member.Target is VariableExpression { IsLocal: true, Name: "" } && _pages[_pages.Count - 1].Arguments.TryGetValue(member.Name, out var named))
@@ -310,7 +297,7 @@ internal sealed partial class TemplateBinder
         if (type.Kind == BoundKind.Function)
         {
             Report(DiagnosticDescriptors.UnknownFunction, member.Span, path);
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         if (type.Kind == BoundKind.Null)
@@ -320,39 +307,26 @@ internal sealed partial class TemplateBinder
                 Report(DiagnosticDescriptors.NullValueAccess, member.Span, SourceText(member.Target), path);
             }
 
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         if (type.Kind is BoundKind.Dynamic or BoundKind.ScriptObject or BoundKind.Empty)
         {
-            var get = $"{Rendering}ScriptValue.GetMember({Box(target)}, {Literal(member.Name)}, {Literal(path)}, {Location(member.Span)})";
-            return new BoundExpression(member.IsOptional ? $"({Box(target)} is null ? null : {get})" : get, BoundType.Dynamic);
+            var get = Runtime(RuntimeOperation.GetMember, BoundType.Dynamic, Box(target), BoundLiteral.String(member.Name), BoundLiteral.String(path), Where(member.Span));
+            return member.IsOptional ? new BoundNullGuard(Box(target), get, BoundType.Dynamic) : get;
         }
 
         if (type.Kind == BoundKind.Dictionary)
         {
-            return new BoundExpression(
-                $"{Rendering}ScriptValue.Entry({target.Code}, {Literal(member.Name)}, {Literal(path)}, {Location(member.Span)})",
-                type.Element!.AsNullable());
+            return Runtime(RuntimeOperation.Entry, type.Element!.AsNullable(), target, BoundLiteral.String(member.Name), BoundLiteral.String(path), Where(member.Span));
         }
 
         // A typed member: `target.Member`; a nullable target fails like Scriban unless `?.` is used.
-        string access;
-        if (!type.Nullable)
-        {
-            access = target.Code + ".";
-        }
-        else if (member.IsOptional)
-        {
-            access = target.Code + "?.";
-        }
-        else
-        {
-            access = $"{Rendering}ScriptValue.NotNull({target.Code}, {Literal(path)}, {Location(member.Span)}).";
-        }
-
         var optional = type.Nullable && member.IsOptional;
-        BoundExpression Result(string code, BoundType result) => new(access + code, optional ? result.AsNullable() : result);
+        var owner = type.Nullable && !member.IsOptional
+            ? Runtime(RuntimeOperation.NotNull, type.AsNonNullable(), target, BoundLiteral.String(path), Where(member.Span))
+            : target;
+        BoundMember Result(string name, BoundType result) => new(owner, name, optional, optional ? result.AsNullable() : result);
 
         switch (type.Kind)
         {
@@ -372,7 +346,7 @@ internal sealed partial class TemplateBinder
 
                 if (member.Name == "empty?")
                 {
-                    return optional ? Result("Length == 0", BoundType.Boolean) with { Code = $"({access}Length == 0)" } : new BoundExpression($"({access}Length == 0)", BoundType.Boolean);
+                    return new BoundBinary(BinaryOperator.Equal, Result("Length", BoundType.Int32), BoundLiteral.Int32(0), optional ? BoundType.Boolean.AsNullable() : BoundType.Boolean);
                 }
 
                 break;
@@ -382,8 +356,8 @@ internal sealed partial class TemplateBinder
                 {
                     if (member.Name is "size" or "empty?")
                     {
-                        var size = $"{Rendering}ArrayFunctions.Size({target.Code})";
-                        return new BoundExpression(member.Name == "size" ? size : $"({size} == 0)", member.Name == "size" ? BoundType.Int32 : BoundType.Boolean);
+                        var size = new BoundBuiltinCall("array.size", new[] { new BoundArgument(0, target) }.ToEquatableArray(), BoundType.Int32);
+                        return member.Name == "size" ? size : new BoundBinary(BinaryOperator.Equal, size, BoundLiteral.Int32(0), BoundType.Boolean);
                     }
 
                     break;
@@ -396,7 +370,7 @@ internal sealed partial class TemplateBinder
 
                 if (member.Name == "empty?")
                 {
-                    return new BoundExpression($"({access}{count} == 0)", optional ? BoundType.Boolean.AsNullable() : BoundType.Boolean);
+                    return new BoundBinary(BinaryOperator.Equal, Result(count, BoundType.Int32), BoundLiteral.Int32(0), optional ? BoundType.Boolean.AsNullable() : BoundType.Boolean);
                 }
 
                 break;
@@ -450,7 +424,7 @@ internal sealed partial class TemplateBinder
         }
 
         Report(DiagnosticDescriptors.UnknownTemplateMember, member.Span, member.Name, type.Display);
-        return new BoundExpression($"{Rendering}ScriptValue.MissingMember({Box(target)}, {Literal(path)}, {Location(member.Span)})", BoundType.Null);
+        return Runtime(RuntimeOperation.MissingMember, BoundType.Null, Box(target), BoundLiteral.String(path), Where(member.Span));
     }
 
     /// <summary>Whether a builtin object's name is not taken by a model member or a template variable.</summary>
@@ -462,27 +436,27 @@ internal sealed partial class TemplateBinder
         var target = BindExpression(index.Target);
         var key = BindExpression(index.Index);
         var path = SourceText(index.Target);
-        var location = Location(index.Span);
+        var location = Where(index.Span);
         if (target.Type.Kind == BoundKind.Null)
         {
             Report(DiagnosticDescriptors.NullValueAccess, index.Span, path, SourceText(index));
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         if (key.Type.Kind == BoundKind.Null)
         {
             Report(DiagnosticDescriptors.InvalidIndex, index.Index.Span, SourceText(index), "the index is null");
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         var type = target.Type;
         if (type.Nullable && HasNullConditionalTarget(index.Target) && type.Kind is BoundKind.List or BoundKind.String or BoundKind.Html or BoundKind.Dynamic)
         {
             // As in Scriban, an index on null is null when the target went through `?.` (`a?.b[0]`), instead of failing.
-            var safe = BindIndexOf(target with { Type = type.AsNonNullable() }, key, index, path, location);
+            var safe = BindIndexOf(Retyped(target, type.AsNonNullable()), key, index, path, location);
             return safe.Type.IsValueType && !safe.Type.Nullable
-                ? new BoundExpression($"({target.Code} is null ? null : (object?){safe.Code})", BoundType.Dynamic)
-                : new BoundExpression($"({target.Code} is null ? null : {safe.Code})", safe.Type.AsNullable());
+                ? new BoundNullGuard(target, Box(safe), BoundType.Dynamic)
+                : new BoundNullGuard(target, safe, safe.Type.AsNullable());
         }
 
         return BindIndexOf(target, key, index, path, location);
@@ -496,37 +470,35 @@ internal sealed partial class TemplateBinder
         _ => false,
     };
 
-    private BoundExpression BindIndexOf(BoundExpression target, BoundExpression key, IndexExpression index, string path, string location)
+    private BoundExpression BindIndexOf(BoundExpression target, BoundExpression key, IndexExpression index, string path, BoundExpression location)
     {
         var type = target.Type;
+        var at = ToInt(key, index.Index.Span);
+        var named = BoundLiteral.String(path);
         switch (type.Kind)
         {
             case BoundKind.List when type.Shape == ListShape.Array && type.Element!.IsValueType && !type.Element.Nullable:
                 // An index before the start is null (`numbers[-9]`), which the value type cannot hold.
-                return new BoundExpression($"{Rendering}ScriptValue.ValueItem({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", BoundType.Dynamic);
+                return Runtime(RuntimeOperation.ValueItem, BoundType.Dynamic, target, at, named, location);
             case BoundKind.List when type.Shape == ListShape.Array:
-                return new BoundExpression($"{Rendering}ScriptValue.Item({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", type.Element!.AsNullable());
+                return Runtime(RuntimeOperation.Item, type.Element!.AsNullable(), target, at, named, location);
             case BoundKind.List when type.Shape == ListShape.Indexed && type.Element!.IsValueType && !type.Element.Nullable:
                 // Out of range is null, not the value type's default (`amounts[9]` is not `0`).
-                return new BoundExpression(
-                    $"{Rendering}ScriptValue.ValueItem<{type.Element.Declaration}>({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})",
-                    BoundType.Dynamic);
+                return new BoundRuntimeCall(RuntimeOperation.ValueItem, new[] { target, at, named, location }.ToEquatableArray(), BoundType.Dynamic, type.Element);
             case BoundKind.List when type.Shape == ListShape.Indexed:
-                return new BoundExpression(
-                    $"{Rendering}ScriptValue.Item<{type.Element!.Declaration}>({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})",
-                    ElementOrDynamic(type.Element!));
+                return new BoundRuntimeCall(RuntimeOperation.Item, new[] { target, at, named, location }.ToEquatableArray(), ElementOrDynamic(type.Element!), type.Element);
             case BoundKind.String:
             case BoundKind.Html:
-                return new BoundExpression($"{Rendering}ScriptValue.Item({target.Code}, {ToInt(key, index.Index.Span)}, {Literal(path)}, {location})", BoundType.String.AsNullable());
+                return Runtime(RuntimeOperation.Item, BoundType.String.AsNullable(), target, at, named, location);
             case BoundKind.Dictionary:
-                return new BoundExpression($"{Rendering}ScriptValue.Entry({target.Code}, {ToText(key)}, {Literal(path)}, {location})", type.Element!.AsNullable());
+                return Runtime(RuntimeOperation.Entry, type.Element!.AsNullable(), target, ToText(key), named, location);
             case BoundKind.Dynamic:
             case BoundKind.ScriptObject:
             case BoundKind.List:
-                return new BoundExpression($"{Rendering}ScriptValue.GetIndex({Box(target)}, {Box(key)}, {Literal(path)}, {location})", BoundType.Dynamic);
+                return Runtime(RuntimeOperation.GetIndex, BoundType.Dynamic, Box(target), Box(key), named, location);
             default:
                 Report(DiagnosticDescriptors.InvalidIndex, index.Span, SourceText(index), $"a {type.Display} is not a list");
-                return BoundExpression.Null;
+                return BoundExpression.Nothing;
         }
     }
 
@@ -544,26 +516,26 @@ internal sealed partial class TemplateBinder
         switch (unary.Operator)
         {
             case "!":
-                return new BoundExpression($"!{Condition(operand)}", BoundType.Boolean);
+                return new BoundNot(Condition(operand));
             case "-" when type.Kind == BoundKind.Null:
-                return new BoundExpression($"{Rendering}ScriptValue.Negate(null, {Location(unary.Span)})", BoundType.Dynamic);
+                return Runtime(RuntimeOperation.Negate, BoundType.Dynamic, BoundExpression.NullLiteral, Where(unary.Span));
             case "+" when type.Kind == BoundKind.Null:
-                return new BoundExpression($"{Rendering}ScriptValue.Plus(null, {Location(unary.Span)})", BoundType.Dynamic);
+                return Runtime(RuntimeOperation.Plus, BoundType.Dynamic, BoundExpression.NullLiteral, Where(unary.Span));
             case "-" when type.Nullable && type.Kind is BoundKind.Int32 or BoundKind.Int64 or BoundKind.Double or BoundKind.Single or BoundKind.Decimal or BoundKind.TimeSpan:
-                return new BoundExpression($"(-{Rendering}ScriptValue.Operand({operand.Code}, \"-\", {Location(unary.Span)}))", type.AsNonNullable());
+                return new BoundNegation(Runtime(RuntimeOperation.Operand, type.AsNonNullable(), operand, BoundLiteral.String("-"), Where(unary.Span)));
             case "+" when type.Nullable && (type.IsNumeric || type.Kind == BoundKind.TimeSpan):
-                return new BoundExpression($"{Rendering}ScriptValue.Operand({operand.Code}, \"+\", {Location(unary.Span)})", type.AsNonNullable());
+                return Runtime(RuntimeOperation.Operand, type.AsNonNullable(), operand, BoundLiteral.String("+"), Where(unary.Span));
             case "-" when type.Kind is BoundKind.Int32 or BoundKind.Int64 or BoundKind.Double or BoundKind.Single or BoundKind.Decimal or BoundKind.TimeSpan:
-                return new BoundExpression($"(-{operand.Code})", type, operand.IsConstant);
+                return new BoundNegation(operand);
             case "+" when type.IsNumeric || type.Kind == BoundKind.TimeSpan:
                 return operand;
             case "-" when type.Kind is BoundKind.Dynamic or BoundKind.BigInteger or BoundKind.UInt32 or BoundKind.UInt64:
-                return new BoundExpression($"{Rendering}ScriptValue.Negate({Box(operand)}, {Location(unary.Span)})", BoundType.Dynamic);
+                return Runtime(RuntimeOperation.Negate, BoundType.Dynamic, Box(operand), Where(unary.Span));
             case "+" when type.Kind == BoundKind.Dynamic:
-                return new BoundExpression($"{Rendering}ScriptValue.Plus({Box(operand)}, {Location(unary.Span)})", BoundType.Dynamic);
+                return Runtime(RuntimeOperation.Plus, BoundType.Dynamic, Box(operand), Where(unary.Span));
             default:
                 Report(DiagnosticDescriptors.InvalidOperands, unary.Span, unary.Operator, "nothing", "a " + type.Display);
-                return BoundExpression.Null;
+                return BoundExpression.Nothing;
         }
     }
 
@@ -580,7 +552,7 @@ internal sealed partial class TemplateBinder
         {
             case "&&":
             case "||":
-                return new BoundExpression($"({Condition(left)} {op} {Condition(right)})", BoundType.Boolean, left.IsConstant && right.IsConstant);
+                return new BoundBinary(op == "&&" ? BinaryOperator.And : BinaryOperator.Or, Condition(left), Condition(right), BoundType.Boolean);
             case "==":
                 return Equality(left, right, negate: false);
             case "!=":
@@ -594,8 +566,8 @@ internal sealed partial class TemplateBinder
                 return Coalesce(left, right);
             case "?!":
                 return left.Type.Kind == BoundKind.Null || right.Type.Kind == BoundKind.Null
-                    ? BoundExpression.Null
-                    : new BoundExpression($"({Box(left)} is null ? null : {Box(right)})", BoundType.Dynamic);
+                    ? BoundExpression.Nothing
+                    : Runtime(RuntimeOperation.IfNotNull, BoundType.Dynamic, Box(left), Box(right));
             case "..":
             case "..<":
                 return Range(left, right, op == "..<", span);
@@ -612,7 +584,6 @@ internal sealed partial class TemplateBinder
     {
         var l = left.Type;
         var r = right.Type;
-        var constant = left.IsConstant && right.IsConstant;
         if (op == "+" && (l.IsText || r.IsText || l.Kind == BoundKind.Char || r.Kind == BoundKind.Char))
         {
             return Concatenation(left, right, span);
@@ -623,74 +594,94 @@ internal sealed partial class TemplateBinder
             var (text, count) = l.IsText ? (left, right) : (right, left);
             if (IsInteger(count.Type) && !count.Type.Nullable)
             {
-                return new BoundExpression($"{Rendering}StringFunctions.Repeat({text.Code}, (int){count.Code})", BoundType.String);
+                return Runtime(RuntimeOperation.Repeat, BoundType.String, text, Cast(count, BoundType.Int32));
             }
 
             if (count.Type.Kind is BoundKind.Dynamic or BoundKind.Null || (IsInteger(count.Type) && count.Type.Nullable))
             {
-                return Dynamic("Multiply", left, right, span);
+                return Dynamic(RuntimeOperation.Multiply, left, right, span);
             }
         }
 
         if (l.IsText || r.IsText)
         {
             Report(DiagnosticDescriptors.InvalidOperands, span, op, "a " + l.Display, "a " + r.Display);
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         if (l.Kind == BoundKind.Null || r.Kind == BoundKind.Null)
         {
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         if (op == "-" && l.Kind == BoundKind.DateTime && r.Kind == BoundKind.DateTime)
         {
-            return new BoundExpression($"({left.Code} - {right.Code})", BoundType.TimeSpan with { Nullable = l.Nullable || r.Nullable });
+            return new BoundBinary(BinaryOperator.Subtract, left, right, BoundType.TimeSpan with { Nullable = l.Nullable || r.Nullable });
         }
 
         if (!IsSimpleNumber(l) || !IsSimpleNumber(r))
         {
-            if (l.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean || r.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean)
+            // A value known only at run time may be text (`x + true` concatenates): only typed operands are checked now.
+            if ((l.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean || r.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean)
+                && l.Kind != BoundKind.Dynamic && r.Kind != BoundKind.Dynamic)
             {
                 Report(DiagnosticDescriptors.InvalidOperands, span, op, "a " + l.Display, "a " + r.Display);
-                return BoundExpression.Null;
+                return BoundExpression.Nothing;
             }
 
-            return Dynamic(op switch { "+" => "Add", "-" => "Subtract", "*" => "Multiply", "/" => "Divide", "//" => "FloorDivide", _ => "Modulo" }, left, right, span);
+            var operation = op switch
+            {
+                "+" => RuntimeOperation.Add,
+                "-" => RuntimeOperation.Subtract,
+                "*" => RuntimeOperation.Multiply,
+                "/" => RuntimeOperation.Divide,
+                "//" => RuntimeOperation.FloorDivide,
+                _ => RuntimeOperation.Modulo,
+            };
+            return Dynamic(operation, left, right, span);
         }
 
         var nullable = l.Nullable || r.Nullable;
-        var n = nullable ? "?" : "";
         BoundType Result(BoundType t) => nullable ? t.AsNullable() : t;
         var kind = l.Kind == BoundKind.Decimal || r.Kind == BoundKind.Decimal ? BoundKind.Decimal
             : l.Kind == BoundKind.Double || r.Kind == BoundKind.Double ? BoundKind.Double
             : l.Kind == BoundKind.Single || r.Kind == BoundKind.Single ? BoundKind.Single
             : BoundKind.Int64;
-        var (cast, type) = kind switch
+        var type = kind switch
         {
-            BoundKind.Decimal => ("decimal", BoundType.Decimal),
-            BoundKind.Double => ("double", BoundType.Double),
-            BoundKind.Single => ("float", BoundType.Single),
-            _ => ("long", BoundType.Int64),
+            BoundKind.Decimal => BoundType.Decimal,
+            BoundKind.Double => BoundType.Double,
+            BoundKind.Single => BoundType.Single,
+            _ => BoundType.Int64,
         };
 
         // decimal and double do not mix in C#: Scriban converts the other operand to decimal.
-        var leftCode = kind == BoundKind.Decimal && l.Kind != BoundKind.Decimal ? $"({cast}{n}){left.Code}" : left.Code;
-        var rightCode = kind == BoundKind.Decimal && r.Kind != BoundKind.Decimal ? $"({cast}{n}){right.Code}" : right.Code;
+        var leftOperand = kind == BoundKind.Decimal && l.Kind != BoundKind.Decimal ? Cast(left, Result(type)) : left;
+        var rightOperand = kind == BoundKind.Decimal && r.Kind != BoundKind.Decimal ? Cast(right, Result(type)) : right;
         switch (op)
         {
             case "/" when kind == BoundKind.Int64:
-                return new BoundExpression($"((double{n}){leftCode} / {rightCode})", Result(BoundType.Double), constant);
-            case "/":
-                return new BoundExpression($"(({cast}{n}){leftCode} / {rightCode})", Result(type), constant);
+                return new BoundBinary(BinaryOperator.Divide, Cast(leftOperand, Result(BoundType.Double)), rightOperand, Result(BoundType.Double));
             case "//" when kind == BoundKind.Int64:
-                return new BoundExpression($"((long{n}){leftCode} / {rightCode})", Result(BoundType.Int64), constant);
+                return new BoundBinary(BinaryOperator.Divide, Cast(leftOperand, Result(BoundType.Int64)), rightOperand, Result(BoundType.Int64));
             case "//" when !nullable && kind is BoundKind.Double or BoundKind.Decimal:
-                return new BoundExpression($"global::System.Math.Round(({cast}){leftCode} / {rightCode})", type);
+                return Runtime(RuntimeOperation.Round, type, Cast(leftOperand, type), rightOperand);
             case "//":
-                return Dynamic("FloorDivide", left, right, span);
+                return Dynamic(RuntimeOperation.FloorDivide, left, right, span);
+            case "+" or "-" or "*" when kind == BoundKind.Int64:
+                // 64-bit integer arithmetic fails on overflow instead of wrapping (Scriban would widen to a big integer).
+                var @checked = op switch { "+" => RuntimeOperation.CheckedAdd, "-" => RuntimeOperation.CheckedSubtract, _ => RuntimeOperation.CheckedMultiply };
+                return Runtime(@checked, Result(type), leftOperand, rightOperand, Where(span));
             default:
-                return new BoundExpression($"(({cast}{n}){leftCode} {op} {rightCode})", Result(type), constant);
+                var @operator = op switch
+                {
+                    "+" => BinaryOperator.Add,
+                    "-" => BinaryOperator.Subtract,
+                    "*" => BinaryOperator.Multiply,
+                    "/" => BinaryOperator.Divide,
+                    _ => BinaryOperator.Modulo,
+                };
+                return new BoundBinary(@operator, Cast(leftOperand, Result(type)), rightOperand, Result(type));
         }
     }
 
@@ -704,37 +695,37 @@ internal sealed partial class TemplateBinder
         var (l, r) = (left.Type, right.Type);
         if ((IsTextual(l) && !l.Nullable) || (IsTextual(r) && !r.Nullable))
         {
-            return new BoundExpression($"string.Concat({ToText(left)}, {ToText(right)})", BoundType.String);
+            return Runtime(RuntimeOperation.StringConcat, BoundType.String, ToText(left), ToText(right));
         }
 
         if (IsTextual(l) && IsTextual(r))
         {
-            return new BoundExpression($"{Rendering}ScriptValue.Concat({left.Code}, {right.Code})", BoundType.String.AsNullable());
+            return Runtime(RuntimeOperation.Concat, BoundType.String.AsNullable(), left, right);
         }
 
         var (text, other) = IsTextual(l) ? (left, right) : (right, left);
         return other.Type.Kind == BoundKind.Dynamic
-            ? Dynamic("Add", left, right, span)
-            : new BoundExpression($"{Rendering}ScriptValue.Concat({text.Code}, {ToText(other)}, textFirst: {(IsTextual(l) ? "true" : "false")})", BoundType.String.AsNullable());
+            ? Dynamic(RuntimeOperation.Add, left, right, span)
+            : Runtime(IsTextual(l) ? RuntimeOperation.ConcatTextFirst : RuntimeOperation.ConcatTextLast, BoundType.String.AsNullable(), text, ToText(other));
     }
 
-    private BoundExpression Dynamic(string method, BoundExpression left, BoundExpression right, TemplateSpan span)
-        => new($"{Rendering}ScriptValue.{method}({Box(left)}, {Box(right)}, {Location(span)})", BoundType.Dynamic);
+    private BoundExpression Dynamic(RuntimeOperation operation, BoundExpression left, BoundExpression right, TemplateSpan span)
+        => Runtime(operation, BoundType.Dynamic, Box(left), Box(right), Where(span));
 
     private BoundExpression Equality(BoundExpression left, BoundExpression right, bool negate)
     {
         var l = left.Type;
         var r = right.Type;
-        var not = negate ? "!" : "";
+        BoundExpression Negated(BoundExpression test) => negate ? new BoundNot(test) : test;
         if (l.Kind == BoundKind.Null && r.Kind == BoundKind.Null)
         {
-            return new BoundExpression(negate ? "false" : "true", BoundType.Boolean, IsConstant: true);
+            return BoundLiteral.Boolean(!negate);
         }
 
         if (l.Kind == BoundKind.Empty || r.Kind == BoundKind.Empty)
         {
             var other = l.Kind == BoundKind.Empty ? right : left;
-            return new BoundExpression($"{not}{Rendering}ScriptValue.IsEmpty({Box(other)})", BoundType.Boolean);
+            return Negated(Runtime(RuntimeOperation.IsEmpty, BoundType.Boolean, Box(other)));
         }
 
         if (l.Kind == BoundKind.Null || r.Kind == BoundKind.Null)
@@ -743,43 +734,42 @@ internal sealed partial class TemplateBinder
             if (other.Type.IsValueType && !other.Type.Nullable && other.IsConstant)
             {
                 // Only a constant can be folded: anything else is evaluated, since it may fail (`array[99] == null`).
-                return new BoundExpression(negate ? "true" : "false", BoundType.Boolean, IsConstant: true);
+                return BoundLiteral.Boolean(negate);
             }
 
             return other.IsConstant
-                ? new BoundExpression($"{not}{Rendering}ScriptValue.AreEqual({Box(other)}, null)", BoundType.Boolean)
-                : new BoundExpression($"({Box(other)} is {(negate ? "not " : "")}null)", BoundType.Boolean);
+                ? Negated(Runtime(RuntimeOperation.AreEqual, BoundType.Boolean, Box(other), BoundExpression.NullLiteral))
+                : new BoundIsNull(Box(other), negate);
         }
 
-        var constant = left.IsConstant && right.IsConstant;
-        var op = negate ? "!=" : "==";
+        var op = negate ? BinaryOperator.NotEqual : BinaryOperator.Equal;
         if (l.IsText && r.IsText)
         {
-            return new BoundExpression($"{not}string.Equals({left.Code}, {right.Code}, global::System.StringComparison.Ordinal)", BoundType.Boolean);
+            return new BoundBinary(op, left, right, BoundType.Boolean);
         }
 
         if (IsSimpleNumber(l) && IsSimpleNumber(r))
         {
-            return new BoundExpression($"({NumericOperand(left, right)} {op} {NumericOperand(right, left)})", BoundType.Boolean, constant);
+            return new BoundBinary(op, NumericOperand(left, right), NumericOperand(right, left), BoundType.Boolean);
         }
 
         if ((l.Kind == r.Kind && l.Kind is BoundKind.Boolean or BoundKind.DateTime or BoundKind.TimeSpan or BoundKind.DateTimeOffset)
             || (l.Kind == BoundKind.Enum && r.Kind == BoundKind.Enum && l.CSharp == r.CSharp))
         {
-            return new BoundExpression($"({left.Code} {op} {right.Code})", BoundType.Boolean, constant);
+            return new BoundBinary(op, left, right, BoundType.Boolean);
         }
 
-        return new BoundExpression($"{not}{Rendering}ScriptValue.AreEqual({Box(left)}, {Box(right)})", BoundType.Boolean);
+        return Negated(Runtime(RuntimeOperation.AreEqual, BoundType.Boolean, Box(left), Box(right)));
     }
 
     /// <summary>A numeric operand of a comparison: converted to decimal when the other side is decimal (C# does not mix decimal and double).</summary>
-    private static string NumericOperand(BoundExpression value, BoundExpression other)
+    private static BoundExpression NumericOperand(BoundExpression value, BoundExpression other)
         => other.Type.Kind == BoundKind.Decimal && value.Type.Kind is BoundKind.Double or BoundKind.Single
-            ? $"(decimal{(value.Type.Nullable ? "?" : "")}){value.Code}"
+            ? Cast(value, BoundType.Decimal with { Nullable = value.Type.Nullable })
             : other.Type.Kind == BoundKind.Int64 && value.Type.Kind == BoundKind.Int32
                 // Widened explicitly: an int compared with a long constant out of its range is warning CS0652.
-                ? $"(long{(value.Type.Nullable ? "?" : "")}){value.Code}"
-                : value.Code;
+                ? Cast(value, BoundType.Int64 with { Nullable = value.Type.Nullable })
+                : value;
 
     private BoundExpression Relational(string op, BoundExpression left, BoundExpression right, TemplateSpan span)
     {
@@ -789,27 +779,22 @@ internal sealed partial class TemplateBinder
         if ((l.Kind == BoundKind.Null || r.Kind == BoundKind.Null) && !other.IsText && other.Kind is not (BoundKind.Char or BoundKind.Dynamic))
         {
             // Null orders with nothing, except a string (compared with it as the empty string, at run time).
-            return new BoundExpression("false", BoundType.Boolean, IsConstant: true);
+            return BoundLiteral.Boolean(false);
         }
 
-        var constant = left.IsConstant && right.IsConstant;
+        var @operator = op switch { "<" => BinaryOperator.Less, "<=" => BinaryOperator.LessOrEqual, ">" => BinaryOperator.Greater, _ => BinaryOperator.GreaterOrEqual };
         if (IsSimpleNumber(l) && IsSimpleNumber(r))
         {
-            return new BoundExpression($"({NumericOperand(left, right)} {op} {NumericOperand(right, left)})", BoundType.Boolean, constant);
+            return new BoundBinary(@operator, NumericOperand(left, right), NumericOperand(right, left), BoundType.Boolean);
         }
 
-        if (l.IsText && r.IsText && !l.Nullable && !r.Nullable)
+        if ((l.IsText && r.IsText && !l.Nullable && !r.Nullable) || (l.Kind == r.Kind && l.Kind is BoundKind.DateTime or BoundKind.TimeSpan or BoundKind.DateTimeOffset))
         {
-            return new BoundExpression($"(string.CompareOrdinal({left.Code}, {right.Code}) {op} 0)", BoundType.Boolean, constant);
+            return new BoundBinary(@operator, left, right, BoundType.Boolean);
         }
 
-        if (l.Kind == r.Kind && l.Kind is BoundKind.DateTime or BoundKind.TimeSpan or BoundKind.DateTimeOffset)
-        {
-            return new BoundExpression($"({left.Code} {op} {right.Code})", BoundType.Boolean);
-        }
-
-        var method = op switch { "<" => "Less", "<=" => "LessOrEqual", ">" => "Greater", _ => "GreaterOrEqual" };
-        return new BoundExpression($"{Rendering}ScriptValue.{method}({Box(left)}, {Box(right)}, {Location(span)})", BoundType.Boolean);
+        var operation = op switch { "<" => RuntimeOperation.Less, "<=" => RuntimeOperation.LessOrEqual, ">" => RuntimeOperation.Greater, _ => RuntimeOperation.GreaterOrEqual };
+        return Runtime(operation, BoundType.Boolean, Box(left), Box(right), Where(span));
     }
 
     private BoundExpression Coalesce(BoundExpression left, BoundExpression right)
@@ -823,7 +808,8 @@ internal sealed partial class TemplateBinder
 
         if (!l.Nullable && l.Kind != BoundKind.Dynamic)
         {
-            return left;
+            // The left value is the result, but the right is still evaluated, as in Scriban (it may fail).
+            return right is BoundLiteral or BoundLocalReference or BoundNothing ? left : Runtime(RuntimeOperation.Left, l, left, Box(right));
         }
 
         if (r.Kind == BoundKind.Null)
@@ -834,34 +820,34 @@ internal sealed partial class TemplateBinder
         if (Equals(l.AsNonNullable(), r.AsNonNullable()) || (l.IsText && r.IsText))
         {
             var type = l.IsText && r.IsText && l.Kind != r.Kind ? BoundType.String : r;
-            return new BoundExpression($"({left.Code} ?? {right.Code})", r.Nullable ? type.AsNullable() : type.AsNonNullable());
+            return Runtime(RuntimeOperation.Coalesce, r.Nullable ? type.AsNullable() : type.AsNonNullable(), left, right);
         }
 
-        return new BoundExpression($"({Box(left)} ?? {Box(right)})", BoundType.Dynamic);
+        return Runtime(RuntimeOperation.Coalesce, BoundType.Dynamic, Box(left), Box(right));
     }
 
     private BoundExpression Range(BoundExpression left, BoundExpression right, bool exclusive, TemplateSpan span)
     {
         var l = left.Type;
         var r = right.Type;
-        var flag = exclusive ? "true" : "false";
+        var flag = BoundLiteral.Boolean(exclusive);
         if (l.IsText || r.IsText || l.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean || r.Kind is BoundKind.Model or BoundKind.List or BoundKind.Boolean)
         {
             Report(DiagnosticDescriptors.InvalidOperands, span, exclusive ? "..<" : "..", "a " + l.Display, "a " + r.Display);
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         if (l.Kind == BoundKind.Null || r.Kind == BoundKind.Null)
         {
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         if (IsInteger(l) && IsInteger(r) && !l.Nullable && !r.Nullable)
         {
-            return new BoundExpression($"new {Rendering}ScriptRange((int){left.Code}, (int){right.Code}, {flag})", BoundType.Range);
+            return Runtime(RuntimeOperation.NewRange, BoundType.Range, Cast(left, BoundType.Int32), Cast(right, BoundType.Int32), flag);
         }
 
-        return new BoundExpression($"{Rendering}ScriptValue.Range({Box(left)}, {Box(right)}, {flag}, {Location(span)})", BoundType.Range.AsNullable());
+        return Runtime(RuntimeOperation.Range, BoundType.Range.AsNullable(), Box(left), Box(right), flag, Where(span));
     }
 
     private BoundExpression BindConditional(ConditionalExpression conditional)
@@ -872,132 +858,54 @@ internal sealed partial class TemplateBinder
         var type = Join(whenTrue.Type, whenFalse.Type);
         if (type.Kind is BoundKind.Dynamic or BoundKind.Null)
         {
-            return new BoundExpression($"({condition} ? {Box(whenTrue)} : {Box(whenFalse)})", type);
+            return new BoundConditional(condition, Box(whenTrue), Box(whenFalse), type);
         }
 
-        string As(BoundExpression e) => Equals(e.Type, type) ? e.Code : $"({type.Declaration}){e.Code}";
-        return new BoundExpression($"({condition} ? {As(whenTrue)} : {As(whenFalse)})", type);
+        BoundExpression As(BoundExpression e) => Equals(e.Type, type) ? e : Cast(e, type);
+        return new BoundConditional(condition, As(whenTrue), As(whenFalse), type);
     }
 
     // ------------------------------------------------------------------------------------------------------------
     // Conversions
     // ------------------------------------------------------------------------------------------------------------
 
-    /// <summary>Scriban's truthiness as a C# condition: only null and false are false.</summary>
-    private string Condition(BoundExpression value)
-    {
-        var type = value.Type;
-        string code;
-        if (type.Kind == BoundKind.Boolean)
-        {
-            code = type.Nullable ? $"({value.Code} == true)" : value.Code;
-        }
-        else if (type.Kind is BoundKind.Null or BoundKind.Empty)
-        {
-            return $"{Rendering}ScriptValue.IsTruthy(null)";
-        }
-        else if (type.Kind == BoundKind.Dynamic)
-        {
-            return $"{Rendering}ScriptValue.IsTruthy({value.Code})";
-        }
-        else if ((type.IsValueType && !type.Nullable) || value.IsConstant)
-        {
-            // 0, dates and other values are true in Scriban; a constant goes through a call so C# does not fold it.
-            return $"{Rendering}ScriptValue.IsTruthy({Box(value)})";
-        }
-        else
-        {
-            code = $"({value.Code} is not null)";
-        }
-
-        // C# would fold a constant condition and warn about unreachable code; go through a call instead.
-        return value.IsConstant ? $"{Rendering}ScriptValue.IsTruthy((object){code})" : code;
-    }
+    /// <summary>Scriban's truthiness as a condition: only null and false are false.</summary>
+    private static BoundExpression Condition(BoundExpression value) => new BoundConversion(value, ConversionKind.Truthy, BoundType.Boolean);
 
     /// <summary>The value as <c>object?</c>.</summary>
-    private static string Box(BoundExpression value) => BoxCode(value.Code, value.Type);
+    private static BoundExpression Box(BoundExpression value)
+        => value.Type.Kind == BoundKind.Dynamic ? value : new BoundConversion(value, ConversionKind.Box, BoundType.Dynamic);
 
-    private static string BoxCode(string code, BoundType type) => type.Kind switch
-    {
-        BoundKind.Dynamic => code,
-        BoundKind.Null when code == "null" => "null",
-        _ => $"(object?){code}",
-    };
+    /// <summary>The value converted explicitly to <paramref name="type"/>.</summary>
+    private static BoundExpression Cast(BoundExpression value, BoundType type)
+        => value is BoundConversion { Kind: ConversionKind.Cast } cast && Equals(cast.Type, type) ? value : new BoundConversion(value, ConversionKind.Cast, type);
 
     /// <summary>A value converted for a variable of another type.</summary>
-    private static string Convert(BoundExpression value, BoundType target)
+    private static BoundExpression Convert(BoundExpression value, BoundType target)
     {
         if (value.Type.Kind == BoundKind.Null)
         {
-            return "null";
+            return BoundExpression.Nothing;
         }
 
-        if (target.Kind == BoundKind.Dynamic)
-        {
-            return Box(value);
-        }
-
-        return value.Code;
+        return target.Kind == BoundKind.Dynamic ? Box(value) : value;
     }
 
     /// <summary>The value as text (Scriban's conversion), never null.</summary>
-    private string ToText(BoundExpression value)
-    {
-        var type = value.Type;
-        switch (type.Kind)
-        {
-            case BoundKind.String:
-            case BoundKind.Html:
-                return type.Nullable ? $"({value.Code} ?? \"\")" : value.Code;
-            case BoundKind.Null:
-                return "\"\"";
-            case BoundKind.Int32 when !type.Nullable:
-            case BoundKind.Int64 when !type.Nullable:
-            case BoundKind.Double when !type.Nullable:
-            case BoundKind.Decimal when !type.Nullable:
-            case BoundKind.Boolean when !type.Nullable:
-                return $"{Rendering}ScriptValue.ToText({value.Code})";
-            default:
-                return $"output.ToText({Box(value)})";
-        }
-    }
+    private static BoundExpression ToText(BoundExpression value) => new BoundConversion(value, ConversionKind.Text, BoundType.String);
 
     /// <summary>The value as text for a builtin's string parameter: null stays null.</summary>
-    private string ToTextArgument(BoundExpression value)
-    {
-        var type = value.Type;
-        return type.Kind switch
-        {
-            BoundKind.String or BoundKind.Html => value.Code,
-            BoundKind.Null => "null",
-            BoundKind.Dynamic => $"({value.Code} is null ? null : {ToText(value)})",
-            _ when type.Nullable => $"({Box(value)} is null ? null : {ToText(value)})",
-            _ => ToText(value),
-        };
-    }
+    private static BoundExpression ToTextArgument(BoundExpression value) => new BoundConversion(value, ConversionKind.TextArgument, BoundType.String.AsNullable());
 
-    private string ToInt(BoundExpression value, TemplateSpan span)
-    {
-        var type = value.Type;
-        return type.Kind switch
-        {
-            BoundKind.Int32 when !type.Nullable => value.Code,
-            BoundKind.Int32 => $"({value.Code} ?? 0)",
-            BoundKind.Int64 when !type.Nullable => $"{Rendering}ScriptValue.ToInt({value.Code}, {Location(span)})",
-            BoundKind.Null => "0",
-            _ => $"{Rendering}ScriptValue.ToInt({Box(value)}, {Location(span)})",
-        };
-    }
+    private BoundExpression ToInt(BoundExpression value, TemplateSpan span) => new BoundConversion(value, ConversionKind.Integer, BoundType.Int32, Position(span));
 
-    private string ToDouble(BoundExpression value, TemplateSpan span)
-    {
-        var type = value.Type;
-        return type.Kind switch
-        {
-            BoundKind.Double when !type.Nullable => value.Code,
-            BoundKind.Int32 or BoundKind.Int64 or BoundKind.Single or BoundKind.Decimal when !type.Nullable => $"(double){value.Code}",
-            BoundKind.Null => "0d",
-            _ => $"{Rendering}ScriptValue.ToDouble({Box(value)}, {Location(span)})",
-        };
-    }
+    private BoundExpression ToDouble(BoundExpression value, TemplateSpan span) => new BoundConversion(value, ConversionKind.Number, BoundType.Double, Position(span));
+
+    private BoundExpression ToDateTime(BoundExpression value, TemplateSpan span) => new BoundConversion(value, ConversionKind.DateTime, BoundType.DateTime.AsNullable(), Position(span));
+
+    /// <summary>The value with another compile-time type (a null-checked target is no longer nullable).</summary>
+    private static BoundExpression Retyped(BoundExpression value, BoundType type) => value with { Type = type };
+
+    private static BoundRuntimeCall Runtime(RuntimeOperation operation, BoundType type, params BoundExpression[] arguments)
+        => new(operation, arguments.ToEquatableArray(), type);
 }

@@ -42,7 +42,7 @@ internal sealed partial class TemplateBinder
                 BindExpression(argument);
             }
 
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         var parameters = function.Parameters;
@@ -52,7 +52,7 @@ internal sealed partial class TemplateBinder
         if (arguments.Count > parameters.Length)
         {
             Report(DiagnosticDescriptors.WrongArgumentCount, call.Span, name, Arity(parameters.Length, required), arguments.Count.ToString(CultureInfo.InvariantCulture));
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
         for (var i = 0; i < arguments.Count; i++)
@@ -68,7 +68,7 @@ internal sealed partial class TemplateBinder
             {
                 Report(DiagnosticDescriptors.InvalidArgument, named.Span, name, $"'{named.Name}:'", named.Name,
                     index < 0 ? $"its parameters are {string.Join(", ", parameters.Select(p => p.Name))}" : "it is given twice");
-                return BoundExpression.Null;
+                return BoundExpression.Nothing;
             }
 
             bound[index] = BindExpression(named.Value);
@@ -81,17 +81,17 @@ internal sealed partial class TemplateBinder
             if (bound[i] is null)
             {
                 Report(DiagnosticDescriptors.WrongArgumentCount, call.Span, name, Arity(parameters.Length, required), given.ToString(CultureInfo.InvariantCulture));
-                return BoundExpression.Null;
+                return BoundExpression.Nothing;
             }
         }
 
-        return function.Returns is { } returns ? LowerToHelper(function, returns, bound, spans, Location(call.Span)) : Lower(function, bound, spans, call);
+        return function.Returns is { } returns ? LowerToHelper(function, returns, bound, spans, call.Span) : Lower(function, bound, spans, call);
     }
 
-    /// <summary>A function the catalog maps straight to its run-time helper: required arguments by position, optional ones by name.</summary>
-    private BoundExpression LowerToHelper(BuiltinFunction function, BoundType returns, BoundExpression?[] a, TemplateSpan[] spans, string location)
+    /// <summary>A function the catalog maps straight to its run-time helper, each argument converted as its parameter says.</summary>
+    private BoundExpression LowerToHelper(BuiltinFunction function, BoundType returns, BoundExpression?[] a, TemplateSpan[] spans, TemplateSpan span)
     {
-        var arguments = new List<string>();
+        var arguments = new List<BoundArgument>();
         for (var i = 0; i < a.Length; i++)
         {
             if (a[i] is not { } value)
@@ -99,27 +99,32 @@ internal sealed partial class TemplateBinder
                 continue;
             }
 
-            var parameter = function.Parameters[i];
-            var code = parameter.Kind switch
+            var converted = function.Parameters[i].Kind switch
             {
                 BuiltinParameterKind.Integer => ToInt(value, spans[i]),
                 BuiltinParameterKind.Number => ToDouble(value, spans[i]),
                 BuiltinParameterKind.Value => Box(value),
                 _ => ToTextArgument(value),
             };
-            arguments.Add(parameter.IsOptional ? parameter.CSharpName + ": " + code : code);
-            if (function.TakesLocation && i == function.RequiredCount - 1)
+            arguments.Add(new BoundArgument(i, converted));
+        }
+
+        return new BoundBuiltinCall(function.Name, arguments.ToEquatableArray(), returns, Location: function.TakesLocation ? Position(span) : null);
+    }
+
+    /// <summary>A call of a builtin with its arguments by parameter (skipping those not given).</summary>
+    private static BoundBuiltinCall Call(string function, BoundType type, BoundType? typeArgument, string? location, params BoundExpression?[] arguments)
+    {
+        var given = new List<BoundArgument>();
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            if (arguments[i] is { } argument)
             {
-                arguments.Add(location);
+                given.Add(new BoundArgument(i, argument));
             }
         }
 
-        if (function.TakesCulture)
-        {
-            arguments.Add("emailCulture: output.Culture");
-        }
-
-        return new BoundExpression($"{Rendering}{function.Helper}({string.Join(", ", arguments)})", returns);
+        return new BoundBuiltinCall(function, given.ToEquatableArray(), type, typeArgument, location);
     }
 
     private static string Arity(int all, int required) => required == all ? Count(all) : $"{required} to {Count(all)}";
@@ -138,30 +143,24 @@ internal sealed partial class TemplateBinder
     private BoundExpression Lower(BuiltinFunction function, BoundExpression?[] a, TemplateSpan[] spans, CallExpression call)
     {
         var name = function.Name;
-        var helper = Rendering + function.Helper;
-        string S(int i) => ToTextArgument(a[i]!);
-        string O(int i) => Box(a[i]!);
-        string Opt(int i, Func<int, string> convert) => a[i] is null ? "" : ", " + function.Parameters[i].CSharpName + ": " + convert(i);
-        var location = Location(call.Span);
+        BoundExpression S(int i) => ToTextArgument(a[i]!);
+        BoundExpression O(int i) => Box(a[i]!);
+        var location = Position(call.Span);
+        var text = _html ? BoundType.Html : BoundType.String;
 
         switch (name)
         {
             // In HTML templates, escaped text is not escaped again; html.raw opts out of escaping.
             case "html.escape":
-                return a[0]!.Type.Kind == BoundKind.Html ? a[0]! : new BoundExpression($"{helper}({S(0)})", _html ? BoundType.Html.AsNullable() : BoundType.String.AsNullable());
+                return a[0]!.Type.Kind == BoundKind.Html ? a[0]! : Call(name, text.AsNullable(), null, null, S(0));
             case "html.raw":
-                return new BoundExpression(S(0), _html ? BoundType.Html.AsNullable() : BoundType.String.AsNullable());
+                return Retyped(S(0), text.AsNullable());
             case "html.newline_to_br":
-                if (_html)
-                {
-                    var escaped = a[0]!.Type.Kind == BoundKind.Html ? S(0) : $"{Rendering}{BuiltinCatalog.Functions["html.escape"].Helper}({S(0)})";
-                    return new BoundExpression($"{helper}({escaped})", BoundType.Html);
-                }
+                var escaped = !_html || a[0]!.Type.Kind == BoundKind.Html ? S(0) : Call("html.escape", BoundType.Html.AsNullable(), null, null, S(0));
+                return Call(name, text, null, null, escaped);
 
-                return new BoundExpression($"{helper}({S(0)})", BoundType.String);
-
-            case "math.abs": return new BoundExpression($"{helper}({O(0)}, {location})", BoundType.Dynamic);
-            case "math.divided_by": return new BoundExpression($"{helper}({O(0)}, {O(1)}, {location})", BoundType.Dynamic);
+            case "math.abs": return Call(name, BoundType.Dynamic, null, location, O(0));
+            case "math.divided_by": return Call(name, BoundType.Dynamic, null, location, O(0), O(1));
             case "math.plus": return Binary("+", a[0]!, a[1]!, call.Span);
             case "math.minus": return Binary("-", a[0]!, a[1]!, call.Span);
             case "math.times": return Binary("*", a[0]!, a[1]!, call.Span);
@@ -171,137 +170,134 @@ internal sealed partial class TemplateBinder
                 var joined = Join(a[0]!.Type, a[1]!.Type);
                 if (joined.Kind is BoundKind.Dynamic or BoundKind.Null || joined.IsValueType)
                 {
-                    return new BoundExpression($"{helper}<object>({O(0)}, {O(1)})", BoundType.Dynamic);
+                    return Call(name, BoundType.Dynamic, ObjectType, null, O(0), O(1));
                 }
 
-                return new BoundExpression($"{helper}<{joined.AsNonNullable().CSharp}>({Convert(a[0]!, joined)}, {Convert(a[1]!, joined)})", joined.AsNullable());
+                return Call(name, joined.AsNullable(), joined.AsNonNullable(), null, Convert(a[0]!, joined), Convert(a[1]!, joined));
 
             case "date.to_string":
-                var date = a[0]!.Type.Kind == BoundKind.DateTimeOffset ? a[0]!.Code : DateArgument(a[0]!, spans[0]);
-                return new BoundExpression($"{helper}({date}, {S(1)}{Opt(2, S)})", BoundType.String.AsNullable());
+                var date = a[0]!.Type.Kind == BoundKind.DateTimeOffset ? a[0]! : ToDateTime(a[0]!, spans[0]);
+                return Call(name, BoundType.String.AsNullable(), null, null, date, S(1), a[2] is null ? null : S(2));
             case "date.add_days":
             case "date.add_hours":
             case "date.add_minutes":
             case "date.add_seconds":
             case "date.add_milliseconds":
-                return new BoundExpression($"{helper}({DateArgument(a[0]!, spans[0])}, {ToDouble(a[1]!, spans[1])}, {Location(spans[0])})", BoundType.DateTime);
+                return Call(name, BoundType.DateTime, null, Position(spans[0]), ToDateTime(a[0]!, spans[0]), ToDouble(a[1]!, spans[1]));
             case "date.add_months":
             case "date.add_years":
-                return new BoundExpression($"{helper}({DateArgument(a[0]!, spans[0])}, {ToInt(a[1]!, spans[1])}, {Location(spans[0])})", BoundType.DateTime);
+                return Call(name, BoundType.DateTime, null, Position(spans[0]), ToDateTime(a[0]!, spans[0]), ToInt(a[1]!, spans[1]));
         }
 
         return LowerArray(name, a, spans, call, location);
     }
 
-    private string DateArgument(BoundExpression value, TemplateSpan span) => value.Type.Kind switch
-    {
-        BoundKind.DateTime => value.Code,
-        BoundKind.Null => "(global::System.DateTime?)null",
-        _ => $"{Rendering}ScriptValue.ToDateTime({Box(value)}, {Location(span)})",
-    };
+    /// <summary><c>object</c> (not nullable), as a type argument.</summary>
+    private static readonly BoundType ObjectType = new(BoundKind.Other, "object", false, false);
 
-    private BoundExpression LowerArray(string name, BoundExpression?[] a, TemplateSpan[] spans, CallExpression call, string location)
+    private BoundExpression LowerArray(string name, BoundExpression?[] a, TemplateSpan[] spans, CallExpression call, string position)
     {
         var list = ListArgument(a[0]!, spans[0], name);
         if (list is null)
         {
-            return BoundExpression.Null;
+            return BoundExpression.Nothing;
         }
 
-        var (code, element) = list.Value;
+        var (items, element) = list.Value;
+        var location = BoundLiteral.String(position);
         var listType = new BoundType(BoundKind.List, $"global::System.Collections.Generic.List<{element.Declaration}>", false, false, null, element, ListShape.Indexed);
-        var generic = $"<{element.Declaration}>";
+        BoundExpression Objects(BoundExpression value) => Runtime(RuntimeOperation.ToList, BoundType.DynamicList, Box(value), location);
         switch (name)
         {
-            case "array.size": return new BoundExpression($"{Rendering}ArrayFunctions.Size{generic}({code})", BoundType.Int32);
-            case "array.join": return new BoundExpression($"{Rendering}ArrayFunctions.Join{generic}({code}, {ToTextArgument(a[1]!)})", BoundType.String);
+            case "array.size": return Call(name, BoundType.Int32, element, null, items);
+            case "array.join": return Call(name, BoundType.String, element, null, items, ToTextArgument(a[1]!));
             case "array.first":
             case "array.last":
-                var method = name == "array.first" ? "First" : "Last";
                 return element.IsValueType && !element.Nullable
-                    ? new BoundExpression($"{Rendering}ArrayFunctions.{method}<object?>({Rendering}ArrayFunctions.ToList({"(object?)" + code}, {location}))", BoundType.Dynamic)
-                    : new BoundExpression($"{Rendering}ArrayFunctions.{method}{generic}({code})", element.AsNullable());
-            case "array.limit": return new BoundExpression($"{Rendering}ArrayFunctions.Limit{generic}({code}, {ToInt(a[1]!, spans[1])})", listType.AsNullable());
-            case "array.offset": return new BoundExpression($"{Rendering}ArrayFunctions.Offset{generic}({code}, {ToInt(a[1]!, spans[1])})", listType.AsNullable());
-            case "array.reverse": return new BoundExpression($"{Rendering}ArrayFunctions.Reverse{generic}({code})", listType);
-            case "array.uniq": return new BoundExpression($"{Rendering}ArrayFunctions.Uniq{generic}({code})", listType.AsNullable());
-            case "array.compact": return new BoundExpression($"{Rendering}ArrayFunctions.Compact{generic}({code})", listType.AsNullable());
-            case "array.contains": return new BoundExpression($"{Rendering}ArrayFunctions.Contains{generic}({code}, {Box(a[1]!)})", BoundType.Boolean);
+                    ? Call(name, BoundType.Dynamic, BoundType.Dynamic, null, Objects(items))
+                    : Call(name, element.AsNullable(), element, null, items);
+            case "array.limit":
+            case "array.offset":
+                return Call(name, listType.AsNullable(), element, null, items, ToInt(a[1]!, spans[1]));
+            case "array.reverse": return Call(name, listType, element, null, items);
+            case "array.uniq":
+            case "array.compact":
+                return Call(name, listType.AsNullable(), element, null, items);
+            case "array.contains": return Call(name, BoundType.Boolean, element, null, items, Box(a[1]!));
             case "array.concat":
                 var other = ListArgument(a[1]!, spans[1], name);
                 if (other is null)
                 {
-                    return BoundExpression.Null;
+                    return BoundExpression.Nothing;
                 }
 
-                if (!Equals(other.Value.Element, element))
-                {
-                    return new BoundExpression(
-                        $"{Rendering}ArrayFunctions.Concat<object?>({Rendering}ArrayFunctions.ToList({"(object?)" + code}, {location}), {Rendering}ArrayFunctions.ToList({"(object?)" + other.Value.Code}, {location}))",
-                        BoundType.DynamicList.AsNullable());
-                }
-
-                return new BoundExpression($"{Rendering}ArrayFunctions.Concat{generic}({code}, {other.Value.Code})", listType.AsNullable());
+                return Equals(other.Value.Element, element)
+                    ? Call(name, listType.AsNullable(), element, null, items, other.Value.Items)
+                    : Call(name, BoundType.DynamicList.AsNullable(), BoundType.Dynamic, null, Objects(items), Objects(other.Value.Items));
             case "array.cycle":
-                var group = a[1] is null ? "" : ", " + ToTextArgument(a[1]!);
-                return element.IsValueType && !element.Nullable
-                    ? new BoundExpression($"{Rendering}ArrayFunctions.Cycle<object?>(output, {Rendering}ArrayFunctions.ToList({"(object?)" + code}, {location}){group})", BoundType.Dynamic)
-                    : new BoundExpression($"{Rendering}ArrayFunctions.Cycle{generic}(output, {code}{group})", element.AsNullable());
+                var boxed = element.IsValueType && !element.Nullable;
+                var cycled = new List<BoundExpression> { new BoundWriter(), boxed ? Objects(items) : items };
+                if (a[1] is not null)
+                {
+                    cycled.Add(ToTextArgument(a[1]!));
+                }
+
+                return new BoundRuntimeCall(RuntimeOperation.Cycle, cycled.ToEquatableArray(), boxed ? BoundType.Dynamic : element.AsNullable(), boxed ? BoundType.Dynamic : element);
             case "array.sort" when a[1] is null:
-                return new BoundExpression($"{Rendering}ArrayFunctions.Sort{generic}({code})", listType);
+                return Call(name, listType, element, null, items);
             case "array.sort":
             case "array.map":
                 if (a[1]!.Type.Kind != BoundKind.String || call.Arguments.Concat(call.NamedArguments.Select(n => n.Value)).LastOrDefault() is not StringLiteral member)
                 {
                     Report(DiagnosticDescriptors.InvalidArgument, spans[1], name, "a computed value", "member", "the member name must be a string literal");
-                    return BoundExpression.Null;
+                    return BoundExpression.Nothing;
                 }
 
                 if (element.Kind is BoundKind.Dynamic or BoundKind.ScriptObject)
                 {
-                    var helper = name == "array.map" ? "Map" : "SortBy";
-                    return new BoundExpression(
-                        $"{Rendering}ArrayFunctions.{helper}({Rendering}ArrayFunctions.ToList({"(object?)" + code}, {location}), {Literal(member.Value)}, {location})",
-                        BoundType.DynamicList);
+                    return name == "array.map"
+                        ? Call(name, BoundType.DynamicList, null, position, Objects(items), BoundLiteral.String(member.Value))
+                        : Runtime(RuntimeOperation.SortBy, BoundType.DynamicList, Objects(items), BoundLiteral.String(member.Value), location);
                 }
 
                 if (element.Kind != BoundKind.Model || FindMember(_types[element.TypeId!], member.Value) is not { } found)
                 {
                     Report(DiagnosticDescriptors.UnknownTemplateMember, member.Span, member.Value, element.Display);
-                    return BoundExpression.Null;
+                    return BoundExpression.Nothing;
                 }
 
                 var memberType = TypeOf(found);
-                var access = element.Nullable ? "item?." : "item.";
+                var selector = new BoundMemberSelector(element, found.Name);
                 var resultType = element.Nullable ? memberType.AsNullable() : memberType;
                 if (name == "array.sort")
                 {
-                    return new BoundExpression($"{Rendering}ArrayFunctions.SortBy({code}, static ({element.Declaration} item) => {access}{found.Name})", listType);
+                    return Runtime(RuntimeOperation.SortBy, listType, items, selector);
                 }
 
-                return new BoundExpression(
-                    $"{Rendering}ArrayFunctions.Map({code}, static ({element.Declaration} item) => {access}{found.Name})",
-                    new BoundType(BoundKind.List, $"global::System.Collections.Generic.List<{resultType.Declaration}>", false, false, null, resultType, ListShape.Indexed));
+                return Call(name, new BoundType(BoundKind.List, $"global::System.Collections.Generic.List<{resultType.Declaration}>", false, false, null, resultType, ListShape.Indexed), null, null, items, selector);
             default:
                 Report(DiagnosticDescriptors.UnknownFunction, call.Callee.Span, name);
-                return BoundExpression.Null;
+                return BoundExpression.Nothing;
         }
     }
 
+    /// <summary>A sequence of objects that may be null, as the type of a null list argument.</summary>
+    private static readonly BoundType EnumerableOfObjects = new(BoundKind.List, "global::System.Collections.Generic.IEnumerable<object?>", false, true, null, BoundType.Dynamic, ListShape.Enumerable);
+
     /// <summary>A list argument of an <c>array.*</c> builtin, with its item type.</summary>
-    private (string Code, BoundType Element)? ListArgument(BoundExpression value, TemplateSpan span, string function)
+    private (BoundExpression Items, BoundType Element)? ListArgument(BoundExpression value, TemplateSpan span, string function)
     {
         var type = value.Type;
         switch (type.Kind)
         {
             case BoundKind.List:
-                return (value.Code, type.Element!);
+                return (value, type.Element!);
             case BoundKind.Null:
-                return ("(global::System.Collections.Generic.IEnumerable<object?>?)null", BoundType.Dynamic);
+                return (Cast(BoundExpression.NullLiteral, EnumerableOfObjects), BoundType.Dynamic);
             case BoundKind.Dynamic:
             case BoundKind.ScriptObject:
             case BoundKind.Dictionary:
-                return ($"{Rendering}ArrayFunctions.ToList({Box(value)}, {Location(span)})", BoundType.Dynamic);
+                return (Runtime(RuntimeOperation.ToList, BoundType.DynamicList, Box(value), Where(span)), BoundType.Dynamic);
             default:
                 Report(DiagnosticDescriptors.InvalidArgument, span, function, "a " + type.Display, "list", "it is not a list");
                 return null;

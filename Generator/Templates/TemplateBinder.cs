@@ -11,14 +11,13 @@ namespace TypedMail.Generator.Templates;
 /// <summary>
 /// Binds a parsed template to an email's types and produces its bound tree (<see cref="BoundTemplate"/>): names resolve
 /// to the record's members, template variables, loop variables and builtins (<see cref="BuiltinCatalog"/>); every
-/// expression gets a compile-time type and is lowered to a typed C# expression; statements become bound nodes that the
-/// emitter writes. What Scriban would only find out at run time but the types tell now (unknown names, loops over
+/// expression becomes a typed node (<see cref="BoundExpression"/>) and every statement a bound node; the binder writes no
+/// C#, the emitter does. What Scriban would only find out at run time but the types tell now (unknown names, loops over
 /// non-lists, wrong arguments) becomes a TM2xxx diagnostic. Template variable types are inferred by running the binder
 /// until they stop changing.
 /// </summary>
 internal sealed partial class TemplateBinder
 {
-    private const string Rendering = "global::TypedMail.Rendering.";
     private const int MaxPasses = 6;
 
 
@@ -225,7 +224,7 @@ internal sealed partial class TemplateBinder
         switch (statement)
         {
             case TextStatement text:
-                WriteLiteral(text.Text, sink);
+                WriteLiteral(text.Text, text.IsEscape, sink);
                 break;
             case BlockStatement block:
                 BindBlock(block, sink);
@@ -276,7 +275,7 @@ internal sealed partial class TemplateBinder
         output.AddRange(sink);
     }
 
-    private void WriteLiteral(string text, List<BoundStatement> sink)
+    private void WriteLiteral(string text, bool verbatim, List<BoundStatement> sink)
     {
         if (text.Length == 0)
         {
@@ -284,7 +283,7 @@ internal sealed partial class TemplateBinder
         }
 
         _literalLength += text.Length;
-        sink.Add(new BoundText(text));
+        sink.Add(new BoundText(text, verbatim));
     }
 
     private void BindIndent(IndentStatement indent, List<BoundStatement> sink)
@@ -397,7 +396,7 @@ internal sealed partial class TemplateBinder
                     type.Kind == BoundKind.Model ? "its ToString()" : "[item, item, ...]");
                 return new BoundWrite(value, BoundWriteKind.Value, _html);
             default:
-                return new BoundWrite(new BoundExpression(Box(value), BoundType.Dynamic), BoundWriteKind.Value, _html);
+                return new BoundWrite(Box(value), BoundWriteKind.Value, _html);
         }
     }
 
@@ -444,7 +443,7 @@ internal sealed partial class TemplateBinder
                 // A variable that is never read is not declared; its value is still computed (a null literal has nothing to compute).
                 if (_readKnown.Contains(name) && _known.ContainsKey(name))
                 {
-                    sink.Add(new BoundAssign(csharp, new BoundExpression(Convert(value, _known[name].AsNullable()), _known[name].AsNullable())));
+                    sink.Add(new BoundAssign(csharp, Convert(value, _known[name].AsNullable())));
                 }
                 else if (!value.IsNothing)
                 {
@@ -464,7 +463,7 @@ internal sealed partial class TemplateBinder
 
                 if (_readKnown.Contains(key) && _known.ContainsKey(key))
                 {
-                    sink.Add(new BoundAssign(localName, new BoundExpression(Convert(value, _known[key].AsNullable()), _known[key].AsNullable())));
+                    sink.Add(new BoundAssign(localName, Convert(value, _known[key].AsNullable())));
                 }
                 else if (!value.IsNothing)
                 {
@@ -476,13 +475,13 @@ internal sealed partial class TemplateBinder
                 Report(DiagnosticDescriptors.InvalidAssignment, target.Span, loopVariable.Name, "it is a loop variable");
                 return;
             case MemberExpression { Target: VariableExpression { Name: "date", IsLocal: false }, Name: "format" } when !IsModelMember("date"):
-                sink.Add(new BoundSetDateFormat(new BoundExpression(ToText(value), BoundType.String.AsNullable())));
+                sink.Add(new BoundSetDateFormat(ToText(value)));
                 return;
             case MemberExpression member:
                 var owner = BindExpression(member.Target);
                 if (owner.Type.Kind is BoundKind.ScriptObject or BoundKind.Dynamic)
                 {
-                    sink.Add(new BoundEvaluate(new BoundExpression($"{Rendering}ScriptValue.SetMember({Box(owner)}, {Literal(member.Name)}, {Box(value)}, {Literal(SourceText(member))}, {Location(member.Span)})", BoundType.Dynamic)));
+                    sink.Add(new BoundEvaluate(Runtime(RuntimeOperation.SetMember, BoundType.Dynamic, Box(owner), BoundLiteral.String(member.Name), Box(value), BoundLiteral.String(SourceText(member)), Where(member.Span))));
                     return;
                 }
 
@@ -559,22 +558,21 @@ internal sealed partial class TemplateBinder
             return;
         }
 
-        string source;
+        BoundExpression source;
+        BoundType? copied = null;
         BoundType element;
         var shape = ListShape.Indexed;
         var items = Unique(SafeName(@for.Variable) + "Items");
         switch (type.Kind)
         {
             case BoundKind.List when type.Shape == ListShape.Enumerable:
-                element = type.Element!;
-                source = type.Nullable
-                    ? $"{iterable.Code} is {{ }} {items}Source ? new global::System.Collections.Generic.List<{element.Declaration}>({items}Source) : null"
-                    : $"new global::System.Collections.Generic.List<{element.Declaration}>({iterable.Code})";
+                element = copied = type.Element!;
+                source = iterable;
                 break;
             case BoundKind.List:
                 element = type.Element!;
                 shape = type.Shape;
-                source = iterable.Code;
+                source = iterable;
                 break;
             case BoundKind.Dynamic:
             case BoundKind.String:
@@ -582,7 +580,7 @@ internal sealed partial class TemplateBinder
             case BoundKind.Dictionary:
             case BoundKind.ScriptObject:
                 element = BoundType.Dynamic;
-                source = $"{Rendering}ScriptValue.Enumerate({Box(iterable)}, {Location(@for.Iterable.Span)})";
+                source = Runtime(RuntimeOperation.Enumerate, BoundType.DynamicList, Box(iterable), Where(@for.Iterable.Span));
                 break;
             default:
                 Report(DiagnosticDescriptors.NotEnumerable, @for.Iterable.Span, SourceText(@for.Iterable), type.Display);
@@ -613,6 +611,7 @@ internal sealed partial class TemplateBinder
 
         sink.Add(new BoundFor(
             source,
+            copied,
             type.Nullable || type.Kind != BoundKind.List,
             items,
             shape == ListShape.Array,
@@ -623,7 +622,7 @@ internal sealed partial class TemplateBinder
             index,
             length,
             variable,
-            frame.UsesChanged ? new BoundLoopBound(previous, BoxCode(variable, element)) : null,
+            frame.UsesChanged ? new BoundLoopBound(previous, Box(new BoundLocalReference(variable, element))) : null,
             Position(@for.Span),
             body.ToEquatableArray(),
             otherwise.ToEquatableArray()));
@@ -652,19 +651,20 @@ internal sealed partial class TemplateBinder
         var value = BindExpression(@case.Value);
         var temp = Unique("caseValue");
         sink.Add(new BoundLocal(temp, value));
-        var subject = new BoundExpression(temp, value.Type);
-        var branches = new List<(string Test, List<BoundStatement> Body)>();
+        var subject = new BoundLocalReference(temp, value.Type);
+        var branches = new List<(BoundExpression Test, List<BoundStatement> Body)>();
         foreach (var when in @case.Whens)
         {
-            var tests = new List<string>();
+            BoundExpression? test = null;
             foreach (var candidate in when.Values)
             {
-                tests.Add(Condition(Equality(subject, BindExpression(candidate), negate: false)));
+                var matches = Condition(Equality(subject, BindExpression(candidate), negate: false));
+                test = test is null ? matches : new BoundBinary(BinaryOperator.Or, test, matches, BoundType.Boolean);
             }
 
             var body = new List<BoundStatement> { new BoundComment("{{ " + when.Source + " }}") };
             BindCaseBody(when.Body, body);
-            branches.Add((string.Join(" || ", tests), body));
+            branches.Add((test!, body));
         }
 
         var chain = new List<BoundStatement>();
@@ -688,7 +688,7 @@ internal sealed partial class TemplateBinder
         var mark = Unique("captureStart");
         sink.Add(new BoundCaptureStart(mark));
         BindBlock(capture.Body, sink);
-        Assign(capture.Target, new BoundExpression($"output.EndCapture({mark})", _html ? BoundType.Html : BoundType.String), sink, capture.Span);
+        Assign(capture.Target, new BoundCaptured(mark, _html ? BoundType.Html : BoundType.String), sink, capture.Span);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -706,7 +706,7 @@ internal sealed partial class TemplateBinder
         var result = Unique("included");
         statements.Add(new BoundCaptureEnd(result, mark));
         _pending.AddRange(statements);
-        return new BoundExpression(result, _html ? BoundType.Html : BoundType.String);
+        return new BoundLocalReference(result, _html ? BoundType.Html : BoundType.String);
     }
 
     private void BindInclude(CallExpression include, List<BoundStatement> sink)
@@ -737,15 +737,16 @@ internal sealed partial class TemplateBinder
 
         var page = new Page("include" + (++_includeCount).ToString(CultureInfo.InvariantCulture));
         var arguments = new List<BoundStatement>();
-        page.Arguments["0"] = new BoundExpression(Literal(name.Value), BoundType.String);
-        var all = new List<string>();
+        page.Arguments["0"] = BoundLiteral.String(name.Value);
+        var all = new List<BoundExpression>();
         for (var i = 1; i < include.Arguments.Count; i++)
         {
             var value = BindExpression(include.Arguments[i]);
             var local = Unique("arg" + i.ToString(CultureInfo.InvariantCulture));
             arguments.Add(new BoundLocal(local, value));
-            page.Arguments[i.ToString(CultureInfo.InvariantCulture)] = new BoundExpression(local, value.Type);
-            all.Add(BoxCode(local, value.Type));
+            var argument = new BoundLocalReference(local, value.Type);
+            page.Arguments[i.ToString(CultureInfo.InvariantCulture)] = argument;
+            all.Add(Box(argument));
         }
 
         foreach (var named in include.NamedArguments)
@@ -753,10 +754,10 @@ internal sealed partial class TemplateBinder
             var value = BindExpression(named.Value);
             var local = Unique("arg_" + SafeName(named.Name));
             arguments.Add(new BoundLocal(local, value));
-            page.Arguments[named.Name] = new BoundExpression(local, value.Type);
+            page.Arguments[named.Name] = new BoundLocalReference(local, value.Type);
         }
 
-        page.Arguments[""] = new BoundExpression($"new global::System.Collections.Generic.List<object?> {{ {string.Join(", ", all)} }}", BoundType.DynamicList);
+        page.Arguments[""] = new BoundListLiteral(all.ToEquatableArray());
         var saved = _current;
         _current = partial;
         _pages.Add(page);
@@ -937,12 +938,11 @@ internal sealed partial class TemplateBinder
     /// <summary>The template file and position, for run-time errors: <c>Welcome.html.scriban(3,12)</c>.</summary>
     private string Position(TemplateSpan span) => _current.FileName + span.Position;
 
-    /// <summary><see cref="Position"/> as a C# string literal.</summary>
-    private string Location(TemplateSpan span) => Literal(Position(span));
+    /// <summary><see cref="Position"/> as a string literal, an argument of run-time operations.</summary>
+    private BoundLiteral Where(TemplateSpan span) => BoundLiteral.String(Position(span));
 
     private string SourceText(Expression expression) => SourceOf(_current, expression.Span);
 
     private static string SourceOf(TemplateFileSpec file, TemplateSpan span) => file.Template.Source.Substring(span.Span.Start, span.Span.Length);
 
-    private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 }

@@ -114,7 +114,7 @@ internal sealed class TemplateParser
                     Flush();
                     if (token.Text.Length > 0)
                     {
-                        statements.Add(new TextStatement(token.Text, Span(token.Start, token.End)));
+                        statements.Add(new TextStatement(token.Text, Span(token.Start, token.End), token.IsEscape));
                     }
 
                     continue;

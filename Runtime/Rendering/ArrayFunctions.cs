@@ -174,20 +174,31 @@ public static class ArrayFunctions
     /// <param name="list">The list.</param>
     /// <param name="key">Reads the member.</param>
     /// <returns>A new sorted list (stable); empty for <see langword="null"/>.</returns>
+    /// <exception cref="TemplateRuntimeException">The keys are of different types, or cannot be ordered.</exception>
     public static List<T> SortBy<T, TKey>(IEnumerable<T>? list, Func<T, TKey> key)
     {
         var result = list is null ? [] : new List<T>(list);
         var keys = new object?[result.Count];
         var order = new int[result.Count];
+        object? first = null;
         for (var i = 0; i < result.Count; i++)
         {
-            keys[i] = key(result[i]);
+            var value = keys[i] = key(result[i]);
             order[i] = i;
+            if (value is not null)
+            {
+                // Values of one type are ordered by their own comparison; any other mix fails, as in Scriban.
+                first ??= value;
+                if (first.GetType() != value.GetType() || value is not IComparable)
+                {
+                    throw new TemplateRuntimeException("array.sort", $"Cannot order `{ScriptValue.TypeName(first)}` and `{ScriptValue.TypeName(value)}`");
+                }
+            }
         }
 
         Array.Sort(order, (a, b) =>
         {
-            var c = ScriptValue.Compare(keys[a], keys[b], "array.sort") ?? (keys[a] is null ? (keys[b] is null ? 0 : -1) : 1);
+            var c = SortOrder(keys[a], keys[b]);
             return c != 0 ? c : a.CompareTo(b);
         });
         var sorted = new List<T>(result.Count);
@@ -197,6 +208,20 @@ public static class ArrayFunctions
         }
 
         return sorted;
+    }
+
+    /// <summary>
+    /// The order of <c>array.sort</c>, Scriban's default comparer over values of one type: null first, then each
+    /// type's own comparison, text by the invariant culture's rules (not ordinally, unlike the <c>&lt;</c> operator).
+    /// </summary>
+    private static int SortOrder(object? left, object? right)
+    {
+        if (left is null || right is null)
+        {
+            return left is null ? (right is null ? 0 : -1) : 1;
+        }
+
+        return left is string a ? string.Compare(a, (string)right, StringComparison.InvariantCulture) : ((IComparable)left).CompareTo(right);
     }
 
     /// <summary><c>array.sort "member"</c> over template objects, by the member's raw name.</summary>

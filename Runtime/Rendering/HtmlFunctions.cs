@@ -16,17 +16,17 @@ public static partial class HtmlFunctions
 
     /// <summary><c>html.url_encode</c>: <see cref="Uri.EscapeDataString(string)"/>, for query values.</summary>
     /// <param name="text">The text.</param>
-    /// <returns>The encoded text.</returns>
-    public static string UrlEncode(string? text) => string.IsNullOrEmpty(text) ? "" : Uri.EscapeDataString(text);
+    /// <returns>The encoded text; <see langword="null"/> for <see langword="null"/>, as in Scriban.</returns>
+    public static string? UrlEncode(string? text) => string.IsNullOrEmpty(text) ? text : Uri.EscapeDataString(text);
 
     /// <summary><c>html.url_escape</c>: escapes spaces, <c>&lt;</c>, <c>&gt;</c> and non-ASCII characters but keeps the URL syntax.</summary>
     /// <param name="text">The text.</param>
-    /// <returns>The escaped text.</returns>
-    public static string UrlEscape(string? text)
+    /// <returns>The escaped text; <see langword="null"/> for <see langword="null"/>, as in Scriban.</returns>
+    public static string? UrlEscape(string? text)
     {
         if (string.IsNullOrEmpty(text))
         {
-            return "";
+            return text;
         }
 
 #pragma warning disable SYSLIB0013 // Scriban's html.url_escape is Uri.EscapeUriString; keep its exact output.

@@ -88,18 +88,18 @@ public static class MathFunctions
     /// <see langword="int"/> divisor the result is floored and converted to an <see langword="int"/> (saturating, as
     /// Scriban's cast does).
     /// </summary>
-    /// <param name="value">The dividend.</param>
+    /// <param name="value">The dividend; <see langword="null"/> is 0, as Scriban converts it to its <see langword="double"/> parameter.</param>
     /// <param name="divisor">The divisor.</param>
     /// <param name="location">Where the call is, for errors.</param>
-    /// <returns>The quotient, or <see langword="null"/> when either side is <see langword="null"/>.</returns>
+    /// <returns>The quotient, or <see langword="null"/> when the divisor is <see langword="null"/>.</returns>
     public static object? DividedBy(object? value, object? divisor, string location)
     {
-        if (value is null || divisor is null)
+        if (divisor is null)
         {
             return null;
         }
 
-        var result = ScriptValue.Divide(ScriptValue.ToDouble(value, location), divisor, location);
+        var result = ScriptValue.Divide(value is null ? 0d : ScriptValue.ToDouble(value, location), divisor, location);
         return (divisor, result) switch
         {
             (int, double d) => (int)Math.Floor(d),

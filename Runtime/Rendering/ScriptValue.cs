@@ -208,6 +208,92 @@ public static class ScriptValue
     /// <exception cref="TemplateRuntimeException">The operands do not support the operator.</exception>
     public static object? Modulo(object? left, object? right, string location) => Arithmetic(BinaryOperator.Modulo, left, right, location);
 
+    /// <summary><c>a ?! b</c>: <paramref name="right"/> when <paramref name="left"/> is not null; both are evaluated, as in Scriban.</summary>
+    /// <param name="left">The left operand.</param>
+    /// <param name="right">The right operand.</param>
+    /// <returns><paramref name="right"/>, or <see langword="null"/>.</returns>
+    public static object? IfNotNull(object? left, object? right) => left is null ? null : right;
+
+    /// <summary><c>a ?? b</c> where <c>a</c> is never null: <paramref name="left"/>, once <paramref name="right"/> is evaluated (as Scriban evaluates both).</summary>
+    /// <typeparam name="T">The left operand's type.</typeparam>
+    /// <param name="left">The left operand.</param>
+    /// <param name="right">The right operand, evaluated for its failures only.</param>
+    /// <returns><paramref name="left"/>.</returns>
+    public static T Left<T>(T left, object? right) => left;
+
+    /// <summary><c>a + b</c> of integers, in 64 bits.</summary>
+    /// <param name="left">The left operand.</param>
+    /// <param name="right">The right operand.</param>
+    /// <param name="location">Where the operator is, for errors.</param>
+    /// <returns>The sum.</returns>
+    /// <exception cref="TemplateRuntimeException">The sum does not fit in 64 bits.</exception>
+    public static long CheckedAdd(long left, long right, string location) => Checked(left, right, location, "+", static (a, b) => checked(a + b));
+
+    /// <inheritdoc cref="CheckedAdd(long, long, string)"/>
+    public static long? CheckedAdd(long? left, long? right, string location) => left is null || right is null ? null : CheckedAdd(left.Value, right.Value, location);
+
+    /// <summary><c>a - b</c> of integers, in 64 bits.</summary>
+    /// <param name="left">The left operand.</param>
+    /// <param name="right">The right operand.</param>
+    /// <param name="location">Where the operator is, for errors.</param>
+    /// <returns>The difference.</returns>
+    /// <exception cref="TemplateRuntimeException">The difference does not fit in 64 bits.</exception>
+    public static long CheckedSubtract(long left, long right, string location) => Checked(left, right, location, "-", static (a, b) => checked(a - b));
+
+    /// <inheritdoc cref="CheckedSubtract(long, long, string)"/>
+    public static long? CheckedSubtract(long? left, long? right, string location) => left is null || right is null ? null : CheckedSubtract(left.Value, right.Value, location);
+
+    /// <summary><c>a * b</c> of integers, in 64 bits.</summary>
+    /// <param name="left">The left operand.</param>
+    /// <param name="right">The right operand.</param>
+    /// <param name="location">Where the operator is, for errors.</param>
+    /// <returns>The product.</returns>
+    /// <exception cref="TemplateRuntimeException">The product does not fit in 64 bits.</exception>
+    public static long CheckedMultiply(long left, long right, string location) => Checked(left, right, location, "*", static (a, b) => checked(a * b));
+
+    /// <inheritdoc cref="CheckedMultiply(long, long, string)"/>
+    public static long? CheckedMultiply(long? left, long? right, string location) => left is null || right is null ? null : CheckedMultiply(left.Value, right.Value, location);
+
+    private static long Checked(long left, long right, string location, string op, Func<long, long, long> operation)
+    {
+        try
+        {
+            return operation(left, right);
+        }
+        catch (OverflowException e)
+        {
+            throw new TemplateRuntimeException(location, $"`{left.ToString(CultureInfo.InvariantCulture)} {op} {right.ToString(CultureInfo.InvariantCulture)}` does not fit in a 64-bit integer", e);
+        }
+    }
+
+    /// <summary><c>a ?? b</c>: both operands are evaluated, as in Scriban (a failing right operand fails even when the left is not null).</summary>
+    /// <typeparam name="T">The operands' type.</typeparam>
+    /// <param name="left">The left operand.</param>
+    /// <param name="right">The right operand.</param>
+    /// <returns><paramref name="left"/>, or <paramref name="right"/> when it is <see langword="null"/>.</returns>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(right))]
+    public static T? Coalesce<T>(T? left, T? right)
+        where T : class
+        => left ?? right;
+
+    /// <summary><c>a ?? b</c> of nullable values: both operands are evaluated, as in Scriban.</summary>
+    /// <typeparam name="T">The operands' type.</typeparam>
+    /// <param name="left">The left operand.</param>
+    /// <param name="right">The right operand.</param>
+    /// <returns><paramref name="left"/>, or <paramref name="right"/> when it is <see langword="null"/>.</returns>
+    public static T? Coalesce<T>(T? left, T? right)
+        where T : struct
+        => left ?? right;
+
+    /// <summary><c>a ?? b</c> of a nullable value and a value: both operands are evaluated, as in Scriban.</summary>
+    /// <typeparam name="T">The operands' type.</typeparam>
+    /// <param name="left">The left operand.</param>
+    /// <param name="right">The right operand.</param>
+    /// <returns><paramref name="left"/>, or <paramref name="right"/> when it is <see langword="null"/>.</returns>
+    public static T Coalesce<T>(T? left, T right)
+        where T : struct
+        => left ?? right;
+
     /// <summary><c>a + b</c> of two strings that may be <see langword="null"/>: null when both are, as in Scriban.</summary>
     /// <param name="left">The left string.</param>
     /// <param name="right">The right string.</param>
@@ -502,7 +588,7 @@ public static class ScriptValue
         }
     }
 
-    /// <summary>The items of a value a <c>for</c> loop iterates: a list, a string (by character) or a dictionary (by pair).</summary>
+    /// <summary>The items of a value a <c>for</c> loop iterates: a list, a string (by <see langword="char"/>) or a dictionary (by pair).</summary>
     /// <param name="value">The value.</param>
     /// <param name="location">Where the loop is, for errors.</param>
     /// <returns>The items; <see langword="null"/> for <see langword="null"/> (no iterations, no <c>else</c>).</returns>
@@ -514,10 +600,11 @@ public static class ScriptValue
             case null:
                 return null;
             case string s:
+                // Each item is a char, as in Scriban: it prints as its text but is not a string (its size is 0).
                 var chars = new List<object?>(s.Length);
                 foreach (var c in s)
                 {
-                    chars.Add(c.ToString());
+                    chars.Add(c);
                 }
 
                 return chars;
@@ -888,7 +975,7 @@ public static class ScriptValue
                     BinaryOperator.Subtract => fx - fy,
                     BinaryOperator.Multiply => fx * fy,
                     BinaryOperator.Divide => fx / fy,
-                    BinaryOperator.FloorDivide => MathF.Round(fx / fy),
+                    BinaryOperator.FloorDivide => (float)(int)(fx / fy), // Scriban truncates (it rounds doubles and decimals).
                     _ => fx % fy,
                 };
             }

@@ -199,13 +199,13 @@ public static partial class StringFunctions
     public static string Remove(string? text, string? remove)
         => string.IsNullOrEmpty(remove) || string.IsNullOrEmpty(text) ? text ?? "" : text.Replace(remove, "", StringComparison.Ordinal);
 
-    /// <summary><c>string.remove_first</c>.</summary>
+    /// <summary><c>string.remove_first</c>: the first occurrence, ignoring case, as in Scriban.</summary>
     /// <param name="text">The text.</param>
     /// <param name="remove">The text to remove.</param>
     /// <returns>The result.</returns>
     public static string RemoveFirst(string? text, string? remove) => ReplaceFirst(text, remove, "");
 
-    /// <summary><c>string.remove_last</c>.</summary>
+    /// <summary><c>string.remove_last</c>: the last occurrence, ignoring case, as in Scriban.</summary>
     /// <param name="text">The text.</param>
     /// <param name="remove">The text to remove.</param>
     /// <returns>The result.</returns>
@@ -216,7 +216,7 @@ public static partial class StringFunctions
             return text ?? "";
         }
 
-        var index = text.LastIndexOf(remove, StringComparison.Ordinal);
+        var index = text.LastIndexOf(remove, StringComparison.OrdinalIgnoreCase);
         return index < 0 ? text : text.Remove(index, remove.Length);
     }
 
@@ -228,7 +228,7 @@ public static partial class StringFunctions
     public static string Replace(string? text, string? match, string? replace)
         => string.IsNullOrEmpty(text) || string.IsNullOrEmpty(match) ? text ?? "" : text.Replace(match, replace ?? "", StringComparison.Ordinal);
 
-    /// <summary><c>string.replace_first</c>.</summary>
+    /// <summary><c>string.replace_first</c>: the first occurrence, ignoring case, as in Scriban (<c>string.replace</c> is ordinal).</summary>
     /// <param name="text">The text.</param>
     /// <param name="match">The text to find.</param>
     /// <param name="replace">The replacement.</param>
@@ -240,7 +240,7 @@ public static partial class StringFunctions
             return text ?? "";
         }
 
-        var index = text.IndexOf(match, StringComparison.Ordinal);
+        var index = text.IndexOf(match, StringComparison.OrdinalIgnoreCase);
         return index < 0 ? text : text.Substring(0, index) + replace + text.Substring(index + match.Length);
     }
 

@@ -65,6 +65,17 @@ public sealed class TemplateWriter : IDisposable
         }
     }
 
+    /// <summary>Writes the content of an escape block (<c>{%{ … }%}</c>): as is, without the auto-indentation, as Scriban writes it.</summary>
+    /// <param name="text">The text.</param>
+    public void WriteVerbatim(string text)
+    {
+        Append(text.AsSpan());
+        if (text.Length > 0)
+        {
+            _atLineStart = text[text.Length - 1] == '\n';
+        }
+    }
+
     /// <summary>Writes text HTML-encoded exactly as <see cref="System.Net.WebUtility.HtmlEncode(string)"/> does.</summary>
     /// <param name="text">The text; <see langword="null"/> writes nothing.</param>
     public void WriteHtml(string? text)

@@ -1,0 +1,197 @@
+using TypedMail.Generator.Helpers;
+using TypedMail.Generator.Templates;
+
+namespace TypedMail.Generator;
+
+public sealed partial class EmailGenerator
+{
+    /// <summary>The statements of a compiled template, as the body of its render method.</summary>
+    internal static partial class Emitter
+    {
+        private static void EmitStatement(SourceWriter w, BoundStatement statement)
+        {
+            switch (statement)
+            {
+                case BoundText text:
+                    w.WriteLine($"output.{(text.Verbatim ? "WriteVerbatim" : "Write")}({Literal(text.Text)});");
+                    break;
+                case BoundWrite write:
+                    w.WriteLine(WriteCall(write));
+                    break;
+                case BoundComment comment:
+                    w.WriteComment(comment.Text);
+                    break;
+                case BoundLocal local:
+                    w.WriteLine($"var {local.Name} = {Expression(local.Value)};");
+                    break;
+                case BoundAssign assign:
+                    // `x = x` changes nothing: it only reads x (as `x = x` it would be warning CS1717, and without the
+                    // read a variable given only constants would be warning CS0219).
+                    var self = assign.Value is BoundLocalReference { Name: var name } && name == assign.Variable;
+                    w.WriteLine($"{(self ? "_" : assign.Variable ?? "_")} = {Expression(assign.Value)};");
+
+                    break;
+                case BoundEvaluate evaluate:
+                    w.WriteLine(Expression(evaluate.Call) + ";");
+                    break;
+                case BoundSetDateFormat format:
+                    w.WriteLine($"output.DateFormat = {Expression(format.Value)};");
+                    break;
+                case BoundCaptureStart capture:
+                    w.WriteLine($"var {capture.Mark} = output.BeginCapture();");
+                    break;
+                case BoundCaptureEnd captured:
+                    w.WriteLine($"var {captured.Name} = output.EndCapture({captured.Mark});");
+                    break;
+                case BoundLoopControl control:
+                    w.WriteLine(control.IsBreak ? "break;" : "continue;");
+                    break;
+                case BoundIf @if:
+                    EmitBlock(w, $"if ({Expression(@if.Condition)})", @if.Then);
+                    if (@if.Else.Count > 0)
+                    {
+                        EmitBlock(w, "else", @if.Else);
+                    }
+
+                    break;
+                case BoundWhile @while:
+                    // The loop limit (LoopLimit) and the loop variables: each iteration is counted by the writer.
+                    w.WriteLine("output.EnterLoop();");
+                    w.WriteLine($"for (var {@while.Index} = 0; {Expression(@while.Condition)}; {@while.Index}++)");
+                    w.OpenBrace();
+                    w.WriteLine($"output.StepLoop({Literal(@while.Location)});");
+                    EmitStatements(w, @while.Body);
+                    w.CloseBrace();
+                    w.WriteLine("output.ExitLoop();");
+                    break;
+                case BoundIndent indent:
+                    w.WriteLine(indent.Indent is null ? "output.EnterPartial();" : $"output.PushIndent({Literal(indent.Indent)});");
+                    if (indent.LeavesEarly)
+                    {
+                        EmitBlock(w, "try", indent.Body);
+                        w.WriteLine("finally");
+                        w.OpenBrace();
+                        w.WriteLine("output.PopIndent();");
+                        w.CloseBrace();
+                    }
+                    else
+                    {
+                        EmitStatements(w, indent.Body);
+                        w.WriteLine("output.PopIndent();");
+                    }
+
+                    break;
+                case BoundScope scope:
+                    w.OpenBrace();
+                    EmitStatements(w, scope.Body);
+                    w.CloseBrace();
+                    break;
+                case BoundFor @for:
+                    EmitFor(w, @for);
+                    break;
+            }
+        }
+
+        /// <summary>A <c>for</c> loop: the list read by index between its offset and limit; the writer counts iterations.</summary>
+        private static void EmitFor(SourceWriter w, BoundFor loop)
+        {
+            w.WriteLine("output.EnterLoop();");
+            var source = Expression(loop.Source);
+            if (loop.CopiedElement is { } element)
+            {
+                // Only enumerable: copied to a list, to be read by index.
+                var list = $"new global::System.Collections.Generic.List<{element.Declaration}>";
+                source = loop.Source.Type.Nullable ? $"{source} is {{ }} {loop.Items}Source ? {list}({loop.Items}Source) : null" : $"{list}({source})";
+            }
+
+            if (loop.SourceMayBeNull)
+            {
+                w.WriteLine($"if ({source} is {{ }} {loop.Items})");
+                w.OpenBrace();
+            }
+            else
+            {
+                w.WriteLine($"var {loop.Items} = {source};");
+            }
+
+            var count = loop.Count;
+            w.WriteLine($"var {count} = {loop.Items}.{(loop.IsArray ? "Length" : "Count")};");
+            var length = count;
+            if (loop.Offset is { } offset)
+            {
+                w.WriteLine($"var {offset.Name} = global::System.Math.Min(global::System.Math.Max({Expression(offset.Value)}, 0), {count});");
+                length = $"{count} - {offset.Name}";
+            }
+
+            if (loop.Limit is { } limit)
+            {
+                // Scriban applies `limit:` only when it is positive: `limit:0` iterates everything.
+                w.WriteLine($"var {limit.Name} = {Expression(limit.Value)};");
+                length = $"{limit.Name} > 0 ? global::System.Math.Min({length}, {limit.Name}) : {length}";
+            }
+
+            w.WriteLine($"var {loop.Length} = {length};");
+            if (loop.Changed is { } changed)
+            {
+                w.WriteLine($"object? {changed.Name} = null;");
+            }
+
+            var item = loop.Reversed ? $"{count} - 1 - {loop.Index}" : loop.Offset is { } start ? $"{start.Name} + {loop.Index}" : loop.Index;
+            w.WriteLine($"for (var {loop.Index} = 0; {loop.Index} < {loop.Length}; {loop.Index}++)");
+            w.OpenBrace();
+            w.WriteLine($"output.StepLoop({Literal(loop.Location)});");
+            w.WriteLine($"var {loop.Variable} = {loop.Items}[{item}];");
+            if (loop.Changed is { } previous)
+            {
+                var current = Expression(previous.Value);
+                w.WriteLine($"var {loop.Variable}Changed = {loop.Index} == 0 || !{Rendering}ScriptValue.AreEqual({previous.Name}, {current});");
+                w.WriteLine($"{previous.Name} = {current};");
+            }
+
+            EmitStatements(w, loop.Body);
+            w.CloseBrace();
+            if (loop.Else.Count > 0)
+            {
+                EmitBlock(w, $"if ({loop.Length} == 0)", loop.Else);
+            }
+
+            if (loop.SourceMayBeNull)
+            {
+                w.CloseBrace();
+            }
+
+            w.WriteLine("output.ExitLoop();");
+        }
+
+        private static void EmitBlock(SourceWriter w, string header, EquatableArray<BoundStatement> statements)
+        {
+            w.WriteLine(header);
+            w.OpenBrace();
+            EmitStatements(w, statements);
+            w.CloseBrace();
+        }
+
+        private static void EmitStatements(SourceWriter w, EquatableArray<BoundStatement> statements)
+        {
+            foreach (var statement in statements)
+            {
+                EmitStatement(w, statement);
+            }
+        }
+
+        private static string WriteCall(BoundWrite write)
+        {
+            var code = Expression(write.Value);
+            var html = write.Html ? "true" : "false";
+            return write.Kind switch
+            {
+                BoundWriteKind.Text => $"output.Write({code});",
+                BoundWriteKind.EncodedText => $"output.WriteHtml({code});",
+                BoundWriteKind.Date => $"output.WriteDate({code}, {html});",
+                BoundWriteKind.Char => $"output.WriteText({code}.ToString(), {html});",
+                BoundWriteKind.Value => $"output.WriteValue({code}, {html});",
+                _ => $"_ = {code};",
+            };
+        }
+    }
+}
