@@ -32,6 +32,18 @@ public sealed class EmailGeneratorTests
     [Fact]
     public Task Generated_source_matches_snapshot() => VerifySnapshot(WelcomeSource, WelcomeTemplates);
 
+    /// <summary>The [Email] settings, read at build time, become a constant settings object the generated Enqueue hands over: no reflection.</summary>
+    [Fact]
+    public Task Generated_source_with_deliverability_settings_matches_snapshot() => VerifySnapshot("""
+        using TypedMail;
+
+        namespace Shop.Mail;
+
+        [Email(Category = "newsletter", OneClickUnsubscribe = true, Headers = ["X-Campaign: spring \"24\"", "X-Team:  growth "], Tags = ["news", "spring:2030", "news"])]
+        public partial record NewsletterEmail(string FirstName);
+        """,
+        [("Mail/NewsletterEmail.subject.scriban", "News for {{ first_name }}"), ("Mail/NewsletterEmail.text.scriban", "Hi {{ first_name }}")]);
+
     [Fact]
     public void Generated_renderer_renders_and_escapes_html_only()
     {

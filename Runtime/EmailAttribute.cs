@@ -28,7 +28,7 @@ public sealed class EmailAttribute : Attribute
     public string? Layout { get; set; }
 
     /// <summary>The longest <see cref="Category"/>, in characters.</summary>
-    public const int MaxCategoryLength = 100;
+    public const int MaxCategoryLength = Deliverability.DeliverabilityRules.MaxCategoryLength;
 
     /// <summary>
     /// The category of mail this type belongs to, such as <c>newsletter</c> or <c>product-updates</c>: a recipient who
