@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
@@ -122,16 +123,22 @@ public sealed class BounceHostingTests : IDisposable
         settings["TypedMail:Bounces:Port"] = "70000";
         settings["TypedMail:Bounces:Password"] = DovecotServer.Password;
         settings["TypedMail:Bounces:PollInterval"] = "00:00:00";
+        var authorities = Path.Combine(Path.GetTempPath(), "typedmail-tests", "no-certificate-" + Guid.NewGuid().ToString("N") + ".pem");
+        Directory.CreateDirectory(Path.GetDirectoryName(authorities)!);
+        File.WriteAllText(authorities, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        settings["TypedMail:Bounces:TrustedCertificateAuthoritiesFile"] = authorities;
         using var host = HostedShop.Builder(_shop, settings).Build();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Equal(
             [
                 "TypedMail:Bounces:Port must be between 1 and 65535, but is 70000.",
+                $"TypedMail:Bounces:TrustedCertificateAuthoritiesFile must hold at least one PEM certificate (-----BEGIN CERTIFICATE-----), but is '{authorities}'.",
                 "TypedMail:Bounces:UserName must be set when Host is, but is missing.",
                 "TypedMail:Bounces:PollInterval must be longer than zero, but is 00:00:00.",
             ],
             error.Failures);
         Assert.DoesNotContain(DovecotServer.Password, error.Message);
+        File.Delete(authorities);
     }
 }

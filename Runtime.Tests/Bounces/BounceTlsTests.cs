@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
@@ -69,6 +71,25 @@ public sealed class BounceTlsTests : IDisposable
         Assert.Equal(("t2@mx.example.net", 0), await _dovecot.ListAsync("INBOX"));
         await using var db = _shop.CreateDbContext();
         Assert.False(await db.Set<OutboxSuppression>().AnyAsync());
+    }
+
+    [Fact]
+    public async Task The_bounces_command_trusts_the_authority_it_is_given_and_exits_5_naming_the_untrusted_certificate_otherwise()
+    {
+        var ada = await EnqueueAsync("ada@example.com");
+        await _dovecot.AppendAsync(BounceSamples.Postfix(ada, "ada@example.com", "t3@mx.example.net"));
+        string[] args = ["bounces", "--imap-host", "localhost", "--imap-port", _dovecot.TlsPort.ToString(CultureInfo.InvariantCulture), "--imap-tls", "Implicit",
+            "--imap-user", DovecotServer.UserName, "--provider", "sqlite", "--connection", _shop.ConnectionString];
+        var password = new Dictionary<string, string> { ["TYPEDMAIL_BOUNCES_PASSWORD"] = DovecotServer.Password };
+
+        var refused = await Cli.CliRunner.RunAsync(password, null, default, args);
+        Assert.True(refused.ExitCode == 5, refused.ToString());
+        Assert.StartsWith($"Could not read the bounce mailbox INBOX on localhost:{_dovecot.TlsPort} as bounces: The bounce mailbox server localhost:{_dovecot.TlsPort} is not trusted: its certificate (CN=localhost, issued by CN=TypedMail Test CA", refused.Error);
+        Assert.Equal(("t3@mx.example.net", 0), await _dovecot.ListAsync("INBOX"));
+
+        var trusted = await Cli.CliRunner.RunAsync(password, null, default, [.. args, "--imap-ca-file", _dovecot.AuthorityPath]);
+        Assert.True(trusted.ExitCode == 0, trusted.ToString());
+        Assert.Contains("1 report(s) recorded, 0 rejected and moved aside, 0 already processed; 1 address(es) suppressed.", trusted.Output);
     }
 
     [Fact]

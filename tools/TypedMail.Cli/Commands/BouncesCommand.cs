@@ -73,7 +73,7 @@ internal static class BouncesCommand
             {
                 result = await processor.ProcessAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is AuthenticationException or ImapCommandException or ImapProtocolException or FolderNotFoundException or IOException or SocketException)
+            catch (Exception ex) when (ex is AuthenticationException or SslHandshakeException or ImapCommandException or ImapProtocolException or FolderNotFoundException or IOException or SocketException)
             {
                 await cli.Error.WriteLineAsync($"Could not read the bounce mailbox {options.Folder} on {options.Host}:{options.Port} as {options.UserName}: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.Mailbox;
