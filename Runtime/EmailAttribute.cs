@@ -47,7 +47,7 @@ public sealed class EmailAttribute : Attribute
 
     /// <summary>
     /// Header fields every message of this type carries, as <c>"Name: value"</c>, such as <c>"X-Campaign: spring"</c>;
-    /// written before the ones given at enqueue. Validated at enqueue like <c>EnqueueOptions.Headers</c>.
+    /// written before the ones given at enqueue. Checked at build time with the rules of <c>EnqueueOptions.Headers</c> (TM1203, TM1204).
     /// </summary>
     public string[]? Headers { get; set; }
 
