@@ -35,6 +35,7 @@ public sealed partial class EmailGenerator
             w.WriteLine();
             EmitEnqueueExtension(w, email);
             w.WriteLine();
+            EmitSettings(w, email);
             EmitTemplates(w, model);
 
             if (email.Namespace.Length > 0)
@@ -91,10 +92,49 @@ public sealed partial class EmailGenerator
                 w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(email);");
             }
 
-            w.WriteLine($"return outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(outbox.ChooseCulture(culture)), to, options, typeof({email.FullyQualifiedName}));");
+            w.WriteLine($"return outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(outbox.ChooseCulture(culture)), to, options{SettingsArgument(email)});");
             w.CloseBrace();
             w.CloseBrace();
         }
+
+        /// <summary>The settings of <c>[Email]</c>, read at build time, as constants the generated Enqueue hands to the runtime; nothing when there are none.</summary>
+        private static void EmitSettings(SourceWriter w, EmailSpec email)
+        {
+            var settings = email.Settings;
+            if (settings.IsEmpty)
+            {
+                return;
+            }
+
+            w.WriteLine(GeneratedCodeAttribute);
+            w.WriteLine("file static class " + SettingsClass(email));
+            w.OpenBrace();
+            w.WriteLine("public static readonly global::TypedMail.Deliverability.EmailTypeSettings Value = new global::TypedMail.Deliverability.EmailTypeSettings(");
+            w.Indent();
+            w.WriteLine("category: " + (settings.Category is null ? "null" : Literal(settings.Category)) + ",");
+            w.WriteLine("oneClickUnsubscribe: " + (settings.OneClickUnsubscribe ? "true" : "false") + ",");
+            var headers = new List<string>();
+            foreach (var header in settings.Headers)
+            {
+                headers.Add($"new global::System.Collections.Generic.KeyValuePair<string, string>({Literal(header.Name)}, {Literal(header.Value)})");
+            }
+
+            w.WriteLine("headers: " + (headers.Count == 0 ? "null" : "new global::System.Collections.Generic.KeyValuePair<string, string>[] { " + string.Join(", ", headers) + " }") + ",");
+            var tags = new List<string>();
+            foreach (var tag in settings.Tags)
+            {
+                tags.Add(Literal(tag));
+            }
+
+            w.WriteLine("tags: " + (tags.Count == 0 ? "null" : "new string[] { " + string.Join(", ", tags) + " }") + ");");
+            w.Unindent();
+            w.CloseBrace();
+            w.WriteLine();
+        }
+
+        private static string SettingsArgument(EmailSpec email) => email.Settings.IsEmpty ? "" : ", " + SettingsClass(email) + ".Value";
+
+        private static string SettingsClass(EmailSpec email) => email.TypeName + "Settings";
 
         private static void EmitTemplates(SourceWriter w, EmailModel model)
         {

@@ -95,10 +95,10 @@ public sealed class EnqueueOptions
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The most tags per message.</summary>
-    public const int MaxTags = 10;
+    public const int MaxTags = DeliverabilityRules.MaxTags;
 
     /// <summary>The longest tag or metadata key, in characters.</summary>
-    public const int MaxTagLength = 64;
+    public const int MaxTagLength = DeliverabilityRules.MaxTagLength;
 
     /// <summary>The most metadata entries per message.</summary>
     public const int MaxMetadataEntries = 20;
@@ -154,7 +154,10 @@ public readonly struct EmailOutbox
     /// <param name="rendered">The rendered subject and bodies.</param>
     /// <param name="to">The first recipient.</param>
     /// <param name="options">Further options, or <see langword="null"/>.</param>
-    /// <param name="emailClrType">The email type, whose <see cref="EmailAttribute"/> gives its category, headers, tags and unsubscribe setting.</param>
+    /// <param name="typeSettings">
+    /// The email type's category, headers, tags and unsubscribe setting, as the generator read them from its
+    /// <see cref="EmailAttribute"/>; <see langword="null"/> for none (transactional mail).
+    /// </param>
     /// <returns>
     /// The queued message's key and Message-ID. When <see cref="EnqueueOptions.IdempotencyKey"/> is set, both are derived
     /// from the key, so a repeated enqueue returns the same values as the first one.
@@ -164,8 +167,8 @@ public readonly struct EmailOutbox
     /// attachments with one content id; it names the field and the value. Nothing is tracked.
     /// </exception>
     /// <exception cref="InvalidOperationException">
-    /// No sender is given and no default is configured; or the email type's <see cref="EmailAttribute"/> settings are
-    /// wrong, or it has one-click unsubscribe and <see cref="TypedMailDbContextOptions.Unsubscribe"/> is not configured.
+    /// No sender is given and no default is configured; or the email type has one-click unsubscribe and
+    /// <see cref="TypedMailDbContextOptions.Unsubscribe"/> is not configured.
     /// </exception>
     /// <exception cref="ArgumentException">
     /// An option is invalid: an empty or too long idempotency key or transport name, attachments larger than
@@ -173,7 +176,7 @@ public readonly struct EmailOutbox
     /// for a one-click unsubscribe type. Nothing is tracked.
     /// </exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public EnqueuedEmail EnqueueRendered(string emailType, RenderedEmail rendered, EmailAddress to, EnqueueOptions? options, Type? emailClrType = null)
+    public EnqueuedEmail EnqueueRendered(string emailType, RenderedEmail rendered, EmailAddress to, EnqueueOptions? options, EmailTypeSettings? typeSettings = null)
     {
         ArgumentNullException.ThrowIfNull(emailType);
         ArgumentNullException.ThrowIfNull(rendered);
@@ -208,7 +211,7 @@ public readonly struct EmailOutbox
             throw new InvalidOperationException($"TypedMailDbContextOptions.BounceAddress '{bounce.Address}': {prefixProblem}.");
         }
 
-        var typeSettings = EmailTypeSettings.For(emailType, emailClrType);
+        typeSettings ??= EmailTypeSettings.None;
         var headers = MessageHeaders.Merge(typeSettings.Headers, options?.Headers);
         var tags = MessageHeaders.Tags(typeSettings.Tags, options?.Tags);
         var metadata = MessageHeaders.Metadata(options?.Metadata);

@@ -218,9 +218,12 @@ public sealed class TestSmtpServer : LoopbackServer
     public IReadOnlyList<(string MessageId, string[] Recipients)> Accepted()
         => Deliveries().Select(d => (d.MessageId, d.Recipients)).ToList();
 
-    /// <summary>As <see cref="Accepted"/>, with the MAIL FROM parameters the server recorded (with <c>--requiretls</c>: REQUIRETLS).</summary>
-    public IReadOnlyList<(string MessageId, string[] Recipients, string[] MailParameters)> Deliveries()
-        => RecordLines().Where(l => !l.StartsWith(XOAuth2, StringComparison.Ordinal)).Select(l => l.Split(' ')).Select(p => (p[0], p[1].Split(','), p[2..])).ToList();
+    /// <summary>
+    /// As <see cref="Accepted"/>, with the envelope sender (the MAIL FROM address, <c>&lt;&gt;</c> for the null sender) and
+    /// the MAIL FROM parameters the server recorded (with <c>--requiretls</c>: REQUIRETLS).
+    /// </summary>
+    public IReadOnlyList<(string MessageId, string MailFrom, string[] Recipients, string[] MailParameters)> Deliveries()
+        => RecordLines().Where(l => !l.StartsWith(XOAuth2, StringComparison.Ordinal)).Select(l => l.Split(' ')).Select(p => (p[0], p[1], p[2].Split(','), p[3..])).ToList();
 
     /// <summary>Every XOAUTH2 token presented to the server (with <c>--oauth2</c>), in order.</summary>
     public IReadOnlyList<string> PresentedTokens()
