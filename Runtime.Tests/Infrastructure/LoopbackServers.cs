@@ -233,8 +233,15 @@ public sealed class TestSmtpServer : LoopbackServer
 
     private IEnumerable<string> RecordLines()
     {
+        // The server may be writing a line while the test reads: only lines it has finished (ended by '\n') count.
         var record = Path.Combine(Folder, "record");
-        return File.Exists(record) ? File.ReadAllLines(record).Where(l => l.Length > 0) : [];
+        if (!File.Exists(record))
+        {
+            return [];
+        }
+
+        var lines = File.ReadAllText(record).Split('\n');
+        return lines[..^1].Where(l => l.Length > 0);
     }
 
     private static IEnumerable<string> Arguments(TestCertificate? implicitTls, string[] flags)
