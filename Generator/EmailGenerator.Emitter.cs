@@ -91,8 +91,19 @@ public sealed partial class EmailGenerator
                 w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(email);");
             }
 
-            w.WriteLine($"return outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(outbox.ChooseCulture(culture)), to, options, typeof({email.FullyQualifiedName}));");
+            w.WriteLine($"var enqueued = outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(outbox.ChooseCulture(culture)), to, options, typeof({email.FullyQualifiedName}));");
+            EmitCapture(w);
+            w.WriteLine("return enqueued;");
             w.CloseBrace();
+            w.CloseBrace();
+        }
+
+        /// <summary>Hands the model to the test helpers' capture; one static read when no test listens.</summary>
+        private static void EmitCapture(SourceWriter w)
+        {
+            w.WriteLine("if (global::TypedMail.Outbox.EnqueueCapture.IsListening)");
+            w.OpenBrace();
+            w.WriteLine("global::TypedMail.Outbox.EnqueueCapture.Enqueued(outbox, email, options, enqueued);");
             w.CloseBrace();
         }
 
