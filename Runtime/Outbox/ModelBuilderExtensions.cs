@@ -26,8 +26,8 @@ public static class ModelBuilderExtensions
             e.HasKey(m => m.Id);
             e.Property(m => m.MessageId).HasMaxLength(255).IsRequired();
             e.HasIndex(m => m.MessageId).IsUnique();
+            // The key needs no index of its own: a keyed message's Id is derived from it, so the primary key keeps it unique.
             e.Property(m => m.IdempotencyKey).HasMaxLength(200);
-            e.HasIndex(m => m.IdempotencyKey).IsUnique();
             e.Property(m => m.EmailType).HasMaxLength(255).IsRequired();
             e.Property(m => m.Transport).HasMaxLength(100);
             e.Property(m => m.From).HasMaxLength(1000).IsRequired();
@@ -45,11 +45,18 @@ public static class ModelBuilderExtensions
             e.Property(m => m.SentAt).HasConversion(utcNullable);
             e.Property(m => m.FailedAt).HasConversion(utcNullable);
 
-            // The claim scans only unfinished rows, in send order; a partial index keeps it small however many sent rows remain.
+            // Every index is one more entry to write at each state change, so the hot table keeps only those a query
+            // needs. The claim scans only unfinished rows, in send order; a partial index keeps it small however many
+            // sent rows remain. Message-ID is looked up by the bounce processor and the CLI.
             e.HasIndex(m => new { m.Priority, m.DueAt }, "ix_typedmail_messages_claim")
                 .IsDescending(true, false)
                 .HasFilter("state IN (0, 1, 3)");
+
+            // Sent in the last hour (the dashboard), and the retention purge.
             e.HasIndex(m => new { m.State, m.SentAt });
+
+            // Lists of one state, newest first, a page at a time (the dashboard): keyset pages walk this index.
+            e.HasIndex(m => new { m.State, m.CreatedAt, m.Id }, "ix_typedmail_messages_state_created");
             e.HasMany(m => m.Recipients).WithOne().HasForeignKey(r => r.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Attachments).WithOne().HasForeignKey(a => a.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Attempts).WithOne().HasForeignKey(a => a.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
@@ -72,6 +79,7 @@ public static class ModelBuilderExtensions
             e.Property(a => a.Transport).HasMaxLength(100).IsRequired();
             e.Property(a => a.Dispatcher).HasMaxLength(200).IsRequired();
             e.Property(a => a.EnhancedStatus).HasMaxLength(20);
+            // By message: the lapsed-lease count, the CLI, the cascade. By time: the dashboard's last hour, the purge.
             e.HasIndex(a => a.OutboxMessageId);
             e.HasIndex(a => a.StartedAt);
         });
