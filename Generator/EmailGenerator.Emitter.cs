@@ -92,7 +92,9 @@ public sealed partial class EmailGenerator
                 w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(email);");
             }
 
-            w.WriteLine($"return outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(outbox.ChooseCulture(culture)), to, options{SettingsArgument(email)});");
+            w.WriteLine($"var enqueued = outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(outbox.ChooseCulture(culture)), to, options{SettingsArgument(email)});");
+            EmitCapture(w);
+            w.WriteLine("return enqueued;");
             w.CloseBrace();
             w.CloseBrace();
         }
@@ -135,6 +137,15 @@ public sealed partial class EmailGenerator
         private static string SettingsArgument(EmailSpec email) => email.Settings.IsEmpty ? "" : ", " + SettingsClass(email) + ".Value";
 
         private static string SettingsClass(EmailSpec email) => email.TypeName + "Settings";
+
+        /// <summary>Hands the model to the test helpers' capture; one static read when no test listens.</summary>
+        private static void EmitCapture(SourceWriter w)
+        {
+            w.WriteLine("if (global::TypedMail.Outbox.EnqueueCapture.IsListening)");
+            w.OpenBrace();
+            w.WriteLine("global::TypedMail.Outbox.EnqueueCapture.Enqueued(outbox, email, options, enqueued);");
+            w.CloseBrace();
+        }
 
         private static void EmitTemplates(SourceWriter w, EmailModel model)
         {

@@ -291,7 +291,8 @@ public sealed partial class EmailGenerator
                     : null;
                 if (problem is null)
                 {
-                    samples.Add(new SampleSpec(member.Name, isMethod));
+                    var (replyTo, attachments) = ParseSampleHeaders(member);
+                    samples.Add(new SampleSpec(member.Name, isMethod, replyTo, attachments));
                 }
                 else
                 {
@@ -301,6 +302,40 @@ public sealed partial class EmailGenerator
             }
 
             return samples.ToEquatableArray();
+        }
+
+        /// <summary>The <c>ReplyTo</c> and <c>Attachments</c> an <c>[EmailSample]</c> gives the preview.</summary>
+        private static (string? ReplyTo, EquatableArray<string> Attachments) ParseSampleHeaders(ISymbol member)
+        {
+            string? replyTo = null;
+            var attachments = new List<string>();
+            foreach (var attribute in member.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ToDisplayString() != EmailSampleAttributeName)
+                {
+                    continue;
+                }
+
+                foreach (var argument in attribute.NamedArguments)
+                {
+                    if (argument.Key == "ReplyTo" && argument.Value.Value is string address)
+                    {
+                        replyTo = address;
+                    }
+                    else if (argument.Key == "Attachments" && argument.Value.Kind == TypedConstantKind.Array)
+                    {
+                        foreach (var item in argument.Value.Values)
+                        {
+                            if (item.Value is string fileName)
+                            {
+                                attachments.Add(fileName);
+                            }
+                        }
+                    }
+                }
+            }
+
+            return (replyTo, attachments.ToEquatableArray());
         }
 
         private static bool HasAttribute(ISymbol symbol, string attributeName)

@@ -77,6 +77,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
     {
+        EnqueueCapture.Ended(transaction, committed: true);
         if (_pendingWakeups.TryGetValue(transaction, out var pending))
         {
             _pendingWakeups.Remove(transaction);
@@ -90,20 +91,26 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
         return Task.CompletedTask;
     }
 
-    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => _pendingWakeups.Remove(transaction);
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Abandon(transaction);
 
     public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        _pendingWakeups.Remove(transaction);
+        Abandon(transaction);
         return Task.CompletedTask;
     }
 
-    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => _pendingWakeups.Remove(transaction);
+    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => Abandon(transaction);
 
     public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
     {
-        _pendingWakeups.Remove(transaction);
+        Abandon(transaction);
         return Task.CompletedTask;
+    }
+
+    private void Abandon(DbTransaction transaction)
+    {
+        _pendingWakeups.Remove(transaction);
+        EnqueueCapture.Ended(transaction, committed: false);
     }
 
     private async Task BeforeSaveAsync(DbContext context, bool async, CancellationToken cancellationToken)
@@ -260,6 +267,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
             own?.Dispose();
         }
 
+        EnqueueCapture.Saved(context);
         var contextType = context.GetType();
         if (context.Database.CurrentTransaction is { } transaction)
         {
