@@ -164,6 +164,85 @@ public abstract class QueueEnqueueTests(ShopDatabase shop) : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_save_writes_no_mail_and_tracks_it_again_so_the_retry_writes_it_once()
+    {
+        await using (var seed = Shop.CreateDbContext())
+        {
+            seed.Orders.Add(new Order { Id = 1, Number = "S-1" });
+            await seed.SaveChangesAsync();
+        }
+
+        await using var db = Shop.CreateDbContext();
+        var clash = new Order { Id = 1, Number = "S-2" };
+        db.Orders.Add(clash);
+        var enqueued = db.Emails().Enqueue(Order("S-2"), to: "ada@example.com", new EnqueueOptions { Cc = ["bob@example.com"] });
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+
+        await using (var check = Shop.CreateDbContext())
+        {
+            Assert.Equal(0, await check.Set<OutboxMessage>().CountAsync());
+            Assert.Equal(0, await check.Set<OutboxRecipient>().CountAsync());
+        }
+
+        var entry = Assert.Single(db.ChangeTracker.Entries<OutboxMessage>());
+        Assert.Equal(EntityState.Added, entry.State);
+        Assert.Equal(2, db.ChangeTracker.Entries<OutboxRecipient>().Count(r => r.State == EntityState.Added));
+
+        db.Entry(clash).State = EntityState.Detached;
+        db.Orders.Add(new Order { Id = 2, Number = "S-2" });
+        Assert.Equal(4, await db.SaveChangesAsync());
+
+        await using var after = Shop.CreateDbContext();
+        var row = await after.Set<OutboxMessage>().Include(m => m.Recipients).SingleAsync();
+        Assert.Equal(enqueued.Id, row.Id);
+        Assert.Equal(["ada@example.com", "bob@example.com"], row.Recipients.OrderBy(r => r.Id).Select(r => r.Address));
+    }
+
+    [Fact]
+    public async Task A_failed_save_inside_the_callers_transaction_leaves_no_mail_in_it_even_if_the_caller_commits()
+    {
+        await using (var seed = Shop.CreateDbContext())
+        {
+            seed.Orders.Add(new Order { Id = 1, Number = "T-1" });
+            await seed.SaveChangesAsync();
+        }
+
+        await using (var db = Shop.CreateDbContext())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Orders.Add(new Order { Id = 1, Number = "T-2" });
+            db.Emails().Enqueue(Order("T-2"), to: "ada@example.com");
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            await tx.CommitAsync();
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(0, await check.Set<OutboxMessage>().CountAsync());
+        Assert.Equal(0, await check.Set<OutboxRecipient>().CountAsync());
+        Assert.Equal(["T-1"], await check.Orders.Select(o => o.Number).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Mail_and_business_data_in_one_save_commit_together_and_the_count_includes_the_outbox_rows()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Orders.Add(new Order { Number = "U-1" });
+            db.Emails().Enqueue(Order("U-1"), to: "ada@example.com");
+            db.Emails().Enqueue(Order("U-1"), to: "bob@example.com", new EnqueueOptions { Bcc = ["audit@example.com"] });
+            Assert.Equal(6, await db.SaveChangesAsync());
+            Assert.All(db.ChangeTracker.Entries<OutboxMessage>(), e => Assert.Equal(EntityState.Unchanged, e.State));
+            Assert.Empty(db.ChangeTracker.Entries<OutboxRecipient>());
+            Assert.Equal(0, await db.SaveChangesAsync());
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(1, await check.Orders.CountAsync());
+        Assert.Equal(2, await check.Set<OutboxMessage>().CountAsync());
+        Assert.Equal(3, await check.Set<OutboxRecipient>().CountAsync());
+    }
+
+    [Fact]
     public async Task Attachments_over_the_size_limit_fail_at_enqueue_naming_the_file_and_nothing_is_tracked()
     {
         await using var db = Shop.CreateDbContext(o => o.MaxAttachmentBytes = 1000);

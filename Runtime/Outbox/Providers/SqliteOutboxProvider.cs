@@ -12,7 +12,7 @@ namespace TypedMail.Outbox.Providers;
 /// select-and-mark is atomic across every process that shares the file, and EF Core's transactions there begin
 /// IMMEDIATE, which already serializes enqueues: no key locks are needed. Other processes learn of new mail by polling.
 /// </summary>
-internal sealed class SqliteOutboxProvider : OutboxProvider
+internal sealed partial class SqliteOutboxProvider : OutboxProvider
 {
     public static readonly SqliteOutboxProvider Instance = new();
 
@@ -38,8 +38,6 @@ internal sealed class SqliteOutboxProvider : OutboxProvider
             """).ToListAsync(cancellationToken).ConfigureAwait(false);
         return new DateTime(end.Single() - duration.Ticks, DateTimeKind.Utc);
     }
-
-    public override Task LockMessagesAsync(DbContext context, IEnumerable<Guid> ids, bool async, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override Task LockBlobsAsync(DbContext context, IEnumerable<string> sha256, bool async, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.EntityFrameworkCore;
+
+namespace TypedMail.Outbox.Providers;
+
+/// <summary>
+/// PostgreSQL enqueue: one round trip. Each statement inserts messages (<c>ON CONFLICT DO NOTHING</c>, which waits for a
+/// concurrent transaction inserting the same key and skips the row if that one commits) and, in a data-modifying
+/// <c>WITH</c>, the recipients of the messages it inserted; <c>pg_notify</c> follows in the same command.
+/// </summary>
+internal sealed partial class PostgreSqlOutboxProvider
+{
+    // The protocol allows 65,535 parameters in one statement.
+    private const int MaxParameters = 65_000;
+
+    public override bool InsertIsAtomic => true;
+
+    public override async Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, bool async, CancellationToken cancellationToken)
+    {
+        var mapping = OutboxRowMapping.For(context);
+        var key = "\"" + mapping.MessageKey + "\"";
+        var recipientKey = "\"" + mapping.Recipients.Column(nameof(OutboxRecipient.OutboxMessageId)) + "\"";
+        var recipientColumns = string.Join(", ", mapping.Recipients.Columns.Select(c => "\"" + c.Name + "\""));
+        await using var command = CreateCommand(context);
+        var sql = new StringBuilder();
+        var next = 0;
+        while (next < messages.Count)
+        {
+            // As many messages as the statement's parameter limit allows, each with its recipients.
+            var take = 0;
+            var parameters = 0;
+            while (next + take < messages.Count)
+            {
+                var cost = mapping.Messages.Columns.Length + (messages[next + take].Recipients.Count * mapping.Recipients.Columns.Length);
+                if (take > 0 && parameters + cost > MaxParameters)
+                {
+                    break;
+                }
+
+                parameters += cost;
+                take++;
+            }
+
+            sql.Append("WITH m AS (INSERT INTO ").Append(mapping.Messages.InsertTarget).Append(" VALUES ");
+            for (var i = 0; i < take; i++)
+            {
+                AppendRow(sql.Append(i == 0 ? "" : ", "), command, mapping.Messages, messages[next + i]);
+            }
+
+            sql.Append(" ON CONFLICT (").Append(key).Append(") DO NOTHING RETURNING ").Append(key).Append("), r AS (INSERT INTO ")
+                .Append(mapping.Recipients.InsertTarget).Append(" SELECT * FROM (VALUES ");
+            var first = true;
+            foreach (var recipient in messages.Skip(next).Take(take).SelectMany(m => m.Recipients))
+            {
+                AppendRow(sql.Append(first ? "" : ", "), command, mapping.Recipients, recipient);
+                first = false;
+            }
+
+            sql.Append(") AS v (").Append(recipientColumns).Append(") WHERE v.").Append(recipientKey).Append(" IN (SELECT ").Append(key)
+                .Append(" FROM m)) SELECT ").Append(key).Append(" FROM m;\n");
+            next += take;
+        }
+
+        command.CommandText = sql.Append(Notify).ToString();
+        var inserted = new HashSet<Guid>();
+        await using var reader = await ExecuteReaderAsync(command, async, cancellationToken).ConfigureAwait(false);
+        do
+        {
+            while (reader.FieldCount > 0 && reader.GetFieldType(0) == typeof(Guid) && await ReadAsync(reader, async, cancellationToken).ConfigureAwait(false))
+            {
+                inserted.Add(reader.GetGuid(0));
+            }
+        }
+        while (async ? await reader.NextResultAsync(cancellationToken).ConfigureAwait(false) : reader.NextResult());
+
+        return inserted;
+    }
+}
