@@ -258,7 +258,6 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
 
         var rows = state.Rows;
         var messages = state.Messages;
-        var database = context.Database;
         try
         {
             if (state.Savepoint is { } transaction)
@@ -297,10 +296,20 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
             return rows;
         }
 
+        WakeAfterCommit(context, messages);
+        return rows;
+    }
+
+    /// <summary>
+    /// Wakes the local dispatchers for <paramref name="messages"/> new messages written through <paramref name="context"/>:
+    /// when its transaction (or the ambient one) commits, never on rollback; at once when there is none.
+    /// </summary>
+    public void WakeAfterCommit(DbContext context, int messages)
+    {
         var contextType = context.GetType();
-        if (database.CurrentTransaction is { } current)
+        if (context.Database.CurrentTransaction is { } current)
         {
-            // Several SaveChanges in one transaction: their messages count when it commits.
+            // Several saves in one transaction: their messages count when it commits.
             var pending = _pendingWakeups.GetOrCreateValue(current.GetDbTransaction());
             pending.ContextType = contextType;
             pending.Messages += messages;
@@ -319,8 +328,6 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
         {
             OutboxWakeups.Pulse(contextType, messages);
         }
-
-        return rows;
     }
 
     /// <summary>

@@ -74,8 +74,13 @@ internal sealed record OutboxColumn(string Name, IProperty Property, RelationalT
     public object? ProviderValue(object entity)
     {
         var value = Property.GetGetter().GetClrValue(entity);
-        var converter = Mapping.Converter;
-        return value is null || converter is null ? value : converter.ConvertToProvider(value);
+        return value switch
+        {
+            null => null,
+            _ when Mapping.Converter is { } converter => converter.ConvertToProvider(value),
+            Enum e => Convert.ChangeType(e, Enum.GetUnderlyingType(e.GetType()), System.Globalization.CultureInfo.InvariantCulture),
+            _ => value,
+        };
     }
 
     /// <summary>Adds the entity's value to <paramref name="command"/> as a parameter named <paramref name="name"/>.</summary>

@@ -28,6 +28,14 @@ internal abstract partial class OutboxProvider
     /// <exception cref="DbException">The database failed a statement.</exception>
     public abstract Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, bool async, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes the messages of a bulk enqueue, whose idempotency keys were checked, with their recipients, on the
+    /// context's connection in its current transaction; by default with the multi-row inserts of <see cref="InsertMessagesAsync"/>.
+    /// </summary>
+    /// <exception cref="DbException">The database failed a statement.</exception>
+    public virtual Task BulkInsertAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+        => InsertMessagesAsync(context, messages, async: true, cancellationToken);
+
     /// <summary>A command on the context's connection, in its current transaction, with its command timeout.</summary>
     protected static DbCommand CreateCommand(DbContext context)
     {

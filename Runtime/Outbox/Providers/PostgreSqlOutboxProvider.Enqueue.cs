@@ -18,7 +18,24 @@ internal sealed partial class PostgreSqlOutboxProvider
     // The protocol allows 65,535 parameters in one statement.
     private const int MaxParameters = 65_000;
 
+    // Binary COPY lives in TypedMail.PostgreSql, so that TypedMail itself references no provider assembly.
+    private static readonly Lazy<OutboxBulkCopy?> BulkCopy = new(() =>
+        Type.GetType("TypedMail.PostgreSql.PostgreSqlBulkCopy, TypedMail.PostgreSql", throwOnError: false) is { } type
+            ? (OutboxBulkCopy)Activator.CreateInstance(type, nonPublic: true)!
+            : null);
+
     public override bool InsertIsAtomic => true;
+
+    /// <summary>Bulk enqueue: binary <c>COPY</c> of the messages, then of their recipients, then <c>pg_notify</c>.</summary>
+    /// <exception cref="InvalidOperationException">The TypedMail.PostgreSql package is not referenced.</exception>
+    public override async Task BulkInsertAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        var copy = BulkCopy.Value
+            ?? throw new InvalidOperationException(
+                "EnqueueManyAsync on PostgreSQL writes with binary COPY, which is in the TypedMail.PostgreSql package: add it to the application.");
+        await copy.CopyAsync(context.Database.GetDbConnection(), OutboxRowMapping.For(context), messages, cancellationToken).ConfigureAwait(false);
+        await NotifyEnqueuedAsync(context, async: true, cancellationToken).ConfigureAwait(false);
+    }
 
     public override async Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, bool async, CancellationToken cancellationToken)
     {
