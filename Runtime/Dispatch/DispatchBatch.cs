@@ -15,8 +15,10 @@ namespace TypedMail.Dispatch;
 
 /// <summary>
 /// The batch pipeline: claim → build → send → complete, for one batch, in its own <see cref="DbContext"/>. The claim
-/// commits before anything is sent and the outcomes are saved after the sends, so no database transaction is open
-/// across an SMTP conversation. The decisions come from <see cref="DeliveryPolicy"/>, the transports from
+/// commits before anything is sent and the outcomes are written after the sends, set-based in one short transaction
+/// (<see cref="OutboxProvider.WriteOutcomesAsync"/>), so no database transaction is open across an SMTP conversation
+/// and a batch costs a few statements, not one per row. The rows are read without tracking; the change tracker is not
+/// used to write them back. The decisions come from <see cref="DeliveryPolicy"/>, the transports from
 /// <see cref="TransportRouter"/>, the provider SQL from <see cref="OutboxProvider"/>.
 /// </summary>
 internal sealed partial class DispatchBatch
@@ -50,7 +52,7 @@ internal sealed partial class DispatchBatch
 
         // The claim and the writes that follow are never cancelled half-way: a claim whose reply was lost would leave
         // messages leased to nobody until the lease expires. The claim returns the rows; their recipients and
-        // attachments follow in two queries, fixed up onto them by the change tracker.
+        // attachments follow in two queries.
         var messages = await provider.ClaimAsync(db, _options.DispatcherId, leaseToken, _options.BatchSize, now, leaseUntil, CancellationToken.None)
             .ConfigureAwait(false);
         if (messages.Count == 0)
@@ -58,43 +60,66 @@ internal sealed partial class DispatchBatch
             return default;
         }
 
-        var ids = messages.ConvertAll(m => m.Id);
-        await db.Set<OutboxRecipient>().Where(r => ids.Contains(r.OutboxMessageId)).LoadAsync(CancellationToken.None).ConfigureAwait(false);
-        await db.Set<OutboxAttachment>().Include(a => a.Blob).Where(a => ids.Contains(a.OutboxMessageId)).LoadAsync(CancellationToken.None).ConfigureAwait(false);
+        var claimed = messages.Count;
+        var loaded = await LoadAsync(db, messages).ConfigureAwait(false);
         messages.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.DueAt.CompareTo(b.DueAt));
 
-        var givenUp = await RecordLapsedLeasesAsync(db, messages, now).ConfigureAwait(false);
+        var summary = await RecordLapsedLeasesAsync(provider, db, leaseToken, messages, loaded, now, leaseUntil).ConfigureAwait(false);
         await ApplySuppressionsAsync(db, messages).ConfigureAwait(false);
         var work = messages.ConvertAll(m => new Work(m, _router.Start(m)));
 
         await SendAllAsync(provider, db, work, leaseUntil, stop).ConfigureAwait(false);
 
-        var summary = new DispatchSummary(messages.Count + givenUp, 0, 0, givenUp);
+        summary += new DispatchSummary(claimed, 0, 0, 0);
+        var results = new List<(Work Item, DispatchSummary Summary)>(work.Count);
         foreach (var item in work)
         {
-            summary += item.Released ? Release(item.Message) : Complete(item);
+            results.Add((item, item.Released ? Release(item.Message) : Complete(item)));
         }
 
-        summary = await SaveResultsAsync(db, work, summary, leaseUntil).ConfigureAwait(false);
-        RecordMetrics(db, work);
+        var written = await WriteAsync(provider, db, leaseToken, messages, loaded, leaseUntil).ConfigureAwait(false);
+        foreach (var (item, outcome) in results)
+        {
+            if (!written.Contains(item.Message.Id))
+            {
+                LogLeaseLost(_logger, item.Message.Id, item.Message.EmailType);
+                summary += new DispatchSummary(0, 0, 0, 0, LeaseLost: 1);
+                continue;
+            }
+
+            summary += outcome;
+            if (!item.Released)
+            {
+                _metrics?.RecordOutcome(item.Message.State, item.Message.Attempts.LastOrDefault()?.Transport, item.Message.Tags);
+            }
+        }
+
         return summary;
     }
 
-    /// <summary>Counts the outcomes that were saved: not the released messages, nor those another dispatcher took over.</summary>
-    private void RecordMetrics(DbContext db, List<Work> work)
+    /// <summary>
+    /// Reads the claimed messages' recipients and attachments (blobs shared by several attachments read once) onto
+    /// them, untracked, and notes each recipient's outcome columns as read, so only changed recipients are written back.
+    /// </summary>
+    private static async Task<LoadedRecipients> LoadAsync(DbContext db, List<OutboxMessage> messages)
     {
-        if (_metrics is not { } metrics)
+        var ids = messages.ConvertAll(m => m.Id);
+        var byId = messages.ToDictionary(m => m.Id);
+        var recipients = await db.Set<OutboxRecipient>().AsNoTracking().Where(r => ids.Contains(r.OutboxMessageId)).OrderBy(r => r.Id)
+            .ToListAsync(CancellationToken.None).ConfigureAwait(false);
+        foreach (var recipient in recipients)
         {
-            return;
+            byId[recipient.OutboxMessageId].Recipients.Add(recipient);
         }
 
-        foreach (var item in work)
+        var attachments = await db.Set<OutboxAttachment>().AsNoTrackingWithIdentityResolution().Include(a => a.Blob).Where(a => ids.Contains(a.OutboxMessageId))
+            .ToListAsync(CancellationToken.None).ConfigureAwait(false);
+        foreach (var attachment in attachments)
         {
-            if (!item.Released && db.Entry(item.Message).State != EntityState.Detached)
-            {
-                metrics.RecordOutcome(item.Message.State, item.Message.Attempts.LastOrDefault()?.Transport, item.Message.Tags);
-            }
+            byId[attachment.OutboxMessageId].Attachments.Add(attachment);
         }
+
+        return new LoadedRecipients(recipients);
     }
 
     private async Task SendAllAsync(OutboxProvider provider, DbContext db, List<Work> work, DateTime leaseUntil, CancellationToken stop)
@@ -367,15 +392,16 @@ internal sealed partial class DispatchBatch
     /// <summary>
     /// The claim counted each lapsed lease as an attempt (the dispatcher that held it stopped mid-send: killed, or
     /// crashed by the message itself). Logs those attempts and finishes the messages that are out of attempts without
-    /// sending them again, then saves at once, before anything is sent, so a message that stops its dispatcher every
-    /// time still ends. Removes the finished ones from <paramref name="messages"/> and returns how many.
+    /// sending them again, then writes at once, before anything is sent, so a message that stops its dispatcher every
+    /// time still ends. Removes from <paramref name="messages"/> the finished ones and any whose lease was already lost,
+    /// and returns them as failed and lease-lost counts.
     /// </summary>
-    private async Task<int> RecordLapsedLeasesAsync(DbContext db, List<OutboxMessage> messages, DateTime now)
+    private async Task<DispatchSummary> RecordLapsedLeasesAsync(OutboxProvider provider, DbContext db, Guid leaseToken, List<OutboxMessage> messages, LoadedRecipients loaded, DateTime now, DateTime leaseUntil)
     {
         var ids = messages.Where(m => m.AttemptCount > 0).Select(m => m.Id).ToList();
         if (ids.Count == 0)
         {
-            return 0;
+            return default;
         }
 
         var logged = await db.Set<OutboxAttempt>()
@@ -383,6 +409,7 @@ internal sealed partial class DispatchBatch
             .GroupBy(a => a.OutboxMessageId)
             .Select(g => new { Id = g.Key, Last = g.Max(a => a.Number) })
             .ToDictionaryAsync(g => g.Id, g => g.Last, CancellationToken.None).ConfigureAwait(false);
+        var lapsed = new List<OutboxMessage>();
         var givenUp = new List<OutboxMessage>();
         foreach (var message in messages)
         {
@@ -392,6 +419,7 @@ internal sealed partial class DispatchBatch
                 continue;
             }
 
+            lapsed.Add(message);
             for (var number = last + 1; number <= message.AttemptCount; number++)
             {
                 message.Attempts.Add(new OutboxAttempt
@@ -417,13 +445,31 @@ internal sealed partial class DispatchBatch
             }
         }
 
-        if (db.ChangeTracker.HasChanges())
+        if (lapsed.Count == 0)
         {
-            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+            return default;
         }
 
-        messages.RemoveAll(givenUp.Contains);
-        return givenUp.Count;
+        var written = await WriteAsync(provider, db, leaseToken, lapsed, loaded, leaseUntil).ConfigureAwait(false);
+        var summary = default(DispatchSummary);
+        foreach (var message in lapsed)
+        {
+            // The lapsed attempts are in the log now; what the send adds is written after it.
+            message.Attempts.Clear();
+            if (!written.Contains(message.Id))
+            {
+                LogLeaseLost(_logger, message.Id, message.EmailType);
+                summary += new DispatchSummary(0, 0, 0, 0, LeaseLost: 1);
+                messages.Remove(message);
+            }
+            else if (givenUp.Contains(message))
+            {
+                summary += new DispatchSummary(0, 0, 0, 1);
+                messages.Remove(message);
+            }
+        }
+
+        return summary;
     }
 
     /// <summary>Hands a message back unsent: the state it had before the claim, due as before, lease cleared.</summary>
@@ -439,58 +485,36 @@ internal sealed partial class DispatchBatch
         message.LeaseOwner = null;
         message.LeaseExpiresAt = null;
 
-        // LeaseToken stays: it is the concurrency token the UPDATE checks, and no claim matches a finished row.
+        // LeaseToken stays: the outcome write checks it, and no claim matches a finished row.
     }
 
     /// <summary>
-    /// Saves the outcomes. A message whose lease another dispatcher took over (its lease token changed) is left alone:
-    /// the new owner's outcome stands. A database outage is retried until the lease would expire.
+    /// Writes the outcomes of <paramref name="messages"/> set-based: their state columns, their recipients that changed
+    /// since <paramref name="loaded"/>, their new attempts. A message whose lease another dispatcher took over is left
+    /// alone: the new owner's outcome stands. A database outage is retried until the lease would expire.
     /// </summary>
-    private async Task<DispatchSummary> SaveResultsAsync(DbContext db, List<Work> work, DispatchSummary summary, DateTime leaseUntil)
+    /// <returns>The ids of the messages written.</returns>
+    private async Task<HashSet<Guid>> WriteAsync(OutboxProvider provider, DbContext db, Guid leaseToken, List<OutboxMessage> messages, LoadedRecipients loaded, DateTime leaseUntil)
     {
+        var recipients = messages.SelectMany(m => m.Recipients).Where(loaded.Changed).ToList();
+        var outcomes = new OutcomeBatch(messages, recipients, messages.SelectMany(m => m.Attempts).ToList());
         var failures = 0;
         while (true)
         {
             try
             {
-                await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
-                return summary;
-            }
-            catch (DbUpdateConcurrencyException ex)
-            {
-                foreach (var entry in ex.Entries)
-                {
-                    if (entry.Entity is OutboxMessage lost)
-                    {
-                        LogLeaseLost(_logger, lost.Id, lost.EmailType);
-                        Detach(db, lost);
-                        summary = summary with { LeaseLost = summary.LeaseLost + 1 };
-                    }
-                }
+                var written = await provider.WriteOutcomesAsync(db, leaseToken, outcomes, CancellationToken.None).ConfigureAwait(false);
+                loaded.Accept(recipients);
+                return written;
             }
             catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && _time.GetUtcNow().UtcDateTime < leaseUntil - TimeSpan.FromSeconds(1))
             {
                 failures++;
                 var delay = Backoff.Delay(failures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
-                LogSaveRetry(_logger, ex, work.Count, delay);
+                LogSaveRetry(_logger, ex, messages.Count, delay);
                 await Task.Delay(delay, _time).ConfigureAwait(false);
             }
         }
-    }
-
-    private static void Detach(DbContext db, OutboxMessage message)
-    {
-        foreach (var r in message.Recipients.ToList())
-        {
-            db.Entry(r).State = EntityState.Detached;
-        }
-
-        foreach (var a in message.Attempts.ToList())
-        {
-            db.Entry(a).State = EntityState.Detached;
-        }
-
-        db.Entry(message).State = EntityState.Detached;
     }
 
     /// <summary>Marks pending recipients on the suppression list as suppressed, with the reason.</summary>
@@ -539,6 +563,29 @@ internal sealed partial class DispatchBatch
         var parts = recipients.Take(5).Select(r => $"{EmailAddress.Parse(r.Address).Address}: {r.State}{(r.ReplyCode is { } c ? " " + c : "")} {r.ReplyText}".TrimEnd());
         var more = recipients.Count > 5 ? $" (and {recipients.Count - 5} more)" : "";
         return (gaveUp ? "Gave up after the last attempt. " : "") + string.Join("; ", parts) + more;
+    }
+
+    /// <summary>The outcome columns of the claimed recipients as last read or written, to write back only those that changed.</summary>
+    private sealed class LoadedRecipients
+    {
+        private readonly Dictionary<OutboxRecipient, Outcome> _stored = new(ReferenceEqualityComparer.Instance);
+
+        public LoadedRecipients(List<OutboxRecipient> recipients) => Accept(recipients);
+
+        public bool Changed(OutboxRecipient recipient) => _stored[recipient] != Outcome.Of(recipient);
+
+        public void Accept(List<OutboxRecipient> recipients)
+        {
+            foreach (var recipient in recipients)
+            {
+                _stored[recipient] = Outcome.Of(recipient);
+            }
+        }
+
+        private readonly record struct Outcome(RecipientState State, int? ReplyCode, string? EnhancedStatus, string? ReplyText)
+        {
+            public static Outcome Of(OutboxRecipient r) => new(r.State, r.ReplyCode, r.EnhancedStatus, r.ReplyText);
+        }
     }
 
     /// <summary>A claimed message on its way: its envelope, where it is on its route, and what this pass did.</summary>

@@ -26,8 +26,8 @@ public static class ModelBuilderExtensions
             e.HasKey(m => m.Id);
             e.Property(m => m.MessageId).HasMaxLength(255).IsRequired();
             e.HasIndex(m => m.MessageId).IsUnique();
+            // The key needs no index of its own: a keyed message's Id is derived from it, so the primary key keeps it unique.
             e.Property(m => m.IdempotencyKey).HasMaxLength(200);
-            e.HasIndex(m => m.IdempotencyKey).IsUnique();
             e.Property(m => m.EmailType).HasMaxLength(255).IsRequired();
             e.Property(m => m.Transport).HasMaxLength(100);
             e.Property(m => m.From).HasMaxLength(1000).IsRequired();
@@ -45,11 +45,13 @@ public static class ModelBuilderExtensions
             e.Property(m => m.SentAt).HasConversion(utcNullable);
             e.Property(m => m.FailedAt).HasConversion(utcNullable);
 
-            // The claim scans only unfinished rows, in send order; a partial index keeps it small however many sent rows remain.
+            // The hot table keeps only what the claim needs: every index is one more entry to write at each state change.
+            // The claim scans only unfinished rows, in send order; a partial index keeps it small however many sent rows
+            // remain. Message-ID is looked up by the bounce processor and the CLI. The retention purge needs no index of
+            // its own: it walks the primary key, and ids (UUIDv7 unless keyed) are time-ordered, so old rows come first.
             e.HasIndex(m => new { m.Priority, m.DueAt }, "ix_typedmail_messages_claim")
                 .IsDescending(true, false)
                 .HasFilter("state IN (0, 1, 3)");
-            e.HasIndex(m => new { m.State, m.SentAt });
             e.HasMany(m => m.Recipients).WithOne().HasForeignKey(r => r.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Attachments).WithOne().HasForeignKey(a => a.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Attempts).WithOne().HasForeignKey(a => a.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
@@ -72,8 +74,8 @@ public static class ModelBuilderExtensions
             e.Property(a => a.Transport).HasMaxLength(100).IsRequired();
             e.Property(a => a.Dispatcher).HasMaxLength(200).IsRequired();
             e.Property(a => a.EnhancedStatus).HasMaxLength(20);
+            // By message: the lapsed-lease count, the CLI, the cascade. The purge walks the (ascending) primary key.
             e.HasIndex(a => a.OutboxMessageId);
-            e.HasIndex(a => a.StartedAt);
         });
 
         modelBuilder.Entity<OutboxBlob>(e =>

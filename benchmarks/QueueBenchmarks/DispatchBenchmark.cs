@@ -5,9 +5,12 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TypedMail.Benchmarks.Queue.Emails;
 using TypedMail.Benchmarks.Smtp;
-using TypedMail.Dispatch;
+using TypedMail.Hosting;
 using TypedMail.Outbox;
 using TypedMail.Smtp;
 using TypedMail.Transports;
@@ -15,40 +18,41 @@ using TypedMail.Transports;
 namespace TypedMail.Benchmarks.Queue;
 
 /// <summary>
-/// End-to-end dispatch rate: a queue of committed emails drained by 1 or 4 dispatchers (each with its own SMTP
-/// connection) to postfix's smtp-sink. The peer, in the same run: the same messages sent straight through
-/// <see cref="SmtpTransport"/> over as many connections, with no database, in batches of the dispatcher's batch size.
+/// The burn-down: a queue of committed emails drained to postfix's smtp-sink by hosted dispatchers (one
+/// <c>AddTypedMail</c> host each, as one process each would run them, SMTP with the default pool). The peer, in the
+/// same run on the same connections: the same messages sent straight through as many <see cref="SmtpTransport"/>s,
+/// with no database, each fed batches of the dispatcher's batch size. Also the managed heap while draining: its peak
+/// over the heap before the drain, next to what one batch allocates.
 /// </summary>
 public static class DispatchBenchmark
 {
-    private const int BatchSize = 50;
-
-    public static async Task<List<string[]>> RunAsync(Func<QueueDatabase> open, int messages)
+    public static async Task<List<string[]>> RunAsync(Func<QueueDatabase> open, int dispatchers, int messages, int batchSize)
     {
-        var rows = new List<string[]>();
-        foreach (var dispatchers in new[] { 1, 4 })
+        using var sink = new SmtpSinkProcess();
+
+        // Warm-up of both paths on a small queue of its own.
+        using (var warm = open())
         {
-            using var sink = new SmtpSinkProcess();
-
-            // Warm-up of both paths on a small queue of its own.
-            using (var warm = open())
-            {
-                await DrainAsync(warm, sink.Port, dispatchers, 400);
-            }
-
-            await DirectAsync(sink.Port, dispatchers, 400);
-
-            using var database = open();
-            var queued = await DrainAsync(database, sink.Port, dispatchers, messages);
-            var direct = await DirectAsync(sink.Port, dispatchers, messages);
-            Console.WriteLine($"// {database.Provider}, {dispatchers} dispatcher(s): queue {queued:N0}/s, SmtpTransport alone {direct:N0}/s");
-            rows.Add([database.Provider, $"{dispatchers}", $"{queued:N0}", $"{direct:N0}", $"**{queued / direct:0.00}**"]);
+            await EnqueueAsync(warm, 2_000);
+            await DrainAsync(warm, sink.Port, dispatchers, 2_000, batchSize);
         }
 
-        return rows;
+        await DirectAsync(sink.Port, dispatchers, 2_000, batchSize);
+
+        using var database = open();
+        await EnqueueAsync(database, messages);
+        var drain = await DrainAsync(database, sink.Port, dispatchers, messages, batchSize);
+        var direct = await DirectAsync(sink.Port, dispatchers, messages, batchSize);
+        Console.WriteLine($"// {database.Provider}, {dispatchers} dispatcher(s), batches of {batchSize}: queue {drain.Rate:N0}/s, SmtpTransport alone {direct:N0}/s; heap {drain.HeapBefore / 1e6:N1} MB before, peak +{(drain.HeapPeak - drain.HeapBefore) / 1e6:N1} MB, {drain.HeapAfter / 1e6:N1} MB after; {drain.AllocatedPerBatch / 1e6:N2} MB allocated per batch");
+        return
+        [
+            [database.Provider, $"{dispatchers}", $"{messages:N0}", $"{drain.Rate:N0}", $"{direct:N0}", $"**{drain.Rate / direct:0.00}**",
+                $"{drain.HeapBefore / 1e6:N1} / {drain.HeapPeak / 1e6:N1} / {drain.HeapAfter / 1e6:N1} MB", $"{drain.AllocatedPerBatch / 1e6:N2} MB"],
+        ];
     }
 
-    private static async Task<double> DrainAsync(QueueDatabase database, int port, int dispatchers, int messages)
+    /// <summary>Commits <paramref name="messages"/> emails, 500 per transaction (not timed).</summary>
+    public static async Task EnqueueAsync(QueueDatabase database, int messages)
     {
         for (var start = 0; start < messages; start += 500)
         {
@@ -60,35 +64,87 @@ public static class DispatchBenchmark
 
             await db.SaveChangesAsync();
         }
-
-        var transports = Enumerable.Range(0, dispatchers).Select(_ => Transport(port)).ToList();
-        try
-        {
-            var clock = Stopwatch.StartNew();
-            var summaries = await Task.WhenAll(transports.Select((transport, i) =>
-                new OutboxDispatcher<OtherProcessContext>(database.Factory<OtherProcessContext>(), transport, new DispatcherOptions { BatchSize = BatchSize, DispatcherId = $"bench-{i}" })
-                    .DispatchDueAsync()));
-            clock.Stop();
-
-            await using var check = database.Create<QueueContext>();
-            var sent = await check.Set<OutboxMessage>().CountAsync(m => m.State == OutboxMessageState.Sent);
-            if (sent != messages || summaries.Sum(s => s.Sent) != messages)
-            {
-                throw new InvalidOperationException($"{sent} of {messages} messages sent ({string.Join(", ", summaries)}).");
-            }
-
-            return messages / clock.Elapsed.TotalSeconds;
-        }
-        finally
-        {
-            foreach (var transport in transports)
-            {
-                await transport.DisposeAsync();
-            }
-        }
     }
 
-    private static async Task<double> DirectAsync(int port, int connections, int messages)
+    /// <summary>
+    /// A host like an application's: <c>AddTypedMail</c> over <typeparamref name="TContext"/>, SMTP to the sink with the
+    /// default pool, logging at Warning.
+    /// </summary>
+    public static IHost Host<TContext>(QueueDatabase database, int port, int batchSize, string id)
+        where TContext : QueueContext
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(database.Factory<TContext>());
+        builder.Services.AddTypedMail<TContext>(o =>
+        {
+            o.Transport = EmailTransportKind.Smtp;
+            o.Smtp.Host = "127.0.0.1";
+            o.Smtp.Port = port;
+            o.Smtp.TlsMode = SmtpTlsMode.None;
+            o.Dispatcher.BatchSize = batchSize;
+            o.Dispatcher.DispatcherId = id;
+            o.Dispatcher.PollInterval = TimeSpan.FromMilliseconds(200);
+        });
+        return builder.Build();
+    }
+
+    /// <summary>Counts the rows not yet finished (queued, sending or deferred).</summary>
+    public static Task<int> BacklogAsync(QueueContext db)
+        => db.Set<OutboxMessage>().CountAsync(m => m.State == OutboxMessageState.Queued || m.State == OutboxMessageState.Sending || m.State == OutboxMessageState.Deferred);
+
+    private static async Task<Drain> DrainAsync(QueueDatabase database, int port, int dispatchers, int messages, int batchSize)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var hosts = Enumerable.Range(0, dispatchers).Select(i => Host<OtherProcessContext>(database, port, batchSize, $"bench-{i}")).ToList();
+        long heapPeak = heapBefore;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(forceFullCollection: false));
+                await Task.Delay(20, CancellationToken.None);
+            }
+        });
+
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(hosts.Select(h => h.StartAsync()));
+        await using (var db = database.Create<QueueContext>())
+        {
+            while (await BacklogAsync(db) > 0)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        clock.Stop();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        await sampling.CancelAsync();
+        await sampler;
+        var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        foreach (var host in hosts)
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+
+        await using (var check = database.Create<QueueContext>())
+        {
+            var sent = await check.Set<OutboxMessage>().CountAsync(m => m.State == OutboxMessageState.Sent);
+            if (sent != messages)
+            {
+                throw new InvalidOperationException($"{sent} of {messages} messages sent.");
+            }
+        }
+
+        return new Drain(messages / clock.Elapsed.TotalSeconds, heapBefore, heapPeak, heapAfter, (double)allocated / Math.Ceiling((double)messages / batchSize));
+    }
+
+    private static async Task<double> DirectAsync(int port, int dispatchers, int messages, int batchSize)
     {
         var outgoing = Enumerable.Range(0, messages).Select(i =>
         {
@@ -106,25 +162,35 @@ public static class DispatchBenchmark
             return new OutgoingEmail(Guid.NewGuid(), message, message.To);
         }).ToList();
 
-        await using var transport = Transport(port, connections);
-        var next = -BatchSize;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
+        // As many transports as dispatchers, each with the default pool, as the hosts have.
+        var transports = Enumerable.Range(0, dispatchers).Select(_ => new SmtpTransport(new SmtpOptions { Host = "127.0.0.1", Port = port, TlsMode = SmtpTlsMode.None })).ToList();
+        try
         {
-            int start;
-            while ((start = Interlocked.Add(ref next, BatchSize)) < messages)
+            var next = -batchSize;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(transports.Select(async transport =>
             {
-                var results = await transport.SendAsync(outgoing.GetRange(start, Math.Min(BatchSize, messages - start)), CancellationToken.None);
-                if (results.Any(r => r.Status != DeliveryStatus.Accepted))
+                int start;
+                while ((start = Interlocked.Add(ref next, batchSize)) < messages)
                 {
-                    throw new InvalidOperationException("smtp-sink did not accept a message: " + results.First(r => r.Status != DeliveryStatus.Accepted));
+                    var results = await transport.SendAsync(outgoing.GetRange(start, Math.Min(batchSize, messages - start)), CancellationToken.None);
+                    if (results.Any(r => r.Status != DeliveryStatus.Accepted))
+                    {
+                        throw new InvalidOperationException("smtp-sink did not accept a message: " + results.First(r => r.Status != DeliveryStatus.Accepted));
+                    }
                 }
+            }));
+            clock.Stop();
+            return messages / clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            foreach (var transport in transports)
+            {
+                await transport.DisposeAsync();
             }
-        }));
-        clock.Stop();
-        return messages / clock.Elapsed.TotalSeconds;
+        }
     }
 
-    private static SmtpTransport Transport(int port, int connections = 1)
-        => new(new SmtpOptions { Host = "127.0.0.1", Port = port, TlsMode = SmtpTlsMode.None, PoolSize = connections });
+    private readonly record struct Drain(double Rate, long HeapBefore, long HeapPeak, long HeapAfter, double AllocatedPerBatch);
 }

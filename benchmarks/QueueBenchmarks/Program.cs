@@ -8,26 +8,32 @@ using TypedMail.Runtime.Tests.Infrastructure;
 // The queue end to end, each figure next to a peer measured in the same run:
 //   enqueue   render + insert through Enqueue, against plain EF Core inserts of the same text (one row; the outbox's two rows);
 //   bulk      a fan-out through EnqueueManyAsync in one transaction, against plain EF Core AddRange of one-row emails of the same text;
-//   dispatch  a committed queue drained to postfix's smtp-sink by 1 and 4 dispatchers, against SmtpTransport alone;
-//   latency   commit-to-accepted p50/p99 with wake-ups, against polling only.
+//   dispatch  the burn-down: a committed queue drained to postfix's smtp-sink by hosted dispatchers (SQLite 1,
+//             PostgreSQL 4), against SmtpTransport alone on the same connections; the heap peak while draining;
+//   latency   commit-to-accepted p50/p99 with wake-ups, against polling only;
+//   steady    a producer committing --rate emails/s for --seconds s while 4 hosted dispatchers drain (PostgreSQL).
 // Each section runs on SQLite (a WAL file) and on a private PostgreSQL 15 cluster this program starts.
-// Run: dotnet run -c Release --project benchmarks/QueueBenchmarks -- [enqueue] [bulk] [dispatch] [latency] [--rounds 5] [--messages 10000] [--samples 200] [--fan-out 50000]
+// Run: dotnet run -c Release --project benchmarks/QueueBenchmarks -- [enqueue] [bulk] [dispatch] [latency] [steady] [--rounds 5]
+//      [--messages 100000] [--batch 50] [--samples 200] [--rate 2000] [--seconds 60] [--fan-out 50000]
 var sections = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.OrdinalIgnoreCase);
 if (sections.Count == 0)
 {
-    sections = ["enqueue", "bulk", "dispatch", "latency"];
+    sections = ["enqueue", "bulk", "dispatch", "latency", "steady"];
 }
 
-var unknown = sections.Except(["enqueue", "bulk", "dispatch", "latency"], StringComparer.OrdinalIgnoreCase).ToList();
+var unknown = sections.Except(["enqueue", "bulk", "dispatch", "latency", "steady"], StringComparer.OrdinalIgnoreCase).ToList();
 if (unknown.Count > 0)
 {
-    Console.Error.WriteLine($"Unknown section '{unknown[0]}': use enqueue, bulk, dispatch or latency.");
+    Console.Error.WriteLine($"Unknown section '{unknown[0]}': use enqueue, bulk, dispatch, latency or steady.");
     return 2;
 }
 
 var rounds = Option("--rounds", 5);
-var messages = Option("--messages", 10_000);
+var messages = Option("--messages", 100_000);
+var batch = Option("--batch", 50);
 var samples = Option("--samples", 200);
+var rate = Option("--rate", 2_000);
+var seconds = Option("--seconds", 60);
 var fanOut = Option("--fan-out", 50_000);
 
 Console.WriteLine($"// load at start: {Uptime()}");
@@ -59,12 +65,15 @@ if (sections.Contains("bulk"))
 if (sections.Contains("dispatch"))
 {
     var rows = new List<string[]>();
-    foreach (var open in providers)
-    {
-        rows.AddRange(await DispatchBenchmark.RunAsync(open, messages));
-    }
+    rows.AddRange(await DispatchBenchmark.RunAsync(providers[0], 1, messages, batch));
+    rows.AddRange(await DispatchBenchmark.RunAsync(providers[1], 4, messages, batch));
+    Table($"Burn-down: {messages:N0} committed emails to smtp-sink, batches of {batch}", ["Database", "Hosted dispatchers", "Emails", "Queue drained (emails/s)", "SmtpTransport alone, same connections (emails/s)", "Ratio", "Managed heap: before / peak / after", "Allocated per batch"], rows);
+}
 
-    Table($"Dispatch rate, {messages:N0} committed emails to smtp-sink", ["Database", "Dispatchers", "Queue drained (emails/s)", "SmtpTransport alone (emails/s)", "Ratio"], rows);
+if (sections.Contains("steady"))
+{
+    var rows = await SteadyStateBenchmark.RunAsync(providers[1], 4, rate, seconds, batch);
+    Table("Steady state", ["Database", "Hosted dispatchers", "Producer", "Emails", "Backlog max", "p50", "p99", "max"], rows);
 }
 
 if (sections.Contains("latency"))

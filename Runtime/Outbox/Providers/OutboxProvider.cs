@@ -9,7 +9,7 @@ namespace TypedMail.Outbox.Providers;
 /// <summary>
 /// The database-provider layer: every statement of the outbox that is written in a provider's own SQL, one subclass
 /// per provider, chosen by EF Core's provider name (no provider assembly is referenced). Claims (no two dispatchers hold
-/// one message at once), the shared send schedule of throttled transports, key locks for enqueue and purge, and the
+/// one message at once), outcomes written set-based under the claim's lease token, the shared send schedule of throttled transports, key locks for enqueue and purge, and the
 /// wake-up notification of a commit that enqueued mail.
 /// </summary>
 internal abstract partial class OutboxProvider
@@ -34,13 +34,23 @@ internal abstract partial class OutboxProvider
     /// <summary>
     /// Marks up to <paramref name="max"/> messages that are due (queued or deferred, <c>due_at</c> reached) or whose lease
     /// expired as <see cref="OutboxMessageState.Sending"/> under <paramref name="owner"/> and <paramref name="leaseToken"/>,
-    /// highest priority first, then oldest due, and returns them, tracked by <paramref name="context"/>: claim and load
-    /// are one statement (<c>UPDATE … RETURNING</c>), not composable, in no particular order. Claiming a message whose lease expired counts
+    /// highest priority first, then oldest due, and returns them, not tracked (outcomes go back through
+    /// <see cref="WriteOutcomesAsync"/>, not the change tracker): claim and load are one statement (<c>UPDATE … RETURNING</c>), not composable, in no particular order. Claiming a message whose lease expired counts
     /// the lapsed send as an attempt (<c>attempt_count + 1</c>), so a message that stops its dispatcher every time is
     /// bounded by <c>DispatcherOptions.MaxAttempts</c> like any other failure.
     /// </summary>
     /// <exception cref="System.Data.Common.DbException">The database failed the statement.</exception>
     public abstract Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the outcomes of one claim in one transaction, a few statements whatever the batch size: the messages'
+    /// state columns, the changed recipients and the new attempt-log rows, only for messages whose lease token is still
+    /// <paramref name="leaseToken"/>. A message another dispatcher took over (its lease lapsed and was claimed again)
+    /// keeps the new owner's state: none of its rows are written here.
+    /// </summary>
+    /// <returns>The ids of the messages whose outcomes were written.</returns>
+    /// <exception cref="System.Data.Common.DbException">The database failed the statement; nothing was written.</exception>
+    public abstract Task<HashSet<Guid>> WriteOutcomesAsync(DbContext context, Guid leaseToken, OutcomeBatch outcomes, CancellationToken cancellationToken);
 
     /// <summary>
     /// Books <paramref name="duration"/> of <paramref name="transport"/>'s send schedule (<see cref="OutboxThrottle"/>):

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Data.Common;
 using System.Globalization;
 using System.Linq;
 using System.Text;
@@ -13,7 +14,9 @@ namespace TypedMail.Outbox.Providers;
 /// <summary>
 /// PostgreSQL: the claim is <c>SELECT … FOR UPDATE SKIP LOCKED</c> inside an <c>UPDATE … RETURNING</c>; rows another
 /// dispatcher is claiming at this moment are skipped, not waited for, so any number of dispatchers on any number of
-/// machines share one queue without blocking each other. Keys are locked with transaction-scoped advisory locks taken in
+/// machines share one queue without blocking each other. A batch's outcomes are one statement: arrays bound as
+/// parameters, <c>unnest</c>ed into an <c>UPDATE … FROM</c> of the messages whose lease token still matches, which the
+/// recipient update and the attempt-log insert join. Keys are locked with transaction-scoped advisory locks taken in
 /// a fixed order; new mail is announced with <c>pg_notify</c>.
 /// </summary>
 internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
@@ -39,7 +42,72 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
                 FOR UPDATE SKIP LOCKED) AS claimed
             WHERE m.id = claimed.id
             RETURNING m.*
-            """).ToListAsync(cancellationToken);
+            """).AsNoTracking().ToListAsync(cancellationToken);
+
+    public override async Task<HashSet<Guid>> WriteOutcomesAsync(DbContext context, Guid leaseToken, OutcomeBatch outcomes, CancellationToken cancellationToken)
+    {
+        // One statement, so one snapshot and one atomic write: the recipients and attempts join the message rows the
+        // UPDATE actually changed, and a message whose token moved on contributes nothing.
+        const string Sql = """
+            WITH m AS (
+                UPDATE typedmail_messages AS t
+                SET state = u.state, due_at = u.due_at, attempt_count = u.attempt_count, last_error = u.last_error,
+                    lease_owner = u.lease_owner, lease_expires_at = u.lease_expires_at, sent_at = u.sent_at, failed_at = u.failed_at
+                FROM unnest(@m_id, @m_state, @m_due_at, @m_attempt_count, @m_last_error, @m_lease_owner, @m_lease_expires_at, @m_sent_at, @m_failed_at)
+                    AS u(id, state, due_at, attempt_count, last_error, lease_owner, lease_expires_at, sent_at, failed_at)
+                WHERE t.id = u.id AND t.lease_token = @lease_token
+                RETURNING t.id),
+            r AS (
+                UPDATE typedmail_recipients AS t
+                SET state = u.state, reply_code = u.reply_code, enhanced_status = u.enhanced_status, reply_text = u.reply_text
+                FROM unnest(@r_id, @r_message, @r_state, @r_reply_code, @r_enhanced_status, @r_reply_text)
+                    AS u(id, message, state, reply_code, enhanced_status, reply_text)
+                JOIN m ON m.id = u.message
+                WHERE t.id = u.id),
+            a AS (
+                INSERT INTO typedmail_attempts (outbox_message_id, number, started_at, duration_ms, transport, dispatcher, outcome, reply_code, enhanced_status, reply_text, error)
+                SELECT u.* FROM unnest(@a_message, @a_number, @a_started_at, @a_duration_ms, @a_transport, @a_dispatcher, @a_outcome, @a_reply_code, @a_enhanced_status, @a_reply_text, @a_error)
+                    AS u(message, number, started_at, duration_ms, transport, dispatcher, outcome, reply_code, enhanced_status, reply_text, error)
+                JOIN m ON m.id = u.message)
+            SELECT id AS "Value" FROM m
+            """;
+        var messages = outcomes.Messages;
+        var recipients = outcomes.Recipients;
+        var attempts = outcomes.Attempts;
+        using var factory = context.Database.GetDbConnection().CreateCommand();
+        DbParameter[] parameters =
+        [
+            Scalar(factory, "lease_token", leaseToken),
+            Array(factory, "m_id", messages.Select(m => m.Id)),
+            Array(factory, "m_state", messages.Select(m => (int)m.State)),
+            Array(factory, "m_due_at", messages.Select(m => Utc(m.DueAt))),
+            Array(factory, "m_attempt_count", messages.Select(m => m.AttemptCount)),
+            Array(factory, "m_last_error", messages.Select(m => m.LastError)),
+            Array(factory, "m_lease_owner", messages.Select(m => m.LeaseOwner)),
+            Array(factory, "m_lease_expires_at", messages.Select(m => Utc(m.LeaseExpiresAt))),
+            Array(factory, "m_sent_at", messages.Select(m => Utc(m.SentAt))),
+            Array(factory, "m_failed_at", messages.Select(m => Utc(m.FailedAt))),
+            Array(factory, "r_id", recipients.Select(r => r.Id)),
+            Array(factory, "r_message", recipients.Select(r => r.OutboxMessageId)),
+            Array(factory, "r_state", recipients.Select(r => (int)r.State)),
+            Array(factory, "r_reply_code", recipients.Select(r => r.ReplyCode)),
+            Array(factory, "r_enhanced_status", recipients.Select(r => r.EnhancedStatus)),
+            Array(factory, "r_reply_text", recipients.Select(r => r.ReplyText)),
+            Array(factory, "a_message", attempts.Select(a => a.OutboxMessageId)),
+            Array(factory, "a_number", attempts.Select(a => a.Number)),
+            Array(factory, "a_started_at", attempts.Select(a => Utc(a.StartedAt))),
+            Array(factory, "a_duration_ms", attempts.Select(a => a.DurationMs)),
+            Array(factory, "a_transport", attempts.Select(a => a.Transport)),
+            Array(factory, "a_dispatcher", attempts.Select(a => a.Dispatcher)),
+            Array(factory, "a_outcome", attempts.Select(a => (int)a.Outcome)),
+            Array(factory, "a_reply_code", attempts.Select(a => a.ReplyCode)),
+            Array(factory, "a_enhanced_status", attempts.Select(a => a.EnhancedStatus)),
+            Array(factory, "a_reply_text", attempts.Select(a => a.ReplyText)),
+            Array(factory, "a_error", attempts.Select(a => a.Error)),
+        ];
+        var written = await context.Database.SqlQueryRaw<Guid>(Sql, parameters).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. written];
+    }
 
     public override async Task<DateTime> ReserveSendSlotAsync(DbContext context, string transport, DateTime now, TimeSpan duration, CancellationToken cancellationToken)
     {
@@ -68,6 +136,23 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
             ?? throw new InvalidOperationException("DispatcherOptions.ListenForNotifications is true, but the outbox context has no connection string to listen with.");
         return (Dispatch.IOutboxWakeSource)Activator.CreateInstance(type, connectionString)!;
     }
+
+    /// <summary>A parameter of the provider's own type; Npgsql infers the array type (<c>uuid[]</c>, <c>integer[]</c>, <c>timestamptz[]</c>, …) from the element type.</summary>
+    private static DbParameter Array<T>(DbCommand factory, string name, IEnumerable<T> values) => Scalar(factory, name, values.ToArray());
+
+    private static DbParameter Scalar(DbCommand factory, string name, object value)
+    {
+        var parameter = factory.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        return parameter;
+    }
+
+    // Times go as DateTimeOffset at offset 0: Npgsql infers timestamptz[] from the element type, where a DateTime array
+    // (and one of nulls above all) is inferred from the values' Kind. The model stores every time as UTC.
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? Utc(v) : null;
 
     private static Task LockAsync(DbContext context, int lockClass, IEnumerable<int> keys, bool async, CancellationToken cancellationToken)
     {

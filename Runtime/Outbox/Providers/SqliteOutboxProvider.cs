@@ -1,9 +1,13 @@
 using System;
 using System.Collections.Generic;
+using System.Data.Common;
 using System.Linq;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace TypedMail.Outbox.Providers;
 
@@ -11,6 +15,8 @@ namespace TypedMail.Outbox.Providers;
 /// SQLite: the claim is one <c>UPDATE … RETURNING</c> statement. SQLite serializes writers on the database file, so the
 /// select-and-mark is atomic across every process that shares the file, and EF Core's transactions there begin
 /// IMMEDIATE, which already serializes enqueues: no key locks are needed. Other processes learn of new mail by polling.
+/// A batch's outcomes are written in one transaction by three prepared statements, each reused row after row (SQLite
+/// runs a prepared statement in microseconds; it is the per-statement work of the change tracker that costs).
 /// </summary>
 internal sealed partial class SqliteOutboxProvider : OutboxProvider
 {
@@ -27,7 +33,89 @@ internal sealed partial class SqliteOutboxProvider : OutboxProvider
                 ORDER BY priority DESC, due_at
                 LIMIT {max})
             RETURNING *
-            """).ToListAsync(cancellationToken);
+            """).AsNoTracking().ToListAsync(cancellationToken);
+
+    public override async Task<HashSet<Guid>> WriteOutcomesAsync(DbContext context, Guid leaseToken, OutcomeBatch outcomes, CancellationToken cancellationToken)
+    {
+        var model = context.Model;
+        var message = model.FindEntityType(typeof(OutboxMessage))!;
+        var recipient = model.FindEntityType(typeof(OutboxRecipient))!;
+        var attempt = model.FindEntityType(typeof(OutboxAttempt))!;
+        var database = context.Database;
+        var own = database.CurrentTransaction is null ? await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+        try
+        {
+            var transaction = database.CurrentTransaction!.GetDbTransaction();
+            var connection = database.GetDbConnection();
+            var written = new HashSet<Guid>();
+            await using (var update = new Statement(connection, transaction, message, """
+                UPDATE typedmail_messages
+                SET state = @State, due_at = @DueAt, attempt_count = @AttemptCount, last_error = @LastError,
+                    lease_owner = @LeaseOwner, lease_expires_at = @LeaseExpiresAt, sent_at = @SentAt, failed_at = @FailedAt
+                WHERE id = @Id AND lease_token = @LeaseToken
+                """))
+            {
+                foreach (var m in outcomes.Messages)
+                {
+                    update.Bind(nameof(OutboxMessage.State), m.State).Bind(nameof(OutboxMessage.DueAt), m.DueAt)
+                        .Bind(nameof(OutboxMessage.AttemptCount), m.AttemptCount).Bind(nameof(OutboxMessage.LastError), m.LastError)
+                        .Bind(nameof(OutboxMessage.LeaseOwner), m.LeaseOwner).Bind(nameof(OutboxMessage.LeaseExpiresAt), m.LeaseExpiresAt)
+                        .Bind(nameof(OutboxMessage.SentAt), m.SentAt).Bind(nameof(OutboxMessage.FailedAt), m.FailedAt)
+                        .Bind(nameof(OutboxMessage.Id), m.Id).Bind(nameof(OutboxMessage.LeaseToken), (Guid?)leaseToken);
+                    if (await update.ExecuteAsync(cancellationToken).ConfigureAwait(false) == 1)
+                    {
+                        written.Add(m.Id);
+                    }
+                }
+            }
+
+            await using (var update = new Statement(connection, transaction, recipient, """
+                UPDATE typedmail_recipients
+                SET state = @State, reply_code = @ReplyCode, enhanced_status = @EnhancedStatus, reply_text = @ReplyText
+                WHERE id = @Id
+                """))
+            {
+                foreach (var r in outcomes.Recipients.Where(r => written.Contains(r.OutboxMessageId)))
+                {
+                    update.Bind(nameof(OutboxRecipient.State), r.State).Bind(nameof(OutboxRecipient.ReplyCode), r.ReplyCode)
+                        .Bind(nameof(OutboxRecipient.EnhancedStatus), r.EnhancedStatus).Bind(nameof(OutboxRecipient.ReplyText), r.ReplyText)
+                        .Bind(nameof(OutboxRecipient.Id), r.Id);
+                    await update.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await using (var insert = new Statement(connection, transaction, attempt, """
+                INSERT INTO typedmail_attempts (outbox_message_id, number, started_at, duration_ms, transport, dispatcher, outcome, reply_code, enhanced_status, reply_text, error)
+                VALUES (@OutboxMessageId, @Number, @StartedAt, @DurationMs, @Transport, @Dispatcher, @Outcome, @ReplyCode, @EnhancedStatus, @ReplyText, @Error)
+                """))
+            {
+                foreach (var a in outcomes.Attempts.Where(a => written.Contains(a.OutboxMessageId)))
+                {
+                    insert.Bind(nameof(OutboxAttempt.OutboxMessageId), a.OutboxMessageId).Bind(nameof(OutboxAttempt.Number), a.Number)
+                        .Bind(nameof(OutboxAttempt.StartedAt), a.StartedAt).Bind(nameof(OutboxAttempt.DurationMs), a.DurationMs)
+                        .Bind(nameof(OutboxAttempt.Transport), a.Transport).Bind(nameof(OutboxAttempt.Dispatcher), a.Dispatcher)
+                        .Bind(nameof(OutboxAttempt.Outcome), a.Outcome).Bind(nameof(OutboxAttempt.ReplyCode), a.ReplyCode)
+                        .Bind(nameof(OutboxAttempt.EnhancedStatus), a.EnhancedStatus).Bind(nameof(OutboxAttempt.ReplyText), a.ReplyText)
+                        .Bind(nameof(OutboxAttempt.Error), a.Error);
+                    await insert.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return written;
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                await own.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
     public override async Task<DateTime> ReserveSendSlotAsync(DbContext context, string transport, DateTime now, TimeSpan duration, CancellationToken cancellationToken)
     {
@@ -42,4 +130,44 @@ internal sealed partial class SqliteOutboxProvider : OutboxProvider
     public override Task LockBlobsAsync(DbContext context, IEnumerable<string> sha256, bool async, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override Task NotifyEnqueuedAsync(DbContext context, bool async, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// One prepared statement, executed once per row: its parameters are named after the entity's properties and take
+    /// values through the model's own type mappings (GUIDs and times stored as EF Core stores them).
+    /// </summary>
+    private sealed partial class Statement : IAsyncDisposable
+    {
+        private readonly DbCommand _command;
+        private readonly Dictionary<string, (DbParameter Parameter, RelationalTypeMapping Mapping)> _parameters = [];
+
+        public Statement(DbConnection connection, DbTransaction transaction, IEntityType entity, string sql)
+        {
+            _command = connection.CreateCommand();
+            _command.Transaction = transaction;
+            _command.CommandText = sql;
+            foreach (var name in Placeholder().Matches(sql).Select(m => m.Groups[1].Value).Distinct())
+            {
+                var property = entity.FindProperty(name) ?? throw new InvalidOperationException($"{entity.DisplayName()} has no property {name}.");
+                var mapping = property.GetRelationalTypeMapping();
+                var parameter = mapping.CreateParameter(_command, "@" + name, null, property.IsNullable);
+                _command.Parameters.Add(parameter);
+                _parameters[name] = (parameter, mapping);
+            }
+        }
+
+        public Statement Bind(string property, object? value)
+        {
+            var (parameter, mapping) = _parameters[property];
+            var converted = value is null ? null : mapping.Converter is { } converter ? converter.ConvertToProvider(value) : value;
+            parameter.Value = converted ?? DBNull.Value;
+            return this;
+        }
+
+        public Task<int> ExecuteAsync(CancellationToken cancellationToken) => _command.ExecuteNonQueryAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => _command.DisposeAsync();
+
+        [GeneratedRegex(@"@(\w+)")]
+        private static partial Regex Placeholder();
+    }
 }
