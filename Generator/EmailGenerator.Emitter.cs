@@ -103,7 +103,7 @@ public sealed partial class EmailGenerator
         {
             w.WriteLine($"/// <summary>");
             w.WriteLine($"/// Renders each <see cref=\"{email.TypeName}\"/> and writes them all to the outbox now, in the context's current transaction");
-            w.WriteLine("/// (or one of its own when there is none): binary COPY on PostgreSQL, multi-row inserts on SQLite. Dispatchers wake when it commits.");
+            w.WriteLine("/// (or one of its own when there is none): binary COPY on PostgreSQL, prepared inserts on SQLite. Dispatchers wake when it commits.");
             w.WriteLine("/// </summary>");
             w.WriteLine("/// <param name=\"outbox\">The outbox, from <c>db.Emails()</c>.</param>");
             w.WriteLine("/// <param name=\"emails\">Each email's data, its recipient and, optionally, its idempotency key.</param>");
