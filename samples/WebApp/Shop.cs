@@ -26,10 +26,11 @@ public sealed class ShopContext(DbContextOptions<ShopContext> options) : DbConte
 
 /// <summary>
 /// How <c>dotnet ef</c> builds the context at design time (<c>dotnet ef migrations add</c>), without starting the app:
-/// the same provider as Program.cs, on a placeholder database (adding a migration reads the model, not the database).
+/// the same provider as Program.cs, on the connection string given after <c>--</c>, else on shop.db (adding a migration
+/// reads the model, not the database).
 /// </summary>
 public sealed class ShopContextDesignTimeFactory : IDesignTimeDbContextFactory<ShopContext>
 {
     public ShopContext CreateDbContext(string[] args)
-        => new(new DbContextOptionsBuilder<ShopContext>().UseSqlite("Data Source=shop.db").Options);
+        => new(new DbContextOptionsBuilder<ShopContext>().UseSqlite(args.Length > 0 ? args[0] : "Data Source=shop.db").Options);
 }
