@@ -3,6 +3,7 @@ using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
 using TypedMail.Runtime.Tests.Emails;
@@ -13,7 +14,25 @@ namespace TypedMail.Runtime.Tests.Queue;
 public sealed class QueueEnqueueTestsSqlite() : QueueEnqueueTests(new SqliteShop());
 
 [Collection(PostgresCollection.Name)]
-public sealed class QueueEnqueueTestsPostgres(PostgresCluster cluster) : QueueEnqueueTests(new PostgresShop(cluster));
+public sealed class QueueEnqueueTestsPostgres(PostgresCluster cluster) : QueueEnqueueTests(new PostgresShop(cluster))
+{
+    [Fact]
+    public async Task Under_a_retrying_execution_strategy_mail_and_business_data_save_together()
+    {
+        // A retrying strategy refuses transactions begun outside it: the mail rides in the one EF Core begins inside it.
+        Shop.ConfigureContext = b => new NpgsqlDbContextOptionsBuilder(b).EnableRetryOnFailure();
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Orders.Add(new Order { Number = "R-1" });
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "R-1", 1m), to: "ada@example.com");
+            Assert.Equal(3, await db.SaveChangesAsync());
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(1, await check.Orders.CountAsync());
+        Assert.Equal(1, await check.Set<OutboxRecipient>().CountAsync());
+    }
+}
 
 /// <summary>Enqueue: idempotency keys, content-addressed attachments, recipient de-duplication, limits.</summary>
 public abstract class QueueEnqueueTests(ShopDatabase shop) : IDisposable

@@ -70,6 +70,26 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     public Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default)
         => AbandonSaveAsync(eventData.Context!, async: true);
 
+    public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+    {
+        if (eventData.Context is { } context && _saves.TryGetValue(context, out var state) && state.WriteAtTransactionStart)
+        {
+            WriteAsync(context, state, result, async: false, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        return result;
+    }
+
+    public async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is { } context && _saves.TryGetValue(context, out var state) && state.WriteAtTransactionStart)
+        {
+            await WriteAsync(context, state, result, async: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
     {
         if (_pendingWakeups.TryGetValue(transaction, out var pending))
@@ -150,6 +170,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
             var database = context.Database;
             var provider = OutboxProvider.For(context);
             state.AutoSavepoints = database.AutoSavepointsEnabled;
+            state.AutoTransactions = database.AutoTransactionBehavior;
             if (database.CurrentTransaction is { } transaction)
             {
                 // EF Core's own savepoint would come after these rows; this one covers them and the rest of the save.
@@ -160,26 +181,31 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
                     database.AutoSavepointsEnabled = false;
                 }
             }
-            else if (Transaction.Current is null && (attachments || otherWork || !provider.InsertIsAtomic))
+            else if (Transaction.Current is null && attachments)
             {
+                // Blob reuse and attachment links must be settled before EF Core plans its commands: a transaction now.
                 state.OwnTransaction = async
                     ? await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false)
                     : database.BeginTransaction();
                 database.AutoSavepointsEnabled = false;
             }
+            else if (Transaction.Current is null && otherWork)
+            {
+                // EF Core has rows of its own to write: the mail goes into the transaction EF Core begins for them (inside
+                // its execution strategy, so a retrying strategy retries the mail too), or after, if it writes nothing.
+                state.WriteAtTransactionStart = true;
+                database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
+            }
+            else if (Transaction.Current is null && !provider.InsertIsAtomic)
+            {
+                state.OwnTransaction = async
+                    ? await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false)
+                    : database.BeginTransaction();
+            }
             else
             {
                 // One atomic statement batch with nothing else to save, or the ambient transaction: no transaction of ours.
-                if (async)
-                {
-                    await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    database.OpenConnection();
-                }
-
-                state.OpenedConnection = true;
+                await OpenConnectionAsync(context, state, async, cancellationToken).ConfigureAwait(false);
             }
 
             if (blobs is not null)
@@ -187,25 +213,25 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
                 await ReuseExistingBlobsAsync(context, blobs, async, cancellationToken).ConfigureAwait(false);
             }
 
-            var written = messages.ConvertAll(e => (OutboxMessage)e.Entity);
-            var inserted = await provider.InsertMessagesAsync(context, written, async, cancellationToken).ConfigureAwait(false);
-            foreach (var message in written)
+            foreach (var entry in messages)
             {
-                // Recipient rows have store-generated keys EF Core never saw: stop tracking them (keeping copies, to track
-                // them again if the save fails), and the written message counts as saved, as EF Core would leave it.
-                var recipients = message.Recipients.ToList();
-                var links = message.Attachments.ToList();
-                state.Written.Add((message, recipients, links));
+                var message = (OutboxMessage)entry.Entity;
+                state.Written.Add((message, message.Recipients.ToList(), message.Attachments.ToList()));
+            }
+
+            var inserted = state.WriteAtTransactionStart ? null : await WriteAsync(context, state, transaction: null, async, cancellationToken).ConfigureAwait(false);
+            foreach (var (message, recipients, links) in state.Written)
+            {
+                // Recipient rows have store-generated keys EF Core never saw: stop tracking them (the copies in the state
+                // track them again if the save fails), and the written message counts as saved, as EF Core would leave it.
                 foreach (var recipient in recipients)
                 {
                     context.Entry(recipient).State = EntityState.Detached;
                 }
 
                 message.Recipients.Clear();
-                if (inserted.Contains(message.Id))
+                if (inserted is null || inserted.Contains(message.Id))
                 {
-                    state.Messages++;
-                    state.Rows += 1 + recipients.Count;
                     context.Entry(message).State = EntityState.Unchanged;
                 }
                 else
@@ -232,6 +258,60 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
         }
     }
 
+    /// <summary>
+    /// Inserts the save's messages with their recipients in <paramref name="transaction"/> (or the context's current or
+    /// ambient one) and counts what was written; returns the keys of the messages inserted.
+    /// </summary>
+    private static async Task<HashSet<Guid>> WriteAsync(DbContext context, SaveState state, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
+    {
+        var messages = new List<OutboxMessage>(state.Written.Count);
+        foreach (var (message, recipients, _) in state.Written)
+        {
+            // The recipients travel with the message to the insert; the tracked message keeps none.
+            message.Recipients.Clear();
+            message.Recipients.AddRange(recipients);
+            messages.Add(message);
+        }
+
+        HashSet<Guid> inserted;
+        try
+        {
+            inserted = await OutboxProvider.For(context).InsertMessagesAsync(context, messages, transaction, async, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            messages.ForEach(m => m.Recipients.Clear());
+        }
+
+        state.Messages = 0;
+        state.Rows = 0;
+        foreach (var (message, recipients, _) in state.Written)
+        {
+            if (inserted.Contains(message.Id))
+            {
+                state.Messages++;
+                state.Rows += 1 + recipients.Count;
+            }
+        }
+
+        state.WrittenOnce = true;
+        return inserted;
+    }
+
+    private static async Task OpenConnectionAsync(DbContext context, SaveState state, bool async, CancellationToken cancellationToken)
+    {
+        if (async)
+        {
+            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            context.Database.OpenConnection();
+        }
+
+        state.OpenedConnection = true;
+    }
+
     /// <summary>Marks every new blob whose content is already stored as unchanged, so only its links are written.</summary>
     private static async Task ReuseExistingBlobsAsync(DbContext context, List<EntityEntry> blobs, bool async, CancellationToken cancellationToken)
     {
@@ -256,10 +336,26 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
             return 0;
         }
 
-        var rows = state.Rows;
-        var messages = state.Messages;
         try
         {
+            if (state.WriteAtTransactionStart && !state.WrittenOnce)
+            {
+                // EF Core found nothing of its own to write after all, so it began no transaction: write the mail now.
+                state.WriteAtTransactionStart = false;
+                if (OutboxProvider.For(context).InsertIsAtomic)
+                {
+                    await OpenConnectionAsync(context, state, async, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    state.OwnTransaction = async
+                        ? await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false)
+                        : context.Database.BeginTransaction();
+                }
+
+                await WriteAsync(context, state, transaction: null, async, cancellationToken).ConfigureAwait(false);
+            }
+
             if (state.Savepoint is { } transaction)
             {
                 if (async)
@@ -290,6 +386,8 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
             throw;
         }
 
+        var rows = state.Rows;
+        var messages = state.Messages;
         await EndAsync(context, state, async).ConfigureAwait(false);
         if (messages == 0)
         {
@@ -394,6 +492,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
         var own = state.OwnTransaction;
         var opened = state.OpenedConnection;
         context.Database.AutoSavepointsEnabled = state.AutoSavepoints;
+        context.Database.AutoTransactionBehavior = state.AutoTransactions;
         state.Reset();
         if (own is not null)
         {
@@ -436,7 +535,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     private sealed class SaveState
     {
         /// <summary>Whether the save enqueued mail and is not over.</summary>
-        public bool Active => Written.Count > 0 || OwnTransaction is not null || Savepoint is not null || OpenedConnection;
+        public bool Active => Written.Count > 0 || OwnTransaction is not null || Savepoint is not null || OpenedConnection || WriteAtTransactionStart;
 
         /// <summary>The messages the save wrote and stopped tracking, with their recipients and attachments.</summary>
         public List<(OutboxMessage Message, List<OutboxRecipient> Recipients, List<OutboxAttachment> Attachments)> Written { get; } = [];
@@ -456,8 +555,18 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
 
         public bool AutoSavepoints { get; set; } = true;
 
+        public AutoTransactionBehavior AutoTransactions { get; set; }
+
+        /// <summary>Whether the mail is written when EF Core begins its transaction for the save (<see cref="TransactionStarted"/>).</summary>
+        public bool WriteAtTransactionStart { get; set; }
+
+        /// <summary>Whether the mail was written (at least once: a retrying execution strategy writes it again in its new transaction).</summary>
+        public bool WrittenOnce { get; set; }
+
         public void Reset()
         {
+            WriteAtTransactionStart = false;
+            WrittenOnce = false;
             Written.Clear();
             Messages = 0;
             Rows = 0;

@@ -19,14 +19,14 @@ internal abstract partial class OutboxProvider
     public abstract bool InsertIsAtomic { get; }
 
     /// <summary>
-    /// Inserts <paramref name="messages"/> and their recipients on the context's connection, in its current transaction
-    /// (or the ambient one). A message whose key is already stored (the same idempotency key) is skipped with its
+    /// Inserts <paramref name="messages"/> and their recipients on the context's connection, in <paramref name="transaction"/>
+    /// (by default the context's current one, or the ambient one). A message whose key is already stored (the same idempotency key) is skipped with its
     /// recipients; one a concurrent transaction is inserting is waited for, then skipped if that commits. Where the
     /// provider has notifications, announces new mail in the same round trip.
     /// </summary>
     /// <returns>The keys of the messages inserted.</returns>
     /// <exception cref="DbException">The database failed a statement.</exception>
-    public abstract Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, bool async, CancellationToken cancellationToken);
+    public abstract Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, DbTransaction? transaction, bool async, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes the messages of a bulk enqueue, whose idempotency keys were checked, with their recipients, on the
@@ -34,13 +34,13 @@ internal abstract partial class OutboxProvider
     /// </summary>
     /// <exception cref="DbException">The database failed a statement.</exception>
     public virtual Task BulkInsertAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
-        => InsertMessagesAsync(context, messages, async: true, cancellationToken);
+        => InsertMessagesAsync(context, messages, transaction: null, async: true, cancellationToken);
 
-    /// <summary>A command on the context's connection, in its current transaction, with its command timeout.</summary>
-    protected static DbCommand CreateCommand(DbContext context)
+    /// <summary>A command on the context's connection, in <paramref name="transaction"/> or its current one, with its command timeout.</summary>
+    protected static DbCommand CreateCommand(DbContext context, DbTransaction? transaction = null)
     {
         var command = context.Database.GetDbConnection().CreateCommand();
-        command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
+        command.Transaction = transaction ?? context.Database.CurrentTransaction?.GetDbTransaction();
         if (context.Database.GetCommandTimeout() is { } timeout)
         {
             command.CommandTimeout = timeout;

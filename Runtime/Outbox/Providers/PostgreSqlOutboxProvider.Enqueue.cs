@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Data.Common;
 using System.Linq;
 using System.Text;
 using System.Threading;
@@ -37,13 +38,13 @@ internal sealed partial class PostgreSqlOutboxProvider
         await NotifyEnqueuedAsync(context, async: true, cancellationToken).ConfigureAwait(false);
     }
 
-    public override async Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, bool async, CancellationToken cancellationToken)
+    public override async Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
     {
         var mapping = OutboxRowMapping.For(context);
         var key = "\"" + mapping.MessageKey + "\"";
         var recipientKey = "\"" + mapping.Recipients.Column(nameof(OutboxRecipient.OutboxMessageId)) + "\"";
         var recipientColumns = string.Join(", ", mapping.Recipients.Columns.Select(c => "\"" + c.Name + "\""));
-        await using var command = CreateCommand(context);
+        await using var command = CreateCommand(context, transaction);
         var sql = new StringBuilder();
         var next = 0;
         while (next < messages.Count)

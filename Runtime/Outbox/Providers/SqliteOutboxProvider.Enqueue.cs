@@ -20,11 +20,11 @@ internal sealed partial class SqliteOutboxProvider
 {
     public override bool InsertIsAtomic => false;
 
-    public override async Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, bool async, CancellationToken cancellationToken)
+    public override async Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
     {
         var mapping = OutboxRowMapping.For(context);
         var inserted = new HashSet<Guid>();
-        await using (var command = CreateCommand(context))
+        await using (var command = CreateCommand(context, transaction))
         {
             command.CommandText = $"INSERT INTO {mapping.Messages.InsertTarget} VALUES {Placeholders(mapping.Messages)} ON CONFLICT (\"{mapping.MessageKey}\") DO NOTHING RETURNING \"{mapping.MessageKey}\"";
             foreach (var message in messages)
@@ -38,7 +38,7 @@ internal sealed partial class SqliteOutboxProvider
             }
         }
 
-        await using (var command = CreateCommand(context))
+        await using (var command = CreateCommand(context, transaction))
         {
             command.CommandText = $"INSERT INTO {mapping.Recipients.InsertTarget} VALUES {Placeholders(mapping.Recipients)}";
             foreach (var recipient in messages.Where(m => inserted.Contains(m.Id)).SelectMany(m => m.Recipients))
