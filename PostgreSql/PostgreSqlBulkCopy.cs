@@ -26,18 +26,18 @@ internal sealed class PostgreSqlBulkCopy : OutboxBulkCopy
 
     private static async Task CopyAsync(NpgsqlConnection connection, OutboxTableMapping table, IEnumerable<object> rows, CancellationToken cancellationToken)
     {
-        var types = Array.ConvertAll(table.Columns, TypeOf);
+        var writers = Array.ConvertAll(table.Columns, WriterOf);
         var importer = await connection.BeginBinaryImportAsync($"COPY {table.InsertTarget} FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
             foreach (var row in rows)
             {
                 await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < types.Length; i++)
+                for (var i = 0; i < writers.Length; i++)
                 {
                     if (table.Columns[i].ProviderValue(row) is { } value)
                     {
-                        await importer.WriteAsync(value, types[i], cancellationToken).ConfigureAwait(false);
+                        await writers[i](importer, value, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -50,21 +50,26 @@ internal sealed class PostgreSqlBulkCopy : OutboxBulkCopy
         }
     }
 
-    /// <summary>The wire type of a column, from the provider type its mapping stores.</summary>
-    private static NpgsqlDbType TypeOf(OutboxColumn column)
+    /// <summary>
+    /// Writes a column's value with its wire type, through Npgsql's typed (generic) write, which resolves its converter
+    /// once per type rather than once per value.
+    /// </summary>
+    private static Func<NpgsqlBinaryImporter, object, CancellationToken, Task> WriterOf(OutboxColumn column)
     {
         var type = column.Mapping.Converter?.ProviderClrType ?? column.Mapping.ClrType;
         type = Nullable.GetUnderlyingType(type) ?? type;
         return type switch
         {
-            _ when type == typeof(string) => NpgsqlDbType.Text,
-            _ when type == typeof(Guid) => NpgsqlDbType.Uuid,
-            _ when type == typeof(int) => NpgsqlDbType.Integer,
-            _ when type == typeof(long) => NpgsqlDbType.Bigint,
-            _ when type == typeof(double) => NpgsqlDbType.Double,
-            _ when type == typeof(bool) => NpgsqlDbType.Boolean,
-            _ when type == typeof(byte[]) => NpgsqlDbType.Bytea,
-            _ when type == typeof(DateTime) => column.Mapping.StoreType.StartsWith("timestamp with", StringComparison.Ordinal) ? NpgsqlDbType.TimestampTz : NpgsqlDbType.Timestamp,
+            _ when type == typeof(string) => static (w, v, ct) => w.WriteAsync((string)v, NpgsqlDbType.Text, ct),
+            _ when type == typeof(Guid) => static (w, v, ct) => w.WriteAsync((Guid)v, NpgsqlDbType.Uuid, ct),
+            _ when type == typeof(int) => static (w, v, ct) => w.WriteAsync((int)v, NpgsqlDbType.Integer, ct),
+            _ when type == typeof(long) => static (w, v, ct) => w.WriteAsync((long)v, NpgsqlDbType.Bigint, ct),
+            _ when type == typeof(double) => static (w, v, ct) => w.WriteAsync((double)v, NpgsqlDbType.Double, ct),
+            _ when type == typeof(bool) => static (w, v, ct) => w.WriteAsync((bool)v, NpgsqlDbType.Boolean, ct),
+            _ when type == typeof(byte[]) => static (w, v, ct) => w.WriteAsync((byte[])v, NpgsqlDbType.Bytea, ct),
+            _ when type == typeof(DateTime) && column.Mapping.StoreType.StartsWith("timestamp with", StringComparison.Ordinal)
+                => static (w, v, ct) => w.WriteAsync((DateTime)v, NpgsqlDbType.TimestampTz, ct),
+            _ when type == typeof(DateTime) => static (w, v, ct) => w.WriteAsync((DateTime)v, NpgsqlDbType.Timestamp, ct),
             _ => throw new NotSupportedException($"Column {column.Name} holds {type}, which bulk enqueue cannot copy."),
         };
     }
