@@ -10,9 +10,10 @@ using Microsoft.EntityFrameworkCore;
 namespace TypedMail.Outbox.Providers;
 
 /// <summary>
-/// PostgreSQL enqueue: one round trip. Each statement inserts messages (<c>ON CONFLICT DO NOTHING</c>, which waits for a
-/// concurrent transaction inserting the same key and skips the row if that one commits) and, in a data-modifying
-/// <c>WITH</c>, the recipients of the messages it inserted; <c>pg_notify</c> follows in the same command.
+/// PostgreSQL enqueue: one round trip. Messages without idempotency keys are two plain multi-row inserts (messages, then
+/// recipients). With keys, each statement inserts messages (<c>ON CONFLICT DO NOTHING</c>, which waits for a concurrent
+/// transaction inserting the same key and skips the row if that one commits) and, in a data-modifying <c>WITH</c>, the
+/// recipients of the messages it inserted. <c>NOTIFY</c> follows in the same command.
 /// </summary>
 internal sealed partial class PostgreSqlOutboxProvider
 {
@@ -46,6 +47,7 @@ internal sealed partial class PostgreSqlOutboxProvider
         var recipientColumns = string.Join(", ", mapping.Recipients.Columns.Select(c => "\"" + c.Name + "\""));
         await using var command = CreateCommand(context, transaction);
         var sql = new StringBuilder();
+        var inserted = new HashSet<Guid>();
         var next = 0;
         while (next < messages.Count)
         {
@@ -64,28 +66,30 @@ internal sealed partial class PostgreSqlOutboxProvider
                 take++;
             }
 
-            sql.Append("WITH m AS (INSERT INTO ").Append(mapping.Messages.InsertTarget).Append(" VALUES ");
-            for (var i = 0; i < take; i++)
+            var chunk = messages.Skip(next).Take(take).ToList();
+            if (chunk.TrueForAll(m => m.IdempotencyKey is null))
             {
-                AppendRow(sql.Append(i == 0 ? "" : ", "), command, mapping.Messages, messages[next + i]);
+                // No key can be taken: two plain inserts, nothing to skip.
+                AppendInsert(sql, command, mapping.Messages, chunk);
+                AppendInsert(sql, command, mapping.Recipients, chunk.SelectMany(m => m.Recipients));
+                inserted.UnionWith(chunk.Select(m => m.Id));
+            }
+            else
+            {
+                sql.Append("WITH m AS (INSERT INTO ").Append(mapping.Messages.InsertTarget).Append(" VALUES ");
+                AppendRows(sql, command, mapping.Messages, chunk);
+                sql.Append(" ON CONFLICT (").Append(key).Append(") DO NOTHING RETURNING ").Append(key).Append("), r AS (INSERT INTO ")
+                    .Append(mapping.Recipients.InsertTarget).Append(" SELECT * FROM (VALUES ");
+                AppendRows(sql, command, mapping.Recipients, chunk.SelectMany(m => m.Recipients));
+                sql.Append(") AS v (").Append(recipientColumns).Append(") WHERE v.").Append(recipientKey).Append(" IN (SELECT ").Append(key)
+                    .Append(" FROM m)) SELECT ").Append(key).Append(" FROM m;\n");
             }
 
-            sql.Append(" ON CONFLICT (").Append(key).Append(") DO NOTHING RETURNING ").Append(key).Append("), r AS (INSERT INTO ")
-                .Append(mapping.Recipients.InsertTarget).Append(" SELECT * FROM (VALUES ");
-            var first = true;
-            foreach (var recipient in messages.Skip(next).Take(take).SelectMany(m => m.Recipients))
-            {
-                AppendRow(sql.Append(first ? "" : ", "), command, mapping.Recipients, recipient);
-                first = false;
-            }
-
-            sql.Append(") AS v (").Append(recipientColumns).Append(") WHERE v.").Append(recipientKey).Append(" IN (SELECT ").Append(key)
-                .Append(" FROM m)) SELECT ").Append(key).Append(" FROM m;\n");
             next += take;
         }
 
-        command.CommandText = sql.Append(Notify).ToString();
-        var inserted = new HashSet<Guid>();
+        // NOTIFY, not pg_notify(): a utility statement with nothing to plan.
+        command.CommandText = sql.Append("NOTIFY ").Append(NotificationChannel).ToString();
         await using var reader = await ExecuteReaderAsync(command, async, cancellationToken).ConfigureAwait(false);
         do
         {
@@ -97,5 +101,20 @@ internal sealed partial class PostgreSqlOutboxProvider
         while (async ? await reader.NextResultAsync(cancellationToken).ConfigureAwait(false) : reader.NextResult());
 
         return inserted;
+    }
+
+    private static void AppendInsert(StringBuilder sql, DbCommand command, OutboxTableMapping table, IEnumerable<object> rows)
+        => AppendRows(sql.Append("INSERT INTO ").Append(table.InsertTarget).Append(" VALUES "), command, table, rows).Append(";\n");
+
+    private static StringBuilder AppendRows(StringBuilder sql, DbCommand command, OutboxTableMapping table, IEnumerable<object> rows)
+    {
+        var first = true;
+        foreach (var row in rows)
+        {
+            AppendRow(sql.Append(first ? "" : ", "), command, table, row);
+            first = false;
+        }
+
+        return sql;
     }
 }
