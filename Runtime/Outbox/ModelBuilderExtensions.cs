@@ -52,6 +52,9 @@ public static class ModelBuilderExtensions
             e.HasIndex(m => new { m.Priority, m.DueAt }, "ix_typedmail_messages_claim")
                 .IsDescending(true, false)
                 .HasFilter("state IN (0, 1, 3)");
+
+            // Lists of one state, newest first, a page at a time (the dashboard): keyset pages walk this index.
+            e.HasIndex(m => new { m.State, m.CreatedAt, m.Id }, "ix_typedmail_messages_state_created");
             e.HasMany(m => m.Recipients).WithOne().HasForeignKey(r => r.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Attachments).WithOne().HasForeignKey(a => a.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Attempts).WithOne().HasForeignKey(a => a.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);

@@ -163,6 +163,25 @@ public static class OutboxMaintenance
         return requeued > 0;
     }
 
+    /// <summary>Requeues every failed (dead) message, one at a time, as <see cref="RequeueAsync"/> does.</summary>
+    /// <param name="context">A context whose model includes the outbox.</param>
+    /// <param name="cancellationToken">Stops between messages; those requeued stay requeued.</param>
+    /// <returns>How many messages were requeued.</returns>
+    /// <exception cref="System.Data.Common.DbException">The database failed.</exception>
+    public static async Task<int> RequeueFailedAsync(DbContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var failed = await context.Set<OutboxMessage>().Where(m => m.State == OutboxMessageState.Failed).Select(m => m.Id)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var requeued = 0;
+        foreach (var id in failed)
+        {
+            requeued += await RequeueAsync(context, id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        return requeued;
+    }
+
     /// <summary>
     /// Deletes blobs older than the cut-off that no attachment links to, a chunk per transaction. Each chunk first takes
     /// the blob locks an enqueue takes before reusing a stored blob (PostgreSQL), then deletes only what is still

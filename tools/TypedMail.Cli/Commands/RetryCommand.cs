@@ -1,8 +1,6 @@
 using System;
 using System.CommandLine;
 using Spectre.Console;
-using System.Linq;
-using Microsoft.EntityFrameworkCore;
 using TypedMail.Outbox;
 
 namespace TypedMail.Cli.Commands;
@@ -37,13 +35,7 @@ internal static class RetryCommand
             await using var db = database.CreateDbContext();
             if (parse.GetValue(allFailed))
             {
-                var failed = await db.Set<OutboxMessage>().Where(m => m.State == OutboxMessageState.Failed).Select(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
-                var requeued = 0;
-                foreach (var key in failed)
-                {
-                    requeued += await OutboxMaintenance.RequeueAsync(db, key, cancellationToken).ConfigureAwait(false) ? 1 : 0;
-                }
-
+                var requeued = await OutboxMaintenance.RequeueFailedAsync(db, cancellationToken).ConfigureAwait(false);
                 cli.Console.WriteLine($"Requeued {requeued} failed message(s).");
                 return ExitCodes.Success;
             }
