@@ -73,6 +73,43 @@ public sealed class QueueWakeupTestsPostgres(PostgresCluster cluster) : QueueWak
     }
 
     [Fact]
+    public async Task A_transaction_of_many_rows_and_saves_notifies_once()
+    {
+        await using var listener = new NpgsqlConnection(Shop.ConnectionString);
+        await listener.OpenAsync();
+        var notifications = 0;
+        listener.Notification += (_, e) => Interlocked.Increment(ref notifications);
+        await using (var listen = new NpgsqlCommand("LISTEN " + PostgreSqlNotificationWakeSource.Channel, listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        // Three saves of 40 emails in one transaction: 120 rows, one committing transaction, one notification.
+        await using (var db = CreateProbe())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            for (var save = 0; save < 3; save++)
+            {
+                for (var i = 0; i < 40; i++)
+                {
+                    db.Emails().Enqueue(new OrderConfirmationEmail("Ada", $"B-{save}-{i}", 1m), to: $"c{save}-{i}@example.com");
+                }
+
+                await db.SaveChangesAsync();
+            }
+
+            await tx.CommitAsync();
+        }
+
+        Assert.True(await listener.WaitAsync(10_000));
+        while (await listener.WaitAsync(500))
+        {
+        }
+
+        Assert.Equal(1, notifications);
+    }
+
+    [Fact]
     public async Task Listen_wakes_a_dispatcher_that_no_local_commit_wakes()
     {
         var transport = new ScriptedTransport();

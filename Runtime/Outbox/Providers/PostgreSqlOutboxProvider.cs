@@ -29,20 +29,45 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
 
     private const string Notify = "SELECT pg_notify('" + NotificationChannel + "', '')";
 
-    public override Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
-        => context.Set<OutboxMessage>().FromSql($"""
-            UPDATE typedmail_messages AS m
-            SET attempt_count = m.attempt_count + CASE WHEN m.state = 1 THEN 1 ELSE 0 END,
-                state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
-            FROM (
-                SELECT id FROM typedmail_messages
-                WHERE state IN (0, 1, 3) AND ((state <> 1 AND due_at <= {now}) OR (state = 1 AND lease_expires_at < {now}))
-                ORDER BY priority DESC, due_at
-                LIMIT {max}
-                FOR UPDATE SKIP LOCKED) AS claimed
-            WHERE m.id = claimed.id
-            RETURNING m.*
-            """).AsNoTracking().ToListAsync(cancellationToken);
+    public override async Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+    {
+        // The claim must walk the claim index in send order and stop after max rows. With statistics that predate a
+        // burst of enqueues (autovacuum has not analyzed the table yet) the planner takes the backlog for a few rows and
+        // sorts all of it instead, at every claim: a burn-down of n messages then costs n²/max row reads. Sorting is
+        // therefore ruled out for this one statement, in a transaction of its own.
+        var database = context.Database;
+        var own = database.CurrentTransaction is null ? await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+        try
+        {
+            await database.ExecuteSqlRawAsync("SET LOCAL enable_sort = off", cancellationToken).ConfigureAwait(false);
+            var claimed = await context.Set<OutboxMessage>().FromSql($"""
+                UPDATE typedmail_messages AS m
+                SET attempt_count = m.attempt_count + CASE WHEN m.state = 1 THEN 1 ELSE 0 END,
+                    state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
+                FROM (
+                    SELECT id FROM typedmail_messages
+                    WHERE state IN (0, 1, 3) AND ((state <> 1 AND due_at <= {now}) OR (state = 1 AND lease_expires_at < {now}))
+                    ORDER BY priority DESC, due_at
+                    LIMIT {max}
+                    FOR UPDATE SKIP LOCKED) AS claimed
+                WHERE m.id = claimed.id
+                RETURNING m.*
+                """).AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return claimed;
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                await own.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
     public override async Task<HashSet<Guid>> WriteOutcomesAsync(DbContext context, Guid leaseToken, OutcomeBatch outcomes, CancellationToken cancellationToken)
     {
