@@ -371,6 +371,8 @@ namespace WebApp.Migrations
                         .IsDescending(true, false)
                         .HasFilter("state IN (0, 1, 3)");
 
+                    b.HasIndex(new[] { "State", "CreatedAt", "Id" }, "ix_typedmail_messages_state_created");
+
                     b.ToTable("typedmail_messages", (string)null);
                 });
 

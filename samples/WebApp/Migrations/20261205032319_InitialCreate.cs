@@ -279,6 +279,11 @@ namespace WebApp.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_typedmail_messages_state_created",
+                table: "typedmail_messages",
+                columns: new[] { "state", "created_at", "id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_typedmail_recipients_outbox_message_id",
                 table: "typedmail_recipients",
                 column: "outbox_message_id");

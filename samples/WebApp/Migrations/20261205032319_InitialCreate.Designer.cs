@@ -11,7 +11,7 @@ using WebApp;
 namespace WebApp.Migrations
 {
     [DbContext(typeof(ShopContext))]
-    [Migration("20261205024820_InitialCreate")]
+    [Migration("20261205032319_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -373,6 +373,8 @@ namespace WebApp.Migrations
                     b.HasIndex(new[] { "Priority", "DueAt" }, "ix_typedmail_messages_claim")
                         .IsDescending(true, false)
                         .HasFilter("state IN (0, 1, 3)");
+
+                    b.HasIndex(new[] { "State", "CreatedAt", "Id" }, "ix_typedmail_messages_state_created");
 
                     b.ToTable("typedmail_messages", (string)null);
                 });
