@@ -96,6 +96,32 @@ public sealed partial class EmailGenerator
             EmitCapture(w);
             w.WriteLine("return enqueued;");
             w.CloseBrace();
+            w.WriteLine();
+            EmitEnqueueManyMethod(w, email);
+            w.CloseBrace();
+        }
+
+        /// <summary>Bulk enqueue for fan-out: every email rendered, then written at once by the runtime.</summary>
+        private static void EmitEnqueueManyMethod(SourceWriter w, EmailSpec email)
+        {
+            w.WriteLine($"/// <summary>");
+            w.WriteLine($"/// Renders each <see cref=\"{email.TypeName}\"/> and writes them all to the outbox now, in the context's current transaction");
+            w.WriteLine("/// (or one of its own when there is none): binary COPY on PostgreSQL, prepared inserts on SQLite. Dispatchers wake when it commits.");
+            w.WriteLine("/// </summary>");
+            w.WriteLine("/// <param name=\"outbox\">The outbox, from <c>db.Emails()</c>.</param>");
+            w.WriteLine("/// <param name=\"emails\">Each email's data, its recipient and, optionally, its idempotency key.</param>");
+            w.WriteLine("/// <param name=\"options\">Options every message shares; defaults when <see langword=\"null\"/>.</param>");
+            w.WriteLine("/// <param name=\"culture\">The emails' culture; when <see langword=\"null\"/>, the current UI culture, or the application's <c>DefaultCulture</c> when that is invariant.</param>");
+            w.WriteLine("/// <param name=\"cancellationToken\">Cancels the write; nothing is written then.</param>");
+            w.WriteLine("/// <returns>How many messages were written.</returns>");
+            w.WriteLine("/// <exception cref=\"global::TypedMail.DuplicateIdempotencyKeyException\">An idempotency key is already stored, or given twice; nothing is written.</exception>");
+            w.WriteLine(GeneratedCodeAttribute);
+            w.WriteLine($"public static global::System.Threading.Tasks.Task<int> EnqueueManyAsync(this global::TypedMail.EmailOutbox outbox, global::System.Collections.Generic.IEnumerable<global::TypedMail.BulkEmail<{email.FullyQualifiedName}>> emails, global::TypedMail.EnqueueOptions? options = null, {CultureType}? culture = null, global::System.Threading.CancellationToken cancellationToken = default)");
+            w.OpenBrace();
+            w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(emails);");
+            w.WriteLine("var chosen = outbox.ChooseCulture(culture);");
+            var data = email.IsRecordStruct ? "e.Email" : "(e.Email ?? throw new global::System.ArgumentException(\"An email of the batch is null.\", nameof(emails)))";
+            w.WriteLine($"return outbox.EnqueueRenderedManyAsync({Literal(email.EmailTypeName)}, global::System.Linq.Enumerable.Select(emails, e => new global::TypedMail.RenderedBulkEmail({data}.Render(chosen), e.To, e.IdempotencyKey)), options, {(email.Settings.IsEmpty ? "null" : SettingsClass(email) + ".Value")}, cancellationToken);");
             w.CloseBrace();
         }
 
