@@ -120,8 +120,9 @@ public readonly record struct BulkEmail<TEmail>(TEmail Email, EmailAddress To, s
 /// <param name="Rendered">The rendered subject and bodies.</param>
 /// <param name="To">The recipient.</param>
 /// <param name="IdempotencyKey">The email's idempotency key, or <see langword="null"/>.</param>
+/// <param name="Model">The email's data, for the test helpers' capture while one listens (<see cref="Outbox.EnqueueCapture.IsListening"/>); otherwise <see langword="null"/>.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly record struct RenderedBulkEmail(RenderedEmail Rendered, EmailAddress To, string? IdempotencyKey);
+public readonly record struct RenderedBulkEmail(RenderedEmail Rendered, EmailAddress To, string? IdempotencyKey, object? Model = null);
 
 /// <summary>
 /// A bulk enqueue (<c>EnqueueManyAsync</c>) refused because an idempotency key is already stored in the outbox, or is
@@ -284,6 +285,7 @@ public readonly struct EmailOutbox
         var settings = Settings;
         var messages = new List<OutboxMessage>();
         var keys = new Dictionary<Guid, string>();
+        List<(object? Model, OutboxMessage Message)>? captured = EnqueueCapture.IsListening ? [] : null;
         foreach (var email in emails)
         {
             ArgumentNullException.ThrowIfNull(email.Rendered, nameof(RenderedBulkEmail.Rendered));
@@ -295,9 +297,21 @@ public readonly struct EmailOutbox
             }
 
             messages.Add(message);
+            captured?.Add((email.Model, message));
         }
 
-        return messages.Count == 0 ? 0 : await OutboxBulkWriter.WriteAsync(Context, messages, keys, cancellationToken).ConfigureAwait(false);
+        if (messages.Count == 0)
+        {
+            return 0;
+        }
+
+        var written = await OutboxBulkWriter.WriteAsync(Context, messages, keys, cancellationToken).ConfigureAwait(false);
+        if (captured is not null)
+        {
+            EnqueueCapture.Written(Context, captured, options);
+        }
+
+        return written;
     }
 
     private TypedMailDbContextOptions Settings

@@ -69,6 +69,37 @@ public sealed class MailCaptureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fan_out_is_captured_email_by_email_once_its_transaction_commits_and_never_when_it_rolls_back()
+    {
+        using var mail = MailCapture.Start();
+        await using var db = _shop.CreateDbContext();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            await db.Emails().EnqueueManyAsync(
+            [
+                new BulkEmail<OrderConfirmationEmail>(new("Ada", "B-1", 1m), "ada@example.com"),
+                new BulkEmail<OrderConfirmationEmail>(new("Grace", "B-2", 2m), "grace@example.com"),
+            ]);
+
+            mail.NoneEnqueued<OrderConfirmationEmail>();
+            Assert.Equal(2, mail.NotCommitted<OrderConfirmationEmail>().Count);
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(["grace@example.com"], mail.Enqueued<OrderConfirmationEmail>(e => e.OrderNumber == "B-2").To);
+        Assert.Equal("Your order B-1 is confirmed", mail.Enqueued<OrderConfirmationEmail>(e => e.CustomerName == "Ada").Subject);
+
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            await db.Emails().EnqueueManyAsync([new BulkEmail<OrderConfirmationEmail>(new("Alan", "B-3", 3m), "alan@example.com")]);
+            await transaction.RollbackAsync();
+        }
+
+        mail.NoneEnqueued<OrderConfirmationEmail>(e => e.OrderNumber == "B-3");
+        Assert.Equal(CapturedEmailState.RolledBack, mail.NotCommitted<OrderConfirmationEmail>().Single().State);
+    }
+
+    [Fact]
     public async Task A_rolled_back_email_was_never_enqueued_and_the_capture_says_so()
     {
         using var mail = MailCapture.Start();

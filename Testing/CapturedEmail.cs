@@ -45,7 +45,7 @@ public class CapturedEmail
         _ => CapturedEmailState.Pending,
     };
 
-    /// <summary>The outbox row <c>Enqueue</c> added, as the dispatcher will read it (subject, bodies, headers, tags, recipients, attachments).</summary>
+    /// <summary>The outbox row <c>Enqueue</c> added, as the dispatcher will read it (subject, bodies, headers, tags, attachments; the recipients are in <see cref="To"/>, <see cref="Cc"/> and <see cref="Bcc"/>).</summary>
     public OutboxMessage Message => _captured.Message;
 
     /// <summary>The options passed to <c>Enqueue</c>; empty defaults when none were passed.</summary>
@@ -111,7 +111,7 @@ public class CapturedEmail
         _ => "not committed",
     };
 
-    private string[] Recipients(RecipientKind kind) => Message.Recipients.Where(r => r.Kind == kind).Select(r => r.Address).ToArray();
+    private string[] Recipients(RecipientKind kind) => _captured.Recipients.Where(r => r.Kind == kind).Select(r => r.Address).ToArray();
 }
 
 /// <summary>A captured email whose model is a <typeparamref name="TEmail"/>.</summary>

@@ -134,6 +134,41 @@ public static class EnqueueCapture
                 return;
             }
 
+        }
+
+        Follow(context, saved);
+    }
+
+    /// <summary>
+    /// Called by <see cref="EmailOutbox.EnqueueRenderedManyAsync"/> once a fan-out is written: each email with its model
+    /// counts for the capture of the current flow when the context's transaction commits (at once when there is none).
+    /// </summary>
+    internal static void Written(DbContext context, IReadOnlyList<(object? Model, OutboxMessage Message)> written, EnqueueOptions? options)
+    {
+        if (!IsListening || Current.Value is not { } scope)
+        {
+            return;
+        }
+
+        List<CapturedEnqueue> captured = [];
+        foreach (var (model, message) in written)
+        {
+            if (model is not null)
+            {
+                var enqueue = new CapturedEnqueue(model, options, message);
+                captured.Add(enqueue);
+                scope.Add(enqueue);
+            }
+        }
+
+        Follow(context, captured);
+    }
+
+    /// <summary>Marks <paramref name="saved"/> committed now, or when the context's (or the ambient) transaction ends.</summary>
+    private static void Follow(DbContext context, List<CapturedEnqueue> saved)
+    {
+        lock (Gate)
+        {
             if (context.Database.CurrentTransaction is { } transaction)
             {
                 Uncommitted.GetOrCreateValue(transaction.GetDbTransaction()).AddRange(saved);
@@ -209,6 +244,9 @@ internal sealed class CapturedEnqueue(object model, EnqueueOptions? options, Out
     public EnqueueOptions? Options { get; } = options;
 
     public OutboxMessage Message { get; } = message;
+
+    /// <summary>The message's recipients as enqueued (once saved, the outbox no longer tracks them on the message).</summary>
+    public IReadOnlyList<OutboxRecipient> Recipients { get; } = [.. message.Recipients];
 
     public CaptureState State
     {
