@@ -26,6 +26,9 @@ public sealed class TemplateWriter : IDisposable
     /// <summary>The ASCII characters <see cref="System.Net.WebUtility.HtmlEncode(string)"/> encodes.</summary>
     private static readonly SearchValues<char> AsciiToEncode = SearchValues.Create("\"&'<>");
 
+    /// <summary>What WebUtility writes for each character below U+0100: the character itself or its entity.</summary>
+    private static readonly Latin1Encoding[] Latin1 = Latin1Encoding.CreateTable();
+
     private char[] _buffer;
     private int _length;
     private List<(string Base, string Indent)>? _indents;
@@ -100,10 +103,12 @@ public sealed class TemplateWriter : IDisposable
             return;
         }
 
-        // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2).
-        if (_length + first + ((span.Length - first) * 6) > _buffer.Length)
+        // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2), and the
+        // loop stores 8 characters for each character below U+0100 before counting only those that belong.
+        var worst = first + ((span.Length - first) * 6) + Latin1Encoding.Width;
+        if (_length + worst > _buffer.Length)
         {
-            Grow(first + ((span.Length - first) * 6));
+            Grow(worst);
         }
 
         // The capacity check above covers the worst case, so the loop indexes without bounds checks.
@@ -112,63 +117,32 @@ public sealed class TemplateWriter : IDisposable
         var pos = _length + first;
         ref var source = ref MemoryMarshal.GetReference(span);
         ref var target = ref MemoryMarshal.GetArrayDataReference(buffer);
+        ref var latin1 = ref MemoryMarshal.GetArrayDataReference(Latin1);
         for (var i = first; i < span.Length; i++)
         {
             var c = Unsafe.Add(ref source, i);
-            if (c > '>')
+            if (c < Latin1Encoding.Count)
             {
-                // Letters and most punctuation are copied; U+00A0 to U+00FF and surrogates become numeric entities.
-                if (c < '\u00A0' || (c > '\u00FF' && !char.IsSurrogate(c)))
-                {
-                    Unsafe.Add(ref target, pos++) = c;
-                }
-                else
-                {
-                    pos += Entity(span, i, buffer.AsSpan(pos), out var consumed);
-                    i += consumed - 1;
-                }
-
-                continue;
+                // No branch on the character: store its 8 packed characters, keep as many as it encodes to.
+                ref readonly var encoded = ref Unsafe.Add(ref latin1, c);
+                ref var at = ref Unsafe.As<char, byte>(ref Unsafe.Add(ref target, pos));
+                Unsafe.WriteUnaligned(ref at, encoded.Head);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, sizeof(ulong)), encoded.Tail);
+                pos += encoded.Length;
             }
-
-            switch (c)
+            else if (!char.IsSurrogate(c))
             {
-                case '<':
-                    Put4(ref target, ref pos, '&', 'l', 't', ';');
-                    break;
-                case '>':
-                    Put4(ref target, ref pos, '&', 'g', 't', ';');
-                    break;
-                case '&':
-                    Put4(ref target, ref pos, '&', 'a', 'm', 'p');
-                    Unsafe.Add(ref target, pos++) = ';';
-                    break;
-                case '"':
-                    Put4(ref target, ref pos, '&', 'q', 'u', 'o');
-                    Unsafe.Add(ref target, pos++) = 't';
-                    Unsafe.Add(ref target, pos++) = ';';
-                    break;
-                case '\'':
-                    Put4(ref target, ref pos, '&', '#', '3', '9');
-                    Unsafe.Add(ref target, pos++) = ';';
-                    break;
-                default:
-                    Unsafe.Add(ref target, pos++) = c;
-                    break;
+                Unsafe.Add(ref target, pos++) = c;
+            }
+            else
+            {
+                pos += Entity(span, i, buffer.AsSpan(pos), out var consumed);
+                i += consumed - 1;
             }
         }
 
         _length = pos;
         _atLineStart = span[span.Length - 1] == '\n';
-    }
-
-    private static void Put4(ref char target, ref int pos, char a, char b, char c, char d)
-    {
-        Unsafe.Add(ref target, pos) = a;
-        Unsafe.Add(ref target, pos + 1) = b;
-        Unsafe.Add(ref target, pos + 2) = c;
-        Unsafe.Add(ref target, pos + 3) = d;
-        pos += 4;
     }
 
     /// <summary>HTML encoding through the auto-indentation (a value written inside an indented block).</summary>
@@ -195,40 +169,29 @@ public sealed class TemplateWriter : IDisposable
         Put(span.Slice(run));
     }
 
-    /// <summary>The entity for <c>text[at]</c> (a surrogate pair counts as one character), as WebUtility writes it.</summary>
+    /// <summary>
+    /// The encoding of <c>text[at]</c>, a character below U+0100 or a surrogate (a pair counts as one character), as
+    /// WebUtility writes it. <paramref name="entity"/> is at least <see cref="MaxEntityLength"/> long.
+    /// </summary>
     private static int Entity(ReadOnlySpan<char> text, int at, Span<char> entity, out int consumed)
     {
         consumed = 1;
         var c = text[at];
-        string? named = c switch
+        if (c < Latin1Encoding.Count)
         {
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\'' => "&#39;",
-            '&' => "&amp;",
-            _ => null,
-        };
-        if (named is not null)
-        {
-            named.AsSpan().CopyTo(entity);
-            return named.Length;
+            return Latin1[c].CopyTo(entity);
         }
 
-        int codePoint = c;
-        if (char.IsSurrogate(c))
+        // Otherwise a surrogate: a pair becomes one numeric entity.
+        if (!char.IsHighSurrogate(c) || at + 1 >= text.Length || !char.IsLowSurrogate(text[at + 1]))
         {
-            if (!char.IsHighSurrogate(c) || at + 1 >= text.Length || !char.IsLowSurrogate(text[at + 1]))
-            {
-                // A lone surrogate is written as U+FFFD, as WebUtility does.
-                entity[0] = '\uFFFD';
-                return 1;
-            }
-
-            codePoint = char.ConvertToUtf32(c, text[at + 1]);
-            consumed = 2;
+            // A lone surrogate is written as U+FFFD, as WebUtility does.
+            entity[0] = '\uFFFD';
+            return 1;
         }
 
+        var codePoint = char.ConvertToUtf32(c, text[at + 1]);
+        consumed = 2;
         entity[0] = '&';
         entity[1] = '#';
         codePoint.TryFormat(entity.Slice(2), out var n, default, CultureInfo.InvariantCulture);
@@ -557,5 +520,65 @@ public sealed class TemplateWriter : IDisposable
         }
 
         _buffer = next;
+    }
+
+    /// <summary>
+    /// The encoding of one character below U+0100, packed for the encoding loop: up to <see cref="Width"/> characters
+    /// in two <see cref="ulong"/>s (the character itself, <c>&amp;lt;</c>, <c>&amp;#160;</c>…) and how many count.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly struct Latin1Encoding
+    {
+        /// <summary>The characters the table covers: U+0000 to U+00FF.</summary>
+        public const int Count = 256;
+
+        /// <summary>The characters stored for each one, of which <see cref="Length"/> count.</summary>
+        public const int Width = 8;
+
+        public readonly ulong Head;
+        public readonly ulong Tail;
+        public readonly int Length;
+
+        private Latin1Encoding(ReadOnlySpan<char> text)
+        {
+            Span<char> chars = stackalloc char[Width];
+            chars.Clear();
+            text.CopyTo(chars);
+            var bytes = MemoryMarshal.AsBytes(chars);
+            Head = MemoryMarshal.Read<ulong>(bytes);
+            Tail = MemoryMarshal.Read<ulong>(bytes.Slice(sizeof(ulong)));
+            Length = text.Length;
+        }
+
+        /// <summary>WebUtility's encoding of U+0000 to U+00FF: five named or numeric ASCII entities, numeric entities from U+00A0.</summary>
+        public static Latin1Encoding[] CreateTable()
+        {
+            var table = new Latin1Encoding[Count];
+            for (var c = 0; c < Count; c++)
+            {
+                var text = c switch
+                {
+                    '<' => "&lt;",
+                    '>' => "&gt;",
+                    '"' => "&quot;",
+                    '\'' => "&#39;",
+                    '&' => "&amp;",
+                    >= 0xA0 => string.Create(CultureInfo.InvariantCulture, $"&#{c};"),
+                    _ => ((char)c).ToString(),
+                };
+                table[c] = new Latin1Encoding(text);
+            }
+
+            return table;
+        }
+
+        /// <summary>Writes the characters that count into <paramref name="target"/> (at least <see cref="Width"/> long).</summary>
+        public int CopyTo(Span<char> target)
+        {
+            var bytes = MemoryMarshal.AsBytes(target);
+            MemoryMarshal.Write(bytes, in Head);
+            MemoryMarshal.Write(bytes.Slice(sizeof(ulong)), in Tail);
+            return Length;
+        }
     }
 }
