@@ -62,7 +62,7 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes text as is (after auto-indentation).</summary>
     /// <param name="text">The text; <see langword="null"/> writes nothing.</param>
-    public void Write(string? text)
+    public void WriteString(string? text)
     {
         if (text is not null)
         {
@@ -250,31 +250,31 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes an <see cref="int"/> with the invariant culture.</summary>
     /// <param name="value">The value.</param>
-    public void Write(int value) => WriteFormattable(value);
+    public void WriteInt32(int value) => WriteFormattable(value);
 
     /// <summary>Writes a <see cref="long"/> with the invariant culture.</summary>
     /// <param name="value">The value.</param>
-    public void Write(long value) => WriteFormattable(value);
+    public void WriteInt64(long value) => WriteFormattable(value);
 
     /// <summary>Writes a <see cref="decimal"/> with the invariant culture, keeping its scale (<c>49.00</c>).</summary>
     /// <param name="value">The value.</param>
-    public void Write(decimal value) => WriteFormattable(value);
+    public void WriteDecimal(decimal value) => WriteFormattable(value);
 
     /// <summary>Writes a <see cref="double"/> in its shortest round-trip form with the invariant culture.</summary>
     /// <param name="value">The value.</param>
-    public void Write(double value) => WriteFormattable(value);
+    public void WriteDouble(double value) => WriteFormattable(value);
 
     /// <summary>Writes a <see cref="float"/> in its shortest round-trip form with the invariant culture.</summary>
     /// <param name="value">The value.</param>
-    public void Write(float value) => WriteFormattable(value);
+    public void WriteSingle(float value) => WriteFormattable(value);
 
     /// <summary>Writes <c>true</c> or <c>false</c>.</summary>
     /// <param name="value">The value.</param>
-    public void Write(bool value) => Put((value ? "true" : "false").AsSpan());
+    public void WriteBoolean(bool value) => Put((value ? "true" : "false").AsSpan());
 
     /// <summary>Writes a nullable <see cref="int"/>; <see langword="null"/> writes nothing.</summary>
     /// <param name="value">The value.</param>
-    public void Write(int? value)
+    public void WriteInt32(int? value)
     {
         if (value.HasValue)
         {
@@ -284,7 +284,7 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes a nullable <see cref="long"/>; <see langword="null"/> writes nothing.</summary>
     /// <param name="value">The value.</param>
-    public void Write(long? value)
+    public void WriteInt64(long? value)
     {
         if (value.HasValue)
         {
@@ -294,7 +294,7 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes a nullable <see cref="decimal"/>; <see langword="null"/> writes nothing.</summary>
     /// <param name="value">The value.</param>
-    public void Write(decimal? value)
+    public void WriteDecimal(decimal? value)
     {
         if (value.HasValue)
         {
@@ -304,7 +304,7 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes a nullable <see cref="double"/>; <see langword="null"/> writes nothing.</summary>
     /// <param name="value">The value.</param>
-    public void Write(double? value)
+    public void WriteDouble(double? value)
     {
         if (value.HasValue)
         {
@@ -314,11 +314,11 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes a nullable <see cref="bool"/>; <see langword="null"/> writes nothing.</summary>
     /// <param name="value">The value.</param>
-    public void Write(bool? value)
+    public void WriteBoolean(bool? value)
     {
         if (value.HasValue)
         {
-            Write(value.GetValueOrDefault());
+            WriteBoolean(value.GetValueOrDefault());
         }
     }
 
@@ -360,7 +360,7 @@ public sealed class TemplateWriter : IDisposable
         }
         else
         {
-            Write(text);
+            WriteString(text);
         }
     }
 
