@@ -3,10 +3,8 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Globalization;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace TypedMail.Rendering;
 
@@ -106,7 +104,7 @@ public sealed class TemplateWriter : IDisposable
         }
 
         // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2), and the
-        // loop stores 8 characters for each character below U+0100 before counting only those that belong.
+        // loop stores 8 characters (a packed encoding) for each character below U+0100 before counting those that belong.
         var worst = first + ((span.Length - first) * 6) + Latin1Encoding.Width;
         if (_length + worst > _buffer.Length)
         {
@@ -118,32 +116,6 @@ public sealed class TemplateWriter : IDisposable
         span.Slice(0, first).CopyTo(buffer.AsSpan(_length));
         var pos = _length + first;
         var i = first;
-        ref var source = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(span));
-        ref var target = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetArrayDataReference(buffer));
-        if (Vector128.IsHardwareAccelerated)
-        {
-            // Eight characters at a time: store them as they are, keep those before the first one to encode, encode
-            // that one, go on after it. Text dense in `<>&"` (one character in five) costs a few vector operations per
-            // run instead of a step per character.
-            while (i <= span.Length - Vector128<ushort>.Count)
-            {
-                var chars = Vector128.LoadUnsafe(ref source, (nuint)i);
-                chars.StoreUnsafe(ref target, (nuint)pos);
-                var toEncode = ToEncode(chars);
-                if (toEncode == Vector128<ushort>.Zero)
-                {
-                    i += Vector128<ushort>.Count;
-                    pos += Vector128<ushort>.Count;
-                    continue;
-                }
-
-                var run = BitOperations.TrailingZeroCount(toEncode.ExtractMostSignificantBits());
-                i += run;
-                pos += run;
-                EncodeAt(span, ref i, buffer, ref pos);
-            }
-        }
-
         while (i < span.Length)
         {
             EncodeAt(span, ref i, buffer, ref pos);
@@ -152,17 +124,6 @@ public sealed class TemplateWriter : IDisposable
         _length = pos;
         _atLineStart = span[span.Length - 1] == '\n';
     }
-
-    /// <summary>Which of eight characters WebUtility encodes: <c>"&amp;'&lt;&gt;</c>, U+00A0 to U+00FF and surrogates.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ushort> ToEncode(Vector128<ushort> chars) =>
-        Vector128.Equals(chars, Vector128.Create((ushort)'<'))
-        | Vector128.Equals(chars, Vector128.Create((ushort)'>'))
-        | Vector128.Equals(chars, Vector128.Create((ushort)'&'))
-        | Vector128.Equals(chars, Vector128.Create((ushort)'"'))
-        | Vector128.Equals(chars, Vector128.Create((ushort)'\''))
-        | Vector128.LessThan(chars - Vector128.Create((ushort)0xA0), Vector128.Create((ushort)(0x100 - 0xA0)))
-        | Vector128.LessThan(chars - Vector128.Create((ushort)0xD800), Vector128.Create((ushort)0x800));
 
     /// <summary>
     /// Writes the encoding of <c>text[i]</c> at <c>buffer[pos]</c> and moves both past it. The buffer has room for the
