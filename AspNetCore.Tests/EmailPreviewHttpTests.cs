@@ -95,4 +95,37 @@ public sealed class EmailPreviewHttpTests : IAsyncLifetime
         Assert.Contains($"The sample {Welcome}.Broken threw System.InvalidOperationException: the sample database is empty",
             await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task A_sample_s_reply_to_and_attachments_reach_the_headers_and_the_mime_source()
+    {
+        var detail = await _http.GetStringAsync($"/mail/previews/{Welcome}/Team");
+        Assert.Contains("<dt>Reply-To</dt><dd id=\"header-reply-to\">Acme Support &lt;support@acme.test&gt;</dd>", detail);
+        Assert.Contains("<li>terms.pdf <span class=\"meta\">application/pdf</span></li>", detail);
+
+        var source = await _http.GetStringAsync($"/mail/previews/{Welcome}/Team/source");
+        Assert.Contains("Reply-To: Acme Support <support@acme.test>\r\n", source);
+        Assert.Contains("Content-Type: multipart/mixed;", source);
+        Assert.Matches("Content-Disposition: attachment; filename=\"?terms\\.pdf\"?\r\n", source);
+
+        var plain = await _http.GetStringAsync($"/mail/previews/{Welcome}/NewCustomer");
+        Assert.DoesNotContain("Reply-To", plain);
+        Assert.DoesNotContain("id=\"attachments\"", plain);
+    }
+
+    [Fact]
+    public async Task The_dark_view_serves_the_html_in_a_dark_color_scheme_and_the_views_keep_each_other()
+    {
+        var light = await _http.GetStringAsync($"/mail/previews/{Welcome}/NewCustomer/html");
+        var dark = await _http.GetStringAsync($"/mail/previews/{Welcome}/NewCustomer/html?theme=dark");
+        Assert.Equal(
+            "<meta name=\"color-scheme\" content=\"dark\"><style>:root{color-scheme:dark}</style>" + light.Replace("@media (prefers-color-scheme: dark)", "@media (min-width:0)"),
+            dark);
+        Assert.Contains("@media (prefers-color-scheme: dark)", light);
+
+        var detail = await _http.GetStringAsync($"/mail/previews/{Welcome}/NewCustomer?culture=fr&width=mobile&theme=dark");
+        Assert.Contains($"class=\"mobile dark\" src=\"/mail/previews/{Welcome}/NewCustomer/html?culture=fr&amp;width=mobile&amp;theme=dark\"", detail);
+        Assert.Contains($"<a href=\"/mail/previews/{Welcome}/NewCustomer?culture=fr&amp;theme=dark\">Desktop</a>", detail);
+        Assert.Contains($"<a href=\"/mail/previews/{Welcome}/NewCustomer?culture=fr&amp;width=mobile&amp;theme=dark\" aria-current=\"page\">Mobile</a>", detail);
+    }
 }

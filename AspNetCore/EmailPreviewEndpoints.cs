@@ -5,9 +5,11 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.AspNetCore.Routing;
 using TypedMail;
 using TypedMail.AspNetCore;
@@ -51,8 +53,12 @@ public static class EmailPreviewEndpointRouteBuilderExtensions
 }
 
 /// <summary>The preview pages: plain HTML, no scripts; email HTML is shown in a sandboxed frame.</summary>
-internal sealed class EmailPreviewPages
+internal sealed partial class EmailPreviewPages
 {
+    /// <summary>Put before the email's HTML in the dark view.</summary>
+    private const string DarkScheme = "<meta name=\"color-scheme\" content=\"dark\"><style>:root{color-scheme:dark}</style>";
+
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
     private readonly EmailPreviewOptions _options;
     private readonly string _prefix;
     private readonly Lazy<IReadOnlyList<EmailDescriptor>> _emails;
@@ -99,7 +105,7 @@ internal sealed class EmailPreviewPages
             foreach (var email in missing)
             {
                 page.Append("<li><span class=\"type\">").Append(E(email.EmailType)).Append("</span>: add a static property or method marked <code>[EmailSample]</code> that returns a <code>")
-                    .Append(E(email.Type.Name)).Append("</code>.</li>");
+                    .Append(E(email.Type.Name)).Append("</code>, such as <code>[EmailSample] public static ").Append(E(email.Type.Name)).Append(" Example =&gt; new(...);</code> in the record.</li>");
             }
 
             page.Append("</ul>");
@@ -116,6 +122,7 @@ internal sealed class EmailPreviewPages
             return;
         }
 
+        var view = preview.View;
         var page = new StringBuilder();
         Header(page, preview.Rendered.Subject + " - " + emailType);
         page.Append("<p><a href=\"").Append(E(Base(http))).Append("\">All emails</a></p>");
@@ -127,23 +134,53 @@ internal sealed class EmailPreviewPages
             page.Append("<nav id=\"cultures\">Culture: ");
             foreach (var culture in preview.Email.Cultures.Prepend(""))
             {
-                page.Append("<a href=\"").Append(E(Link(http, emailType, sample, "", culture))).Append('"')
-                    .Append(culture == preview.Culture ? " aria-current=\"page\"" : "").Append('>')
-                    .Append(E(culture.Length == 0 ? "neutral" : culture)).Append("</a> ");
+                ViewLink(page, http, emailType, sample, view with { Culture = culture }, culture == view.Culture, culture.Length == 0 ? "neutral" : culture);
             }
 
             page.Append("</nav>");
         }
 
+        // The headers as a mail client shows them above the message.
+        var message = preview.Message;
+        page.Append("<dl id=\"headers\">");
+        HeaderRow(page, "From", message.From.ToString());
+        HeaderRow(page, "To", string.Join(", ", message.To));
+        if (message.ReplyTo is not null)
+        {
+            HeaderRow(page, "Reply-To", message.ReplyTo.ToString());
+        }
+
+        HeaderRow(page, "Subject", message.Subject);
+        HeaderRow(page, "Date", message.Date.ToString("ddd, d MMM yyyy HH:mm:ss zzz", CultureInfo.InvariantCulture));
+        page.Append("</dl>");
+        if (message.Attachments.Count > 0)
+        {
+            page.Append("<ul id=\"attachments\">");
+            foreach (var attachment in message.Attachments)
+            {
+                page.Append("<li>").Append(E(attachment.FileName)).Append(" <span class=\"meta\">").Append(E(attachment.ContentType)).Append("</span></li>");
+            }
+
+            page.Append("</ul>");
+        }
+
         page.Append("<nav><a href=\"#html\">HTML</a> <a href=\"#text\">Text</a> <a href=\"#source\">MIME source</a></nav>");
         page.Append("<h2 id=\"html\">HTML</h2>");
+        page.Append("<nav id=\"views\">Width: ");
+        ViewLink(page, http, emailType, sample, view with { Mobile = false }, !view.Mobile, "Desktop");
+        ViewLink(page, http, emailType, sample, view with { Mobile = true }, view.Mobile, "Mobile");
+        page.Append(" Theme: ");
+        ViewLink(page, http, emailType, sample, view with { Dark = false }, !view.Dark, "Light");
+        ViewLink(page, http, emailType, sample, view with { Dark = true }, view.Dark, "Dark");
+        page.Append("</nav>");
         if (preview.Rendered.HtmlBody is null)
         {
             page.Append("<p>This email has no HTML body.</p>");
         }
         else
         {
-            page.Append("<iframe id=\"html-body\" title=\"HTML body\" sandbox=\"\" src=\"").Append(E(Link(http, emailType, sample, "/html", preview.Culture))).Append("\"></iframe>");
+            page.Append("<iframe id=\"html-body\" title=\"HTML body\" sandbox=\"\" class=\"").Append(view.Mobile ? "mobile" : "desktop").Append(view.Dark ? " dark" : "")
+                .Append("\" src=\"").Append(E(Link(http, emailType, sample, "/html", view))).Append("\"></iframe>");
         }
 
         page.Append("<h2 id=\"text\">Text</h2>");
@@ -159,7 +196,15 @@ internal sealed class EmailPreviewPages
         {
             // The email's own HTML, shown in a sandboxed frame: no scripts, no forms, even when opened directly.
             http.Response.Headers.ContentSecurityPolicy = "sandbox";
-            await Write(http, StatusCodes.Status200OK, "text/html; charset=utf-8", preview.Rendered.HtmlBody ?? "");
+            var html = preview.Rendered.HtmlBody ?? "";
+            if (preview.View.Dark)
+            {
+                // A client in dark mode: a dark canvas and default colours, and the email's own prefers-color-scheme rules
+                // switched to dark (a frame's media queries follow the browser, not the frame, so they are rewritten).
+                html = DarkScheme + ColorSchemeQuery().Replace(html, m => m.Groups[1].Value.Equals("dark", StringComparison.OrdinalIgnoreCase) ? "min-width:0" : "max-width:-1px");
+            }
+
+            await Write(http, StatusCodes.Status200OK, "text/html; charset=utf-8", html);
         }
     }
 
@@ -191,7 +236,8 @@ internal sealed class EmailPreviewPages
             return null;
         }
 
-        var culture = http.Request.Query["culture"].ToString();
+        var view = new View(http.Request.Query["culture"].ToString(), http.Request.Query["width"] == "mobile", http.Request.Query["theme"] == "dark");
+        var culture = view.Culture;
         if (culture.Length > 0 && !email.Cultures.Contains(culture, StringComparer.Ordinal))
         {
             var cultures = email.Cultures.Count == 0 ? "it has none" : "it has " + string.Join(", ", email.Cultures);
@@ -211,23 +257,33 @@ internal sealed class EmailPreviewPages
             return null;
         }
 
-        var message = new EmailMessage
+        EmailAddress? replyTo = null;
+        if (sample.ReplyTo is not null && !EmailAddress.TryParse(sample.ReplyTo, out replyTo))
         {
-            From = _options.From,
-            To = [_options.To],
-            Subject = rendered.Subject,
-            Date = DateTimeOffset.UtcNow,
-            MessageId = "preview." + Guid.NewGuid().ToString("N") + "@" + _options.From.AsciiDomain,
-            HtmlBody = rendered.HtmlBody,
-            TextBody = rendered.TextBody,
-        };
+            await Error(http, StatusCodes.Status500InternalServerError, $"The sample {emailType}.{sampleName} has ReplyTo '{sample.ReplyTo}', which is not an email address.");
+            return null;
+        }
+
         try
         {
+            // Written to memory only: a preview is never sent anywhere.
+            var message = new EmailMessage
+            {
+                From = _options.From,
+                To = [_options.To],
+                ReplyTo = replyTo,
+                Subject = rendered.Subject,
+                Date = DateTimeOffset.UtcNow,
+                MessageId = "preview." + Guid.NewGuid().ToString("N") + "@" + _options.From.AsciiDomain,
+                HtmlBody = rendered.HtmlBody,
+                TextBody = rendered.TextBody,
+                Attachments = sample.Attachments.Select(name => new EmailAttachment(name, ContentTypeOf(name), ReadOnlyMemory<byte>.Empty)).ToArray(),
+            };
             using var buffer = new MemoryStream();
             await message.WriteToAsync(buffer, http.RequestAborted);
-            return new Preview(rendered, Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), email, culture);
+            return new Preview(rendered, message, Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), email, view);
         }
-        catch (MessageFormatException ex)
+        catch (Exception ex) when (ex is MessageFormatException or ArgumentException)
         {
             await Error(http, StatusCodes.Status500InternalServerError, $"The sample {emailType}.{sampleName} cannot be written as a message: {ex.Message}");
             return null;
@@ -257,9 +313,38 @@ internal sealed class EmailPreviewPages
     private string Link(HttpContext http, string emailType, string sample)
         => Base(http) + Uri.EscapeDataString(emailType) + "/" + Uri.EscapeDataString(sample);
 
-    /// <summary>A page of a sample in a culture (none: the neutral templates).</summary>
-    private string Link(HttpContext http, string emailType, string sample, string page, string culture)
-        => Link(http, emailType, sample) + page + (culture.Length == 0 ? "" : "?culture=" + Uri.EscapeDataString(culture));
+    /// <summary>A page of a sample in a view: a culture (none: the neutral templates), a width and a theme.</summary>
+    private string Link(HttpContext http, string emailType, string sample, string page, View view)
+    {
+        var query = new List<string>();
+        if (view.Culture.Length > 0)
+        {
+            query.Add("culture=" + Uri.EscapeDataString(view.Culture));
+        }
+
+        if (view.Mobile)
+        {
+            query.Add("width=mobile");
+        }
+
+        if (view.Dark)
+        {
+            query.Add("theme=dark");
+        }
+
+        return Link(http, emailType, sample) + page + (query.Count == 0 ? "" : "?" + string.Join("&", query));
+    }
+
+    /// <summary>A link to the sample's page in another view; the current one is marked <c>aria-current</c>.</summary>
+    private void ViewLink(StringBuilder page, HttpContext http, string emailType, string sample, View view, bool current, string label)
+        => page.Append("<a href=\"").Append(E(Link(http, emailType, sample, "", view))).Append('"')
+            .Append(current ? " aria-current=\"page\"" : "").Append('>').Append(E(label)).Append("</a> ");
+
+    private static void HeaderRow(StringBuilder page, string name, string value)
+        => page.Append("<dt>").Append(name).Append("</dt><dd id=\"header-").Append(name.ToLowerInvariant()).Append("\">").Append(E(value)).Append("</dd>");
+
+    private static string ContentTypeOf(string fileName)
+        => ContentTypes.TryGetContentType(fileName, out var type) ? type : "application/octet-stream";
 
     private static string E(string text) => System.Net.WebUtility.HtmlEncode(text);
 
@@ -269,7 +354,10 @@ internal sealed class EmailPreviewPages
             .Append("body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1f2328}")
             .Append("table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #d0d7de;padding:.4rem .6rem;text-align:left}")
             .Append("a.sample{margin-right:.8rem}nav a{margin-right:1rem}.meta{color:#59636e}")
-            .Append("iframe{width:100%;height:24rem;border:1px solid #d0d7de;background:#fff}")
+            .Append("iframe{width:100%;height:24rem;border:1px solid #d0d7de;background:#fff;display:block}")
+            .Append("iframe.mobile{width:375px;height:40rem}iframe.dark{color-scheme:dark;background:#1f1f1f}")
+            .Append("#headers{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;border:1px solid #d0d7de;padding:.6rem .8rem}")
+            .Append("#headers dt{color:#59636e}#headers dd{margin:0}[aria-current]{font-weight:bold;text-decoration:none}")
             .Append("pre{background:#f6f8fa;border:1px solid #d0d7de;padding:.8rem;overflow:auto;white-space:pre-wrap}")
             .Append("#error{color:#d1242f}")
             .Append("</style></head><body>");
@@ -277,5 +365,11 @@ internal sealed class EmailPreviewPages
 
     private static void Footer(StringBuilder page) => page.Append("</body></html>");
 
-    private sealed record Preview(RenderedEmail Rendered, string Source, EmailDescriptor Email, string Culture);
+    [GeneratedRegex(@"prefers-color-scheme\s*:\s*(dark|light)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ColorSchemeQuery();
+
+    private sealed record Preview(RenderedEmail Rendered, EmailMessage Message, string Source, EmailDescriptor Email, View View);
+
+    /// <summary>How the sample is shown: its culture (empty: the neutral templates), a phone's width, a dark theme.</summary>
+    private sealed record View(string Culture, bool Mobile, bool Dark);
 }

@@ -22,7 +22,7 @@ public sealed class EmailCatalogTests
                 [EmailSample]
                 public static WelcomeEmail NewCustomer => new("Ada");
 
-                [EmailSample]
+                [EmailSample(ReplyTo = "Support <support@shop.test>", Attachments = new[] { "terms.pdf", "logo.png" })]
                 internal static WelcomeEmail LongName() => new("Maximiliana Wolfeschlegelsteinhausen");
             }
 
@@ -75,6 +75,10 @@ public sealed class EmailCatalogTests
         Assert.Equal("<p>Hi Ada</p>", rendered.HtmlBody);
         Assert.Null(rendered.TextBody);
         Assert.Equal("Welcome, Maximiliana Wolfeschlegelsteinhausen", welcome.Samples[1].Render(null).Subject);
+        Assert.Null(welcome.Samples[0].ReplyTo);
+        Assert.Empty(welcome.Samples[0].Attachments);
+        Assert.Equal("Support <support@shop.test>", welcome.Samples[1].ReplyTo);
+        Assert.Equal(["terms.pdf", "logo.png"], welcome.Samples[1].Attachments);
     }
 
     [Fact]

@@ -32,6 +32,25 @@ public sealed class EmailGeneratorTests
     [Fact]
     public Task Generated_source_matches_snapshot() => VerifySnapshot(WelcomeSource, WelcomeTemplates);
 
+    private const string NewsletterSource = """
+        using TypedMail;
+
+        namespace Shop.Mail;
+
+        [Email(Category = "newsletter", OneClickUnsubscribe = true, Headers = ["X-Campaign: spring \"24\"", "X-Team:  growth "], Tags = ["news", "spring:2030", "news"])]
+        public partial record NewsletterEmail(string FirstName);
+        """;
+
+    private static readonly (string, string)[] NewsletterTemplates =
+    [
+        ("Mail/NewsletterEmail.subject.scriban", "News for {{ first_name }}"),
+        ("Mail/NewsletterEmail.text.scriban", "Hi {{ first_name }}"),
+    ];
+
+    /// <summary>The [Email] settings, read at build time, become a constant settings object the generated Enqueue hands over: no reflection.</summary>
+    [Fact]
+    public Task Generated_source_with_deliverability_settings_matches_snapshot() => VerifySnapshot(NewsletterSource, NewsletterTemplates);
+
     [Fact]
     public void Generated_renderer_renders_and_escapes_html_only()
     {
@@ -45,10 +64,12 @@ public sealed class EmailGeneratorTests
         Assert.Equal("Hi <Ada & Co>\n3 seats, trial: true\n", rendered.TextBody);
     }
 
-    [Fact]
-    public void Unrelated_edit_leaves_every_step_cached()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Unrelated_edit_leaves_every_step_cached(bool withSettings)
     {
-        var result = GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
+        var result = withSettings ? GeneratorHarness.Run(NewsletterSource, NewsletterTemplates) : GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
         var next = result.Input.AddSyntaxTrees(CSharpSyntaxTree.ParseText("struct Unrelated { }", new CSharpParseOptions(LanguageVersion.Latest)));
         var driver = result.Driver.RunGenerators(next);
         var run = driver.GetRunResult().Results.Single();
@@ -82,10 +103,12 @@ public sealed class EmailGeneratorTests
         Assert.Equal(IncrementalStepRunReason.Modified, run.TrackedSteps[TrackingNames.EmailModels].Single().Outputs.Single().Reason);
     }
 
-    [Fact]
-    public void No_step_output_holds_symbols_syntax_or_compilation()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void No_step_output_holds_symbols_syntax_or_compilation(bool withSettings)
     {
-        var result = GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
+        var result = withSettings ? GeneratorHarness.Run(NewsletterSource, NewsletterTemplates) : GeneratorHarness.Run(WelcomeSource, WelcomeTemplates);
         var run = result.RunResult.Results.Single();
         foreach (var (name, steps) in run.TrackedSteps.Where(s => typeof(TrackingNames).GetField(s.Key) is not null))
         {

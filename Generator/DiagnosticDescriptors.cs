@@ -58,6 +58,31 @@ internal static class DiagnosticDescriptors
         "An [EmailSample] member cannot provide sample data",
         "'{0}' is marked [EmailSample] but is {1}: a sample is a static property or parameterless static method of '{2}' that returns a '{2}'");
 
+    public static readonly DiagnosticDescriptor InvalidEmailCategory = Create(
+        "TM1201",
+        "The Category of [Email] is not valid",
+        "Category '{0}' of '{1}' is not valid: use {2}");
+
+    public static readonly DiagnosticDescriptor OneClickUnsubscribeWithoutCategory = Create(
+        "TM1202",
+        "One-click unsubscribe without a Category",
+        "'{0}' has OneClickUnsubscribe = true but no Category: one-click unsubscribe needs a Category to unsubscribe from");
+
+    public static readonly DiagnosticDescriptor HeaderNotNameValue = Create(
+        "TM1203",
+        "A header of [Email] is not written \"Name: value\"",
+        "Header '{0}' of '{1}' is not written \"Name: value\", such as \"X-Campaign: spring\"");
+
+    public static readonly DiagnosticDescriptor InvalidEmailHeader = Create(
+        "TM1204",
+        "A header of [Email] cannot be set",
+        "Header '{0}' of '{1}' cannot be set: {2}");
+
+    public static readonly DiagnosticDescriptor InvalidEmailTag = Create(
+        "TM1205",
+        "A tag of [Email] is not valid",
+        "Tags '{0}' of '{1}' are not valid: {2}");
+
     public static readonly DiagnosticDescriptor TemplateSyntaxError = Create(
         "TM2001",
         "Template syntax error",

@@ -80,7 +80,7 @@ public sealed partial class EmailGenerator
                     foreach (var sample in entry.Samples)
                     {
                         var call = entry.FullyQualifiedName + "." + sample.Name + (sample.IsMethod ? "()" : "");
-                        w.WriteLine($"new global::TypedMail.Previews.EmailSample({Literal(sample.Name)}, static culture => {call}.Render(culture)),");
+                        w.WriteLine($"new global::TypedMail.Previews.EmailSample({Literal(sample.Name)}, static culture => {call}.Render(culture)){SampleHeaders(sample)},");
                     }
 
                     w.CloseBrace(",");
@@ -97,6 +97,23 @@ public sealed partial class EmailGenerator
             w.CloseBrace();
             w.CloseBrace();
             return w.ToString();
+        }
+
+        /// <summary>The initializer of a sample's preview headers, or nothing when it has none.</summary>
+        private static string SampleHeaders(SampleSpec sample)
+        {
+            var parts = new List<string>();
+            if (sample.ReplyTo is not null)
+            {
+                parts.Add("ReplyTo = " + Literal(sample.ReplyTo));
+            }
+
+            if (sample.Attachments.Count > 0)
+            {
+                parts.Add("Attachments = new string[] { " + string.Join(", ", sample.Attachments.Select(Literal)) + " }");
+            }
+
+            return parts.Count == 0 ? "" : " { " + string.Join(", ", parts) + " }";
         }
 
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);

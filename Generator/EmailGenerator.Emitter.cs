@@ -35,6 +35,7 @@ public sealed partial class EmailGenerator
             w.WriteLine();
             EmitEnqueueExtension(w, email);
             w.WriteLine();
+            EmitSettings(w, email);
             EmitTemplates(w, model);
 
             if (email.Namespace.Length > 0)
@@ -91,8 +92,84 @@ public sealed partial class EmailGenerator
                 w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(email);");
             }
 
-            w.WriteLine($"return outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(outbox.ChooseCulture(culture)), to, options, typeof({email.FullyQualifiedName}));");
+            w.WriteLine($"var enqueued = outbox.EnqueueRendered({Literal(email.EmailTypeName)}, email.Render(outbox.ChooseCulture(culture)), to, options{SettingsArgument(email)});");
+            EmitCapture(w);
+            w.WriteLine("return enqueued;");
             w.CloseBrace();
+            w.WriteLine();
+            EmitEnqueueManyMethod(w, email);
+            w.CloseBrace();
+        }
+
+        /// <summary>Bulk enqueue for fan-out: every email rendered, then written at once by the runtime.</summary>
+        private static void EmitEnqueueManyMethod(SourceWriter w, EmailSpec email)
+        {
+            w.WriteLine($"/// <summary>");
+            w.WriteLine($"/// Renders each <see cref=\"{email.TypeName}\"/> and writes them all to the outbox now, in the context's current transaction");
+            w.WriteLine("/// (or one of its own when there is none): binary COPY on PostgreSQL, prepared inserts on SQLite. Dispatchers wake when it commits.");
+            w.WriteLine("/// </summary>");
+            w.WriteLine("/// <param name=\"outbox\">The outbox, from <c>db.Emails()</c>.</param>");
+            w.WriteLine("/// <param name=\"emails\">Each email's data, its recipient and, optionally, its idempotency key.</param>");
+            w.WriteLine("/// <param name=\"options\">Options every message shares; defaults when <see langword=\"null\"/>.</param>");
+            w.WriteLine("/// <param name=\"culture\">The emails' culture; when <see langword=\"null\"/>, the current UI culture, or the application's <c>DefaultCulture</c> when that is invariant.</param>");
+            w.WriteLine("/// <param name=\"cancellationToken\">Cancels the write; nothing is written then.</param>");
+            w.WriteLine("/// <returns>How many messages were written.</returns>");
+            w.WriteLine("/// <exception cref=\"global::TypedMail.DuplicateIdempotencyKeyException\">An idempotency key is already stored, or given twice; nothing is written.</exception>");
+            w.WriteLine(GeneratedCodeAttribute);
+            w.WriteLine($"public static global::System.Threading.Tasks.Task<int> EnqueueManyAsync(this global::TypedMail.EmailOutbox outbox, global::System.Collections.Generic.IEnumerable<global::TypedMail.BulkEmail<{email.FullyQualifiedName}>> emails, global::TypedMail.EnqueueOptions? options = null, {CultureType}? culture = null, global::System.Threading.CancellationToken cancellationToken = default)");
+            w.OpenBrace();
+            w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(emails);");
+            w.WriteLine("var chosen = outbox.ChooseCulture(culture);");
+            var data = email.IsRecordStruct ? "e.Email" : "(e.Email ?? throw new global::System.ArgumentException(\"An email of the batch is null.\", nameof(emails)))";
+            w.WriteLine($"return outbox.EnqueueRenderedManyAsync({Literal(email.EmailTypeName)}, global::System.Linq.Enumerable.Select(emails, e => new global::TypedMail.RenderedBulkEmail({data}.Render(chosen), e.To, e.IdempotencyKey, global::TypedMail.Outbox.EnqueueCapture.IsListening ? e.Email : null)), options, {(email.Settings.IsEmpty ? "null" : SettingsClass(email) + ".Value")}, cancellationToken);");
+            w.CloseBrace();
+        }
+
+        /// <summary>The settings of <c>[Email]</c>, read at build time, as constants the generated Enqueue hands to the runtime; nothing when there are none.</summary>
+        private static void EmitSettings(SourceWriter w, EmailSpec email)
+        {
+            var settings = email.Settings;
+            if (settings.IsEmpty)
+            {
+                return;
+            }
+
+            w.WriteLine(GeneratedCodeAttribute);
+            w.WriteLine("file static class " + SettingsClass(email));
+            w.OpenBrace();
+            w.WriteLine("public static readonly global::TypedMail.Deliverability.EmailTypeSettings Value = new global::TypedMail.Deliverability.EmailTypeSettings(");
+            w.Indent();
+            w.WriteLine("category: " + (settings.Category is null ? "null" : Literal(settings.Category)) + ",");
+            w.WriteLine("oneClickUnsubscribe: " + (settings.OneClickUnsubscribe ? "true" : "false") + ",");
+            var headers = new List<string>();
+            foreach (var header in settings.Headers)
+            {
+                headers.Add($"new global::System.Collections.Generic.KeyValuePair<string, string>({Literal(header.Name)}, {Literal(header.Value)})");
+            }
+
+            w.WriteLine("headers: " + (headers.Count == 0 ? "null" : "new global::System.Collections.Generic.KeyValuePair<string, string>[] { " + string.Join(", ", headers) + " }") + ",");
+            var tags = new List<string>();
+            foreach (var tag in settings.Tags)
+            {
+                tags.Add(Literal(tag));
+            }
+
+            w.WriteLine("tags: " + (tags.Count == 0 ? "null" : "new string[] { " + string.Join(", ", tags) + " }") + ");");
+            w.Unindent();
+            w.CloseBrace();
+            w.WriteLine();
+        }
+
+        private static string SettingsArgument(EmailSpec email) => email.Settings.IsEmpty ? "" : ", " + SettingsClass(email) + ".Value";
+
+        private static string SettingsClass(EmailSpec email) => email.TypeName + "Settings";
+
+        /// <summary>Hands the model to the test helpers' capture; one static read when no test listens.</summary>
+        private static void EmitCapture(SourceWriter w)
+        {
+            w.WriteLine("if (global::TypedMail.Outbox.EnqueueCapture.IsListening)");
+            w.OpenBrace();
+            w.WriteLine("global::TypedMail.Outbox.EnqueueCapture.Enqueued(outbox, email, options, enqueued);");
             w.CloseBrace();
         }
 

@@ -1,10 +1,13 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
+using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TypedMail.Deliverability;
 using TypedMail.Generator.Helpers;
 using TypedMail.Generator.Model;
 using TypedMail.Generator.Templates;
@@ -51,8 +54,10 @@ public sealed partial class EmailGenerator
                 return Fail(DiagnosticDescriptors.EmailTypeMustBeTopLevel, location, type.Name, "generic");
             }
 
+            var diagnostics = new List<DiagnosticInfo>();
             var templateBaseName = type.Name;
             string? layout = null;
+            var settings = EmailSettingsSpec.None;
             foreach (var attribute in context.Attributes)
             {
                 foreach (var argument in attribute.NamedArguments)
@@ -66,9 +71,10 @@ public sealed partial class EmailGenerator
                         layout = layoutName;
                     }
                 }
+
+                settings = ParseSettings(type.Name, attribute, location, diagnostics, cancellationToken);
             }
 
-            var diagnostics = new List<DiagnosticInfo>();
             var types = new TypeGraph(diagnostics, location, cancellationToken);
             types.Add(type, 0);
 
@@ -82,10 +88,182 @@ public sealed partial class EmailGenerator
                 type.IsValueType,
                 templateBaseName,
                 layout,
+                settings,
                 types.Specs.ToEquatableArray(),
                 location);
             var entry = new CatalogEntrySpec(spec.EmailTypeName, spec.FullyQualifiedName, samples, templateBaseName, EquatableArray<string>.Empty);
             return new EmailParseResult(spec, entry, diagnostics.ToEquatableArray());
+        }
+
+        /// <summary>
+        /// The deliverability settings of <c>[Email]</c> (category, one-click unsubscribe, headers, tags), checked with the
+        /// runtime's rules (<see cref="Deliverability.DeliverabilityRules"/>); each bad value is reported (TM1201 to TM1205)
+        /// at its argument and left out.
+        /// </summary>
+        private static EmailSettingsSpec ParseSettings(string typeName, AttributeData attribute, LocationInfo? emailLocation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            var arguments = new AttributeArguments(attribute, emailLocation, cancellationToken);
+            string? category = null;
+            var categoryReported = false;
+            var oneClick = false;
+            var headers = new List<HeaderSpec>();
+            var tags = new List<string>();
+            foreach (var argument in attribute.NamedArguments)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var value = argument.Value;
+                switch (argument.Key)
+                {
+                    case "Category" when value.Value is string name:
+                        if (DeliverabilityRules.IsCategory(name))
+                        {
+                            category = name;
+                        }
+                        else
+                        {
+                            categoryReported = true;
+                            diagnostics.Add(DiagnosticInfo.Create(
+                                DiagnosticDescriptors.InvalidEmailCategory, arguments.Of("Category"), Display(name), typeName, DeliverabilityRules.CategoryRule));
+                        }
+
+                        break;
+                    case "OneClickUnsubscribe" when value.Value is true:
+                        oneClick = true;
+                        break;
+                    case "Headers" when value.Kind == TypedConstantKind.Array && !value.IsNull:
+                        for (var i = 0; i < value.Values.Length; i++)
+                        {
+                            var entry = value.Values[i].Value as string;
+                            if (HeaderProblem(entry, out var header) is { } problem)
+                            {
+                                diagnostics.Add(problem.Descriptor == DiagnosticDescriptors.HeaderNotNameValue
+                                    ? DiagnosticInfo.Create(problem.Descriptor, arguments.Of("Headers", i), Display(entry), typeName)
+                                    : DiagnosticInfo.Create(problem.Descriptor, arguments.Of("Headers", i), Display(entry), typeName, problem.Reason));
+                            }
+                            else
+                            {
+                                headers.Add(header!);
+                            }
+                        }
+
+                        break;
+                    case "Tags" when value.Kind == TypedConstantKind.Array && !value.IsNull:
+                        for (var i = 0; i < value.Values.Length; i++)
+                        {
+                            var tag = value.Values[i].Value as string;
+                            if (!DeliverabilityRules.IsTag(tag))
+                            {
+                                diagnostics.Add(DiagnosticInfo.Create(
+                                    DiagnosticDescriptors.InvalidEmailTag, arguments.Of("Tags", i), Display(tag), typeName, "use " + DeliverabilityRules.TagRule));
+                            }
+                            else if (!tags.Contains(tag!))
+                            {
+                                tags.Add(tag!);
+                            }
+                        }
+
+                        if (tags.Count > DeliverabilityRules.MaxTags)
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(
+                                DiagnosticDescriptors.InvalidEmailTag, arguments.Of("Tags"), string.Join(",", tags), typeName,
+                                string.Format(CultureInfo.InvariantCulture, "a message carries at most {0} tags, and these are {1}", DeliverabilityRules.MaxTags, tags.Count)));
+                            tags.RemoveRange(DeliverabilityRules.MaxTags, tags.Count - DeliverabilityRules.MaxTags);
+                        }
+
+                        break;
+                }
+            }
+
+            if (oneClick && category is null && !categoryReported)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OneClickUnsubscribeWithoutCategory, arguments.Of("OneClickUnsubscribe"), typeName));
+            }
+
+            return new EmailSettingsSpec(category, oneClick && category is not null, headers.ToEquatableArray(), tags.ToEquatableArray());
+        }
+
+        /// <summary>What is wrong with a <c>"Name: value"</c> entry of <c>Headers</c>, or <see langword="null"/> with the header.</summary>
+        private static (DiagnosticDescriptor Descriptor, string Reason)? HeaderProblem(string? entry, out HeaderSpec? header)
+        {
+            header = null;
+            if (!DeliverabilityRules.TrySplitHeader(entry, out var name, out var value))
+            {
+                return (DiagnosticDescriptors.HeaderNotNameValue, "");
+            }
+
+            if (DeliverabilityRules.HeaderNameProblem(name, application: true) is { } nameProblem)
+            {
+                return (DiagnosticDescriptors.InvalidEmailHeader, $"the name '{Display(name)}': {nameProblem}");
+            }
+
+            if (DeliverabilityRules.HeaderValueProblem(value) is { } valueProblem)
+            {
+                return (DiagnosticDescriptors.InvalidEmailHeader, $"the value '{Display(value)}': {valueProblem}");
+            }
+
+            header = new HeaderSpec(name, value);
+            return null;
+        }
+
+        /// <summary>A value as a message shows it: line breaks and other control characters escaped, <c>(null)</c> for null.</summary>
+        private static string Display(string? value)
+        {
+            if (value is null)
+            {
+                return "(null)";
+            }
+
+            var text = new StringBuilder(value.Length);
+            foreach (var c in value)
+            {
+                text.Append(c switch
+                {
+                    '\r' => "\\r",
+                    '\n' => "\\n",
+                    '\t' => "\\t",
+                    < ' ' => string.Format(CultureInfo.InvariantCulture, "\\u{0:X4}", (int)c),
+                    _ => c.ToString(),
+                });
+            }
+
+            return text.ToString();
+        }
+
+        /// <summary>Where an attribute's named arguments, and the items of an array argument, are written.</summary>
+        private sealed class AttributeArguments(AttributeData attribute, LocationInfo? fallback, CancellationToken cancellationToken)
+        {
+            private readonly AttributeSyntax? _syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+
+            /// <summary>The argument's value, or its item at <paramref name="index"/> when it is written as an array or collection.</summary>
+            public LocationInfo? Of(string name, int index = -1)
+            {
+                if (Find(name) is not { } expression)
+                {
+                    return _syntax is null ? fallback : LocationInfo.From(_syntax.GetLocation());
+                }
+
+                IReadOnlyList<SyntaxNode> items = expression switch
+                {
+                    CollectionExpressionSyntax c => c.Elements,
+                    ArrayCreationExpressionSyntax { Initializer: { } i } => i.Expressions,
+                    ImplicitArrayCreationExpressionSyntax i => i.Initializer.Expressions,
+                    _ => [],
+                };
+                return LocationInfo.From(index >= 0 && index < items.Count ? items[index].GetLocation() : expression.GetLocation());
+            }
+
+            private ExpressionSyntax? Find(string name)
+            {
+                foreach (var argument in _syntax?.ArgumentList?.Arguments ?? default)
+                {
+                    if (argument.NameEquals?.Name.Identifier.ValueText == name)
+                    {
+                        return argument.Expression;
+                    }
+                }
+
+                return null;
+            }
         }
 
         /// <summary>The record's valid <c>[EmailSample]</c> members, for the preview catalog; invalid ones are reported (TM1101).</summary>
@@ -113,7 +291,8 @@ public sealed partial class EmailGenerator
                     : null;
                 if (problem is null)
                 {
-                    samples.Add(new SampleSpec(member.Name, isMethod));
+                    var (replyTo, attachments) = ParseSampleHeaders(member);
+                    samples.Add(new SampleSpec(member.Name, isMethod, replyTo, attachments));
                 }
                 else
                 {
@@ -123,6 +302,40 @@ public sealed partial class EmailGenerator
             }
 
             return samples.ToEquatableArray();
+        }
+
+        /// <summary>The <c>ReplyTo</c> and <c>Attachments</c> an <c>[EmailSample]</c> gives the preview.</summary>
+        private static (string? ReplyTo, EquatableArray<string> Attachments) ParseSampleHeaders(ISymbol member)
+        {
+            string? replyTo = null;
+            var attachments = new List<string>();
+            foreach (var attribute in member.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ToDisplayString() != EmailSampleAttributeName)
+                {
+                    continue;
+                }
+
+                foreach (var argument in attribute.NamedArguments)
+                {
+                    if (argument.Key == "ReplyTo" && argument.Value.Value is string address)
+                    {
+                        replyTo = address;
+                    }
+                    else if (argument.Key == "Attachments" && argument.Value.Kind == TypedConstantKind.Array)
+                    {
+                        foreach (var item in argument.Value.Values)
+                        {
+                            if (item.Value is string fileName)
+                            {
+                                attachments.Add(fileName);
+                            }
+                        }
+                    }
+                }
+            }
+
+            return (replyTo, attachments.ToEquatableArray());
         }
 
         private static bool HasAttribute(ISymbol symbol, string attributeName)

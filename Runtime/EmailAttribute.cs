@@ -28,7 +28,7 @@ public sealed class EmailAttribute : Attribute
     public string? Layout { get; set; }
 
     /// <summary>The longest <see cref="Category"/>, in characters.</summary>
-    public const int MaxCategoryLength = 100;
+    public const int MaxCategoryLength = Deliverability.DeliverabilityRules.MaxCategoryLength;
 
     /// <summary>
     /// The category of mail this type belongs to, such as <c>newsletter</c> or <c>product-updates</c>: a recipient who
@@ -47,7 +47,7 @@ public sealed class EmailAttribute : Attribute
 
     /// <summary>
     /// Header fields every message of this type carries, as <c>"Name: value"</c>, such as <c>"X-Campaign: spring"</c>;
-    /// written before the ones given at enqueue. Validated at enqueue like <c>EnqueueOptions.Headers</c>.
+    /// written before the ones given at enqueue. Checked at build time with the rules of <c>EnqueueOptions.Headers</c> (TM1203, TM1204).
     /// </summary>
     public string[]? Headers { get; set; }
 

@@ -4,6 +4,8 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using TypedMail.Deliverability;
@@ -95,16 +97,47 @@ public sealed class EnqueueOptions
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The most tags per message.</summary>
-    public const int MaxTags = 10;
+    public const int MaxTags = DeliverabilityRules.MaxTags;
 
     /// <summary>The longest tag or metadata key, in characters.</summary>
-    public const int MaxTagLength = 64;
+    public const int MaxTagLength = DeliverabilityRules.MaxTagLength;
 
     /// <summary>The most metadata entries per message.</summary>
     public const int MaxMetadataEntries = 20;
 
     /// <summary>The longest metadata value, in characters.</summary>
     public const int MaxMetadataValueLength = 1000;
+}
+
+/// <summary>One email of a fan-out (<c>EnqueueManyAsync</c>): the email's data, its recipient and, optionally, its idempotency key.</summary>
+/// <typeparam name="TEmail">The <c>[Email]</c> type.</typeparam>
+/// <param name="Email">The email's data.</param>
+/// <param name="To">The recipient.</param>
+/// <param name="IdempotencyKey">A key for this logical email, unique across the outbox (see <see cref="EnqueueOptions.IdempotencyKey"/>), or <see langword="null"/>.</param>
+public readonly record struct BulkEmail<TEmail>(TEmail Email, EmailAddress To, string? IdempotencyKey = null);
+
+/// <summary>One rendered email of a fan-out. Generated <c>EnqueueManyAsync</c> methods build these.</summary>
+/// <param name="Rendered">The rendered subject and bodies.</param>
+/// <param name="To">The recipient.</param>
+/// <param name="IdempotencyKey">The email's idempotency key, or <see langword="null"/>.</param>
+/// <param name="Model">The email's data, for the test helpers' capture while one listens (<see cref="Outbox.EnqueueCapture.IsListening"/>); otherwise <see langword="null"/>.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly record struct RenderedBulkEmail(RenderedEmail Rendered, EmailAddress To, string? IdempotencyKey, object? Model = null);
+
+/// <summary>
+/// A bulk enqueue (<c>EnqueueManyAsync</c>) refused because an idempotency key is already stored in the outbox, or is
+/// given to two of its emails. Nothing of the call was written.
+/// </summary>
+public sealed class DuplicateIdempotencyKeyException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="idempotencyKey">The key.</param>
+    /// <param name="message">The message, naming the key.</param>
+    public DuplicateIdempotencyKeyException(string idempotencyKey, string message)
+        : base(message) => IdempotencyKey = idempotencyKey;
+
+    /// <summary>The key that is already taken.</summary>
+    public string IdempotencyKey { get; }
 }
 
 /// <summary>What <c>Enqueue</c> added to the change tracker.</summary>
@@ -154,7 +187,10 @@ public readonly struct EmailOutbox
     /// <param name="rendered">The rendered subject and bodies.</param>
     /// <param name="to">The first recipient.</param>
     /// <param name="options">Further options, or <see langword="null"/>.</param>
-    /// <param name="emailClrType">The email type, whose <see cref="EmailAttribute"/> gives its category, headers, tags and unsubscribe setting.</param>
+    /// <param name="typeSettings">
+    /// The email type's category, headers, tags and unsubscribe setting, as the generator read them from its
+    /// <see cref="EmailAttribute"/>; <see langword="null"/> for none (transactional mail).
+    /// </param>
     /// <returns>
     /// The queued message's key and Message-ID. When <see cref="EnqueueOptions.IdempotencyKey"/> is set, both are derived
     /// from the key, so a repeated enqueue returns the same values as the first one.
@@ -164,8 +200,8 @@ public readonly struct EmailOutbox
     /// attachments with one content id; it names the field and the value. Nothing is tracked.
     /// </exception>
     /// <exception cref="InvalidOperationException">
-    /// No sender is given and no default is configured; or the email type's <see cref="EmailAttribute"/> settings are
-    /// wrong, or it has one-click unsubscribe and <see cref="TypedMailDbContextOptions.Unsubscribe"/> is not configured.
+    /// No sender is given and no default is configured; or the email type has one-click unsubscribe and
+    /// <see cref="TypedMailDbContextOptions.Unsubscribe"/> is not configured.
     /// </exception>
     /// <exception cref="ArgumentException">
     /// An option is invalid: an empty or too long idempotency key or transport name, attachments larger than
@@ -173,7 +209,7 @@ public readonly struct EmailOutbox
     /// for a one-click unsubscribe type. Nothing is tracked.
     /// </exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public EnqueuedEmail EnqueueRendered(string emailType, RenderedEmail rendered, EmailAddress to, EnqueueOptions? options, Type? emailClrType = null)
+    public EnqueuedEmail EnqueueRendered(string emailType, RenderedEmail rendered, EmailAddress to, EnqueueOptions? options, EmailTypeSettings? typeSettings = null)
     {
         ArgumentNullException.ThrowIfNull(emailType);
         ArgumentNullException.ThrowIfNull(rendered);
@@ -183,11 +219,113 @@ public readonly struct EmailOutbox
             throw new InvalidOperationException("This EmailOutbox has no DbContext: get it with db.Emails().");
         }
 
-        var settings = Context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options ?? new TypedMailDbContextOptions();
+        var settings = Settings;
+        var message = Build(settings, emailType, rendered, to, options, options?.IdempotencyKey, typeSettings);
+        var attachments = options?.Attachments ?? [];
+        var autoDetect = Context.ChangeTracker.AutoDetectChangesEnabled;
+        Context.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            if (message.IdempotencyKey is not null && Context.Set<OutboxMessage>().Local.FindEntry(message.Id) is { } tracked)
+            {
+                // The same logical email, already enqueued in this context: a no-op.
+                return new EnqueuedEmail(tracked.Entity.Id, tracked.Entity.MessageId);
+            }
+
+            AddAttachments(message, attachments, message.CreatedAt);
+            Context.Add(message);
+            return new EnqueuedEmail(message.Id, message.MessageId);
+        }
+        finally
+        {
+            Context.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    /// <summary>
+    /// Writes many rendered emails of one type to the outbox at once, in the caller's transaction. Generated
+    /// <c>EnqueueManyAsync</c> methods call this; use those instead.
+    /// </summary>
+    /// <param name="emailType">The email type's full name.</param>
+    /// <param name="emails">The rendered emails, each with its recipient and, optionally, its idempotency key.</param>
+    /// <param name="options">Options every message shares (not <see cref="EnqueueOptions.IdempotencyKey"/> nor <see cref="EnqueueOptions.Attachments"/>), or <see langword="null"/>.</param>
+    /// <param name="typeSettings">
+    /// The email type's category, headers, tags and unsubscribe setting, as the generator read them from its
+    /// <see cref="EmailAttribute"/>; <see langword="null"/> for none (transactional mail).
+    /// </param>
+    /// <param name="cancellationToken">Cancels the write; nothing is written then.</param>
+    /// <returns>How many messages were written.</returns>
+    /// <exception cref="DuplicateIdempotencyKeyException">An idempotency key is already stored, or given twice; nothing is written.</exception>
+    /// <exception cref="MessageFormatException">A message cannot be built; it names the field and the value. Nothing is written.</exception>
+    /// <exception cref="ArgumentException">An option is invalid, or not supported for bulk enqueue. Nothing is written.</exception>
+    /// <exception cref="InvalidOperationException">No sender is given and no default is configured; or on PostgreSQL the TypedMail.PostgreSql package is not referenced.</exception>
+    /// <exception cref="System.Data.Common.DbException">The database failed the write; nothing of it is written.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public async Task<int> EnqueueRenderedManyAsync(string emailType, IEnumerable<RenderedBulkEmail> emails, EnqueueOptions? options, EmailTypeSettings? typeSettings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(emailType);
+        ArgumentNullException.ThrowIfNull(emails);
+        if (Context is null)
+        {
+            throw new InvalidOperationException("This EmailOutbox has no DbContext: get it with db.Emails().");
+        }
+
+        if (options?.IdempotencyKey is { } shared)
+        {
+            throw new ArgumentException(
+                $"EnqueueOptions.IdempotencyKey '{shared}' cannot be shared by the messages of EnqueueManyAsync: give each email its own key (BulkEmail.IdempotencyKey).", nameof(options));
+        }
+
+        if (options?.Attachments.Count > 0)
+        {
+            throw new ArgumentException(
+                $"EnqueueOptions.Attachments ({options.Attachments.Count}) are not supported by EnqueueManyAsync: enqueue emails with attachments one by one with Enqueue.", nameof(options));
+        }
+
+        var settings = Settings;
+        var messages = new List<OutboxMessage>();
+        var keys = new Dictionary<Guid, string>();
+        List<(object? Model, OutboxMessage Message)>? captured = EnqueueCapture.IsListening ? [] : null;
+        foreach (var email in emails)
+        {
+            ArgumentNullException.ThrowIfNull(email.Rendered, nameof(RenderedBulkEmail.Rendered));
+            ArgumentNullException.ThrowIfNull(email.To, nameof(RenderedBulkEmail.To));
+            var message = Build(settings, emailType, email.Rendered, email.To, options, email.IdempotencyKey, typeSettings);
+            if (message.IdempotencyKey is { } key && !keys.TryAdd(message.Id, key))
+            {
+                throw new DuplicateIdempotencyKeyException(key, $"The idempotency key '{key}' is given to two emails of one EnqueueManyAsync call; nothing was written.");
+            }
+
+            messages.Add(message);
+            captured?.Add((email.Model, message));
+        }
+
+        if (messages.Count == 0)
+        {
+            return 0;
+        }
+
+        var written = await OutboxBulkWriter.WriteAsync(Context, messages, keys, cancellationToken).ConfigureAwait(false);
+        if (captured is not null)
+        {
+            EnqueueCapture.Written(Context, captured, options);
+        }
+
+        return written;
+    }
+
+    private TypedMailDbContextOptions Settings
+        => Context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options ?? new TypedMailDbContextOptions();
+
+    /// <summary>
+    /// Checks one email and builds its outbox row with its recipients (attachments are added by the caller), tracking
+    /// nothing: every check that can refuse the email runs here, before anything is written or tracked.
+    /// </summary>
+    private static OutboxMessage Build(TypedMailDbContextOptions settings, string emailType, RenderedEmail rendered, EmailAddress to, EnqueueOptions? options, string? key, EmailTypeSettings? typeSettings)
+    {
         var from = options?.From ?? settings.DefaultFrom
             ?? throw new InvalidOperationException(
                 $"No sender for {emailType}: pass EnqueueOptions.From, or set DefaultFrom with optionsBuilder.UseTypedMail(o => o.DefaultFrom = \"...\").");
-        var key = options?.IdempotencyKey;
         if (key is not null && (string.IsNullOrWhiteSpace(key) || key.Length > EnqueueOptions.MaxIdempotencyKeyLength))
         {
             throw new ArgumentException(
@@ -208,7 +346,7 @@ public readonly struct EmailOutbox
             throw new InvalidOperationException($"TypedMailDbContextOptions.BounceAddress '{bounce.Address}': {prefixProblem}.");
         }
 
-        var typeSettings = EmailTypeSettings.For(emailType, emailClrType);
+        typeSettings ??= EmailTypeSettings.None;
         var headers = MessageHeaders.Merge(typeSettings.Headers, options?.Headers);
         var tags = MessageHeaders.Tags(typeSettings.Tags, options?.Tags);
         var metadata = MessageHeaders.Metadata(options?.Metadata);
@@ -242,48 +380,31 @@ public readonly struct EmailOutbox
             Attachments = attachments,
             Headers = headers,
         });
-        var autoDetect = Context.ChangeTracker.AutoDetectChangesEnabled;
-        Context.ChangeTracker.AutoDetectChangesEnabled = false;
-        try
+        var message = new OutboxMessage
         {
-            if (key is not null && Context.Set<OutboxMessage>().Local.FindEntry(id) is { } tracked)
-            {
-                // The same logical email, already enqueued in this context: a no-op.
-                return new EnqueuedEmail(tracked.Entity.Id, tracked.Entity.MessageId);
-            }
-
-            var message = new OutboxMessage
-            {
-                Id = id,
-                MessageId = messageId,
-                IdempotencyKey = key,
-                EmailType = emailType,
-                Transport = transport,
-                Category = typeSettings.Category,
-                BounceAddress = settings.BounceAddress?.Address,
-                Headers = MessageHeaders.Serialize(headers),
-                Tags = tags.Count == 0 ? null : string.Join(',', tags),
-                Metadata = metadata,
-                State = OutboxMessageState.Queued,
-                Priority = options?.Priority ?? 0,
-                CreatedAt = now.UtcDateTime,
-                DueAt = options?.NotBefore?.UtcDateTime ?? now.UtcDateTime,
-                From = from.ToString(),
-                ReplyTo = options?.ReplyTo?.ToString(),
-                Culture = rendered.Culture,
-                Subject = rendered.Subject,
-                HtmlBody = rendered.HtmlBody,
-                TextBody = rendered.TextBody,
-            };
-            AddRecipients(message, to, options);
-            AddAttachments(message, attachments, now.UtcDateTime);
-            Context.Add(message);
-            return new EnqueuedEmail(message.Id, message.MessageId);
-        }
-        finally
-        {
-            Context.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
-        }
+            Id = id,
+            MessageId = messageId,
+            IdempotencyKey = key,
+            EmailType = emailType,
+            Transport = transport,
+            Category = typeSettings.Category,
+            BounceAddress = settings.BounceAddress?.Address,
+            Headers = MessageHeaders.Serialize(headers),
+            Tags = tags.Count == 0 ? null : string.Join(',', tags),
+            Metadata = metadata,
+            State = OutboxMessageState.Queued,
+            Priority = options?.Priority ?? 0,
+            CreatedAt = now.UtcDateTime,
+            DueAt = options?.NotBefore?.UtcDateTime ?? now.UtcDateTime,
+            From = from.ToString(),
+            ReplyTo = options?.ReplyTo?.ToString(),
+            Culture = rendered.Culture,
+            Subject = rendered.Subject,
+            HtmlBody = rendered.HtmlBody,
+            TextBody = rendered.TextBody,
+        };
+        AddRecipients(message, to, options);
+        return message;
     }
 
     /// <summary>

@@ -11,6 +11,9 @@ public partial record WelcomeEmail(string FirstName, string ProductName, int Sea
     [EmailSample]
     public static WelcomeEmail Escaped() => new("<script>alert(1)</script> & Co", "Acme <Mail>", 1);
 
+    [EmailSample(ReplyTo = "Acme Support <support@acme.test>", Attachments = ["terms.pdf", "welcome.png"])]
+    public static WelcomeEmail Team => new("Grace", "Acme Mail", 12);
+
     [EmailSample]
     public static WelcomeEmail Broken => throw new InvalidOperationException("the sample database is empty");
 }

@@ -18,4 +18,6 @@ internal readonly record struct VariantSpec(string BaseName, string Culture);
 /// <summary>An <c>[EmailSample]</c> member.</summary>
 /// <param name="Name">The member's name.</param>
 /// <param name="IsMethod">Whether it is a parameterless method rather than a property.</param>
-internal sealed record SampleSpec(string Name, bool IsMethod);
+/// <param name="ReplyTo">The attribute's <c>ReplyTo</c>, or <see langword="null"/>.</param>
+/// <param name="Attachments">The attribute's <c>Attachments</c> file names.</param>
+internal sealed record SampleSpec(string Name, bool IsMethod, string? ReplyTo, EquatableArray<string> Attachments);

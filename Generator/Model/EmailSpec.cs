@@ -10,6 +10,7 @@ namespace TypedMail.Generator.Model;
 /// <param name="IsRecordStruct">Whether it is a <c>record struct</c>.</param>
 /// <param name="TemplateBaseName">The base name of its template files.</param>
 /// <param name="Layout">The layout of its HTML body: <see langword="null"/> for the default (<c>Default.layout.scriban</c> when it exists), empty for none.</param>
+/// <param name="Settings">Its category, unsubscribe, headers and tags, from <c>[Email]</c>.</param>
 /// <param name="Types">The record's type and every type templates can reach from it (a graph by <see cref="TypeSpec.Id"/>).</param>
 /// <param name="Location">The record's name, for diagnostics.</param>
 internal sealed record EmailSpec(
@@ -20,6 +21,7 @@ internal sealed record EmailSpec(
     bool IsRecordStruct,
     string TemplateBaseName,
     string? Layout,
+    EmailSettingsSpec Settings,
     EquatableArray<TypeSpec> Types,
     LocationInfo? Location)
 {

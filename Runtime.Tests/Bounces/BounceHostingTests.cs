@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
@@ -25,6 +26,10 @@ public sealed class BounceHostingTests : IDisposable
 
     public void Dispose() => _shop.Dispose();
 
+    /// <summary>
+    /// The whole loop through a real envelope: the relay records MAIL FROM and RCPT TO, the envelope sender is the VERP
+    /// address, and the DSN is written from that envelope alone (no Message-ID to fall back on), so the mapping is VERP's.
+    /// </summary>
     [Fact]
     public async Task A_bounced_address_is_suppressed_and_the_next_email_to_it_is_recorded_as_suppressed_and_not_sent()
     {
@@ -41,6 +46,7 @@ public sealed class BounceHostingTests : IDisposable
             ["TypedMail:Smtp:TlsMode"] = "None",
             ["TypedMail:Dispatcher:PollInterval"] = "00:00:00.100",
             ["TypedMail:DefaultFrom"] = "Shop <shop@example.com>",
+            ["TypedMail:BounceAddress"] = "bounces@bounce.example.com",
             ["TypedMail:Bounces:Host"] = "127.0.0.1",
             ["TypedMail:Bounces:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture),
             ["TypedMail:Bounces:TlsMode"] = "None",
@@ -56,15 +62,29 @@ public sealed class BounceHostingTests : IDisposable
         await host.StartAsync();
         var contexts = host.Services.GetRequiredService<IDbContextFactory<ShopContext>>();
 
-        string first;
+        EnqueuedEmail enqueued;
         await using (var db = await contexts.CreateDbContextAsync())
         {
-            first = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "B-1", 5m), to: "ada@example.com").MessageId;
+            enqueued = db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "B-1", 5m), to: "Ada <ada@example.com>");
             await db.SaveChangesAsync();
         }
 
+        var first = enqueued.MessageId;
         await Eventually.True(() => Task.FromResult(relay.Accepted().Any(a => a.MessageId == first)), "the relay to accept the first message");
-        await dovecot.AppendAsync(BounceSamples.Postfix(first, "ada@example.com", "bounce-1@mx.example.net"));
+        var envelope = relay.Deliveries().Single(d => d.MessageId == first);
+        Assert.Equal(["ada@example.com"], envelope.Recipients);
+        Assert.StartsWith("bounces+", envelope.MailFrom, StringComparison.Ordinal);
+        Assert.EndsWith("@bounce.example.com", envelope.MailFrom, StringComparison.Ordinal);
+        Assert.True(VerpAddress.TryParse(envelope.MailFrom, out var verp), envelope.MailFrom);
+        Assert.Equal(enqueued.Id, verp.OutboxId);
+        Assert.True(verp.Names("ada@example.com"));
+
+        // The relay accepted it; the next hop refused the recipient: its DSN goes to the envelope sender, built from the
+        // recorded envelope only, and names the original message nowhere else.
+        var dsn = BounceSamples.FromEnvelope(envelope.MailFrom, envelope.Recipients.Single(), "bounce-1@relay.example.net");
+        Assert.DoesNotContain(first, dsn, StringComparison.Ordinal);
+        Assert.DoesNotContain(enqueued.Id.ToString("D"), dsn, StringComparison.Ordinal);
+        await dovecot.AppendAsync(dsn);
         await Eventually.True(async () =>
         {
             await using var db = await contexts.CreateDbContextAsync();
@@ -91,7 +111,7 @@ public sealed class BounceHostingTests : IDisposable
         Assert.Equal(RecipientState.Suppressed, recipient.State);
         Assert.StartsWith("suppressed: hard bounce: 5.1.1", recipient.ReplyText);
         Assert.Equal([first], relay.Accepted().Select(a => a.MessageId));
-        Assert.Equal(("bounce-1@mx.example.net", 1), await dovecot.ListAsync("Processed"));
+        Assert.Equal(("bounce-1@relay.example.net", 1), await dovecot.ListAsync("Processed"));
         Assert.DoesNotContain(DovecotServer.Password, string.Join("\n", logs));
     }
 
@@ -103,16 +123,22 @@ public sealed class BounceHostingTests : IDisposable
         settings["TypedMail:Bounces:Port"] = "70000";
         settings["TypedMail:Bounces:Password"] = DovecotServer.Password;
         settings["TypedMail:Bounces:PollInterval"] = "00:00:00";
+        var authorities = Path.Combine(Path.GetTempPath(), "typedmail-tests", "no-certificate-" + Guid.NewGuid().ToString("N") + ".pem");
+        Directory.CreateDirectory(Path.GetDirectoryName(authorities)!);
+        File.WriteAllText(authorities, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        settings["TypedMail:Bounces:TrustedCertificateAuthoritiesFile"] = authorities;
         using var host = HostedShop.Builder(_shop, settings).Build();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Equal(
             [
                 "TypedMail:Bounces:Port must be between 1 and 65535, but is 70000.",
+                $"TypedMail:Bounces:TrustedCertificateAuthoritiesFile must hold at least one PEM certificate (-----BEGIN CERTIFICATE-----), but is '{authorities}'.",
                 "TypedMail:Bounces:UserName must be set when Host is, but is missing.",
                 "TypedMail:Bounces:PollInterval must be longer than zero, but is 00:00:00.",
             ],
             error.Failures);
         Assert.DoesNotContain(DovecotServer.Password, error.Message);
+        File.Delete(authorities);
     }
 }

@@ -237,6 +237,52 @@ internal static class BounceSamples
 
         """.Replace("\n", "\r\n", StringComparison.Ordinal);
 
+    /// <summary>
+    /// A DSN built from a delivery's envelope, as the receiving MTA writes one after it accepted the message and then
+    /// failed to deliver it: sent to the envelope sender (<paramref name="mailFrom"/>, which the local delivery agent
+    /// also stamps as Delivered-To), naming the envelope recipient (<paramref name="rcptTo"/>), and returning only the
+    /// original's From, To and Subject (RET=HDRS, trimmed by the MTA): no Message-ID, no Return-Path, nothing else
+    /// that names the original message. Only the envelope sender can map it.
+    /// </summary>
+    public static string FromEnvelope(string mailFrom, string rcptTo, string reportId) => $"""
+        Delivered-To: {mailFrom}
+        Return-Path: <>
+        From: MAILER-DAEMON@relay.example.net (Mail Delivery System)
+        Subject: Undelivered Mail Returned to Sender
+        To: {mailFrom}
+        Auto-Submitted: auto-replied
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=delivery-status; boundary="envelope.1764896400/relay.example.net"
+        Message-Id: <{reportId}>
+        Date: Sat,  5 Dec 2026 01:00:00 +0000 (UTC)
+
+        --envelope.1764896400/relay.example.net
+        Content-Type: text/plain; charset=us-ascii
+
+        <{rcptTo}>: host mx.example.com[192.0.2.10] said: 550 5.1.1 User unknown
+
+        --envelope.1764896400/relay.example.net
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; relay.example.net
+
+        Final-Recipient: rfc822; {rcptTo}
+        Action: failed
+        Status: 5.1.1
+        Remote-MTA: dns; mx.example.com
+        Diagnostic-Code: smtp; 550 5.1.1 <{rcptTo}>: User unknown
+
+        --envelope.1764896400/relay.example.net
+        Content-Type: text/rfc822-headers
+
+        From: Shop <shop@example.com>
+        To: {rcptTo}
+        Subject: Your order
+
+        --envelope.1764896400/relay.example.net--
+
+        """.Replace("\n", "\r\n", StringComparison.Ordinal);
+
     /// <summary>A multipart/report whose delivery-status part was cut off: no per-recipient fields.</summary>
     public static string Garbled(string reportId) => $"""
         From: MAILER-DAEMON@mx.example.net

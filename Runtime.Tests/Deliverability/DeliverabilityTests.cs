@@ -143,6 +143,35 @@ public sealed class DeliverabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task Hand_call_of_EnqueueRendered_without_settings_is_transactional_mail()
+    {
+        var id = await EnqueueAsync(o => o.EnqueueRendered("Shop.Handmade", new RenderedEmail("Hi", null, "Hello"), "ada@example.com", null));
+
+        var wire = await WireAsync(Assert.Single(await DispatchAsync()));
+        Assert.Contains($"\r\nX-TypedMail-Id: {id:D}\r\n", wire);
+        Assert.DoesNotContain("List-Unsubscribe", wire, StringComparison.Ordinal);
+        Assert.DoesNotContain("X-TypedMail-Tags", wire, StringComparison.Ordinal);
+        await using var db = Db();
+        var row = await db.Set<OutboxMessage>().SingleAsync(m => m.Id == id);
+        Assert.Equal(("Shop.Handmade", null, null), (row.EmailType, row.Category, row.Tags));
+    }
+
+    [Theory]
+    [InlineData("news letter", false, null, null, "category", "'news letter'")]
+    [InlineData(null, true, null, null, "oneClickUnsubscribe", "needs a Category")]
+    [InlineData("news", false, "X-TypedMail-Id", "forged", "headers", "'X-TypedMail-Id: forged'")]
+    [InlineData("news", false, "X-Campaign", "a\r\nBcc: victim@example.com", "headers", "CR or LF")]
+    [InlineData("news", false, null, "has space", "tags", "'has space'")]
+    public void Settings_built_by_hand_are_checked_like_the_generator_checks_them(string? category, bool oneClick, string? header, string? value, string parameter, string shown)
+    {
+        var headers = header is null ? null : new[] { new KeyValuePair<string, string>(header, value!) };
+        var tags = header is null && value is not null ? new[] { value } : null;
+        var ex = Assert.Throws<ArgumentException>(() => new EmailTypeSettings(category, oneClick, headers, tags));
+        Assert.Equal(parameter, ex.ParamName);
+        Assert.Contains(shown, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void One_click_type_goes_to_one_recipient_per_message()
     {
         using var db = Db();

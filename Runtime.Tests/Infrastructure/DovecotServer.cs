@@ -17,8 +17,10 @@ using MimeKit;
 namespace TypedMail.Runtime.Tests.Infrastructure;
 
 /// <summary>
-/// A private Dovecot IMAP server on a free loopback port: its own config, base_dir, state and log in a temp folder,
-/// passwd-file authentication with one test user, Maildir storage in the same folder. The test process runs it as
+/// A private Dovecot IMAP server on free loopback ports: its own config, base_dir, state and log in a temp folder,
+/// passwd-file authentication with one test user, Maildir storage in the same folder. TLS with a certificate for
+/// localhost and 127.0.0.1 that a test CA issued (both made with openssl at start): STARTTLS on <see cref="Port"/>
+/// (plain IMAP still allowed) and implicit TLS on <see cref="TlsPort"/>; <see cref="AuthorityPath"/> is the CA to trust. The test process runs it as
 /// root (the master drops to the dovecot and dovenull users the package creates; mail is owned by nobody). A missing
 /// binary or a server that does not come up fails the test with the reason; it never skips.
 /// </summary>
@@ -48,10 +50,12 @@ public sealed class DovecotServer : IDisposable
         }
 
         Port = FreePort.Next();
+        TlsPort = FreePort.Next();
         Folder = Path.Combine(Path.GetTempPath(), "typedmail-tests", "dovecot-" + Guid.NewGuid().ToString("N"));
         var mail = Path.Combine(Folder, "mail");
         Directory.CreateDirectory(Path.Combine(Folder, "run"));
         Directory.CreateDirectory(mail);
+        MakeCertificates();
 
         // The mail user (nobody) creates its Maildir here; the folders above must be traversable.
         File.SetUnixFileMode(mail, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
@@ -67,7 +71,9 @@ public sealed class DovecotServer : IDisposable
             instance_name = typedmail-{{Port}}
             protocols = imap
             listen = 127.0.0.1
-            ssl = no
+            ssl = yes
+            ssl_cert = <{{Folder}}/server.pem
+            ssl_key = <{{Folder}}/server.key
             disable_plaintext_auth = no
             auth_mechanisms = plain login
             mail_location = maildir:{{mail}}/%u
@@ -85,7 +91,9 @@ public sealed class DovecotServer : IDisposable
                 port = {{Port}}
               }
               inet_listener imaps {
-                port = 0
+                address = 127.0.0.1
+                port = {{TlsPort}}
+                ssl = yes
               }
             }
 
@@ -104,7 +112,14 @@ public sealed class DovecotServer : IDisposable
         WaitUntilReady();
     }
 
+    /// <summary>Plain IMAP, with STARTTLS.</summary>
     public int Port { get; }
+
+    /// <summary>IMAP over TLS from the first byte.</summary>
+    public int TlsPort { get; }
+
+    /// <summary>The test CA that issued the server's certificate, as PEM.</summary>
+    public string AuthorityPath => Path.Combine(Folder, "ca.pem");
 
     public string Folder { get; }
 
@@ -126,6 +141,47 @@ public sealed class DovecotServer : IDisposable
         options.TlsMode = TypedMail.Bounces.BounceMailboxTlsMode.None;
         options.UserName = UserName;
         options.Password = Password;
+    }
+
+    /// <summary>
+    /// Makes the test CA (ca.pem, ca.key) and the server's certificate it issues (server.pem, server.key) for localhost and
+    /// 127.0.0.1, with openssl: a real CA chain, as a mail server behind a private CA has.
+    /// </summary>
+    private void MakeCertificates()
+    {
+        File.WriteAllText(Path.Combine(Folder, "server.ext"), "basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:localhost, IP:127.0.0.1\n");
+        OpenSsl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=TypedMail Test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        OpenSsl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
+        OpenSsl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
+    }
+
+    private void OpenSsl(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("openssl") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("openssl could not be started.");
+        }
+        catch (Win32Exception ex)
+        {
+            throw new InvalidOperationException($"openssl could not be started ({ex.Message}); the Dovecot fixture makes its TLS certificates with it.", ex);
+        }
+
+        using var _ = process;
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"openssl {string.Join(' ', arguments)} failed with exit code {process.ExitCode}:\n{error.Result}");
+        }
     }
 
     public async Task<ImapClient> ConnectAsync()

@@ -218,9 +218,12 @@ public sealed class TestSmtpServer : LoopbackServer
     public IReadOnlyList<(string MessageId, string[] Recipients)> Accepted()
         => Deliveries().Select(d => (d.MessageId, d.Recipients)).ToList();
 
-    /// <summary>As <see cref="Accepted"/>, with the MAIL FROM parameters the server recorded (with <c>--requiretls</c>: REQUIRETLS).</summary>
-    public IReadOnlyList<(string MessageId, string[] Recipients, string[] MailParameters)> Deliveries()
-        => RecordLines().Where(l => !l.StartsWith(XOAuth2, StringComparison.Ordinal)).Select(l => l.Split(' ')).Select(p => (p[0], p[1].Split(','), p[2..])).ToList();
+    /// <summary>
+    /// As <see cref="Accepted"/>, with the envelope sender (the MAIL FROM address, <c>&lt;&gt;</c> for the null sender) and
+    /// the MAIL FROM parameters the server recorded (with <c>--requiretls</c>: REQUIRETLS).
+    /// </summary>
+    public IReadOnlyList<(string MessageId, string MailFrom, string[] Recipients, string[] MailParameters)> Deliveries()
+        => RecordLines().Where(l => !l.StartsWith(XOAuth2, StringComparison.Ordinal)).Select(l => l.Split(' ')).Select(p => (p[0], p[1], p[2].Split(','), p[3..])).ToList();
 
     /// <summary>Every XOAUTH2 token presented to the server (with <c>--oauth2</c>), in order.</summary>
     public IReadOnlyList<string> PresentedTokens()
@@ -230,8 +233,15 @@ public sealed class TestSmtpServer : LoopbackServer
 
     private IEnumerable<string> RecordLines()
     {
+        // The server may be writing a line while the test reads: only lines it has finished (ended by '\n') count.
         var record = Path.Combine(Folder, "record");
-        return File.Exists(record) ? File.ReadAllLines(record).Where(l => l.Length > 0) : [];
+        if (!File.Exists(record))
+        {
+            return [];
+        }
+
+        var lines = File.ReadAllText(record).Split('\n');
+        return lines[..^1].Where(l => l.Length > 0);
     }
 
     private static IEnumerable<string> Arguments(TestCertificate? implicitTls, string[] flags)

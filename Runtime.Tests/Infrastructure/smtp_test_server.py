@@ -11,8 +11,9 @@ A server with rules a test can aim at, which the shared aiosmtpd_peer.py does no
   a recipient whose local part starts with "drop-"         -> connection closed mid-DATA, the first time per Message-ID
   a recipient whose local part starts with "stall-"        -> DATA answered after --stall seconds, the first time per Message-ID
   anything else                                            -> 250, saved as NNNNNN.eml (exact bytes) in --save-dir
-Every accepted message is also recorded, before the 250 reply, as one line "<message-id> <recipient,...>" in
---record (when given), so the queue's tests can count deliveries per message.
+Every accepted message is also recorded, before the 250 reply, as one line "<message-id> <mail-from> <recipient,...>"
+in --record (when given), with the envelope as the client sent it (MAIL FROM and RCPT TO; "<>" for the null sender),
+so the queue's tests can count deliveries per message and the bounce tests can see the envelope sender.
 AUTH XOAUTH2 (with --oauth2 USER TOKEN): accepts exactly that user and bearer token; any other token gets the
   error challenge real providers send (334 + base64 JSON), then 535 5.7.8 after the client's empty reply. Every
   token presented is appended to --record as "xoauth2 <token>", so a test can see the provider was asked again.
@@ -128,7 +129,7 @@ class Handler:
         if self.record:
             flags = " REQUIRETLS" if getattr(session, "requiretls", False) else ""
             with self.lock:
-                self.record.write(message_id + " " + ",".join(envelope.rcpt_tos) + flags + "\n")
+                self.record.write(message_id + " " + (envelope.mail_from or "<>") + " " + ",".join(envelope.rcpt_tos) + flags + "\n")
         with self.lock:
             self.count += 1
             n = self.count

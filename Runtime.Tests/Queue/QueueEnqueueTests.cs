@@ -3,6 +3,7 @@ using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
 using TypedMail.Runtime.Tests.Emails;
@@ -13,7 +14,25 @@ namespace TypedMail.Runtime.Tests.Queue;
 public sealed class QueueEnqueueTestsSqlite() : QueueEnqueueTests(new SqliteShop());
 
 [Collection(PostgresCollection.Name)]
-public sealed class QueueEnqueueTestsPostgres(PostgresCluster cluster) : QueueEnqueueTests(new PostgresShop(cluster));
+public sealed class QueueEnqueueTestsPostgres(PostgresCluster cluster) : QueueEnqueueTests(new PostgresShop(cluster))
+{
+    [Fact]
+    public async Task Under_a_retrying_execution_strategy_mail_and_business_data_save_together()
+    {
+        // A retrying strategy refuses transactions begun outside it: the mail rides in the one EF Core begins inside it.
+        Shop.ConfigureContext = b => new NpgsqlDbContextOptionsBuilder(b).EnableRetryOnFailure();
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Orders.Add(new Order { Number = "R-1" });
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "R-1", 1m), to: "ada@example.com");
+            Assert.Equal(3, await db.SaveChangesAsync());
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(1, await check.Orders.CountAsync());
+        Assert.Equal(1, await check.Set<OutboxRecipient>().CountAsync());
+    }
+}
 
 /// <summary>Enqueue: idempotency keys, content-addressed attachments, recipient de-duplication, limits.</summary>
 public abstract class QueueEnqueueTests(ShopDatabase shop) : IDisposable
@@ -161,6 +180,85 @@ public abstract class QueueEnqueueTests(ShopDatabase shop) : IDisposable
         Assert.Equal(["invoice.pdf", "terms.txt"], sent.Attachments.Select(a => a.FileName));
         Assert.Equal(pdf, sent.Attachments[0].Content.ToArray());
         Assert.Equal("application/pdf", sent.Attachments[0].ContentType);
+    }
+
+    [Fact]
+    public async Task A_failed_save_writes_no_mail_and_tracks_it_again_so_the_retry_writes_it_once()
+    {
+        await using (var seed = Shop.CreateDbContext())
+        {
+            seed.Orders.Add(new Order { Id = 1, Number = "S-1" });
+            await seed.SaveChangesAsync();
+        }
+
+        await using var db = Shop.CreateDbContext();
+        var clash = new Order { Id = 1, Number = "S-2" };
+        db.Orders.Add(clash);
+        var enqueued = db.Emails().Enqueue(Order("S-2"), to: "ada@example.com", new EnqueueOptions { Cc = ["bob@example.com"] });
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+
+        await using (var check = Shop.CreateDbContext())
+        {
+            Assert.Equal(0, await check.Set<OutboxMessage>().CountAsync());
+            Assert.Equal(0, await check.Set<OutboxRecipient>().CountAsync());
+        }
+
+        var entry = Assert.Single(db.ChangeTracker.Entries<OutboxMessage>());
+        Assert.Equal(EntityState.Added, entry.State);
+        Assert.Equal(2, db.ChangeTracker.Entries<OutboxRecipient>().Count(r => r.State == EntityState.Added));
+
+        db.Entry(clash).State = EntityState.Detached;
+        db.Orders.Add(new Order { Id = 2, Number = "S-2" });
+        Assert.Equal(4, await db.SaveChangesAsync());
+
+        await using var after = Shop.CreateDbContext();
+        var row = await after.Set<OutboxMessage>().Include(m => m.Recipients).SingleAsync();
+        Assert.Equal(enqueued.Id, row.Id);
+        Assert.Equal(["ada@example.com", "bob@example.com"], row.Recipients.OrderBy(r => r.Id).Select(r => r.Address));
+    }
+
+    [Fact]
+    public async Task A_failed_save_inside_the_callers_transaction_leaves_no_mail_in_it_even_if_the_caller_commits()
+    {
+        await using (var seed = Shop.CreateDbContext())
+        {
+            seed.Orders.Add(new Order { Id = 1, Number = "T-1" });
+            await seed.SaveChangesAsync();
+        }
+
+        await using (var db = Shop.CreateDbContext())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Orders.Add(new Order { Id = 1, Number = "T-2" });
+            db.Emails().Enqueue(Order("T-2"), to: "ada@example.com");
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            await tx.CommitAsync();
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(0, await check.Set<OutboxMessage>().CountAsync());
+        Assert.Equal(0, await check.Set<OutboxRecipient>().CountAsync());
+        Assert.Equal(["T-1"], await check.Orders.Select(o => o.Number).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Mail_and_business_data_in_one_save_commit_together_and_the_count_includes_the_outbox_rows()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Orders.Add(new Order { Number = "U-1" });
+            db.Emails().Enqueue(Order("U-1"), to: "ada@example.com");
+            db.Emails().Enqueue(Order("U-1"), to: "bob@example.com", new EnqueueOptions { Bcc = ["audit@example.com"] });
+            Assert.Equal(6, await db.SaveChangesAsync());
+            Assert.All(db.ChangeTracker.Entries<OutboxMessage>(), e => Assert.Equal(EntityState.Unchanged, e.State));
+            Assert.Empty(db.ChangeTracker.Entries<OutboxRecipient>());
+            Assert.Equal(0, await db.SaveChangesAsync());
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(1, await check.Orders.CountAsync());
+        Assert.Equal(2, await check.Set<OutboxMessage>().CountAsync());
+        Assert.Equal(3, await check.Set<OutboxRecipient>().CountAsync());
     }
 
     [Fact]

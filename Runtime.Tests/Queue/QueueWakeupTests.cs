@@ -225,6 +225,37 @@ public abstract class QueueWakeupTests(ShopDatabase shop) : IDisposable
     }
 
     [Fact]
+    public async Task Bulk_enqueue_wakes_after_commit_only()
+    {
+        var signal = new WakeSignal();
+        using var registration = OutboxWakeups.Register(typeof(WakeProbeContext), signal);
+        async Task<bool> Woken() => await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None);
+        BulkEmail<OrderConfirmationEmail>[] Batch(string prefix) => [new(new("Ada", prefix + "1", 1m), "ada@example.com"), new(new("Bob", prefix + "2", 1m), "bob@example.com")];
+
+        await using (var db = CreateProbe())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            Assert.Equal(2, await db.Emails().EnqueueManyAsync(Batch("BW-")));
+            Assert.False(await Woken());
+            await tx.RollbackAsync();
+            Assert.False(await Woken());
+        }
+
+        await using (var db = CreateProbe())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await db.Emails().EnqueueManyAsync(Batch("BX-"));
+            Assert.False(await Woken());
+            await tx.CommitAsync();
+            Assert.True(await Woken());
+
+            // Without a transaction of the caller's, the call commits by itself.
+            await db.Emails().EnqueueManyAsync(Batch("BY-"));
+            Assert.True(await Woken());
+        }
+    }
+
+    [Fact]
     public async Task Running_dispatcher_sends_committed_mail_without_waiting_for_its_poll()
     {
         var transport = new ScriptedTransport();

@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace TypedMail.Bounces;
 
@@ -31,6 +34,14 @@ public sealed class BounceOptions
 
     /// <summary>How the connection is encrypted. Default <see cref="BounceMailboxTlsMode.Implicit"/>.</summary>
     public BounceMailboxTlsMode TlsMode { get; set; } = BounceMailboxTlsMode.Implicit;
+
+    /// <summary>
+    /// A PEM file of certificate authorities to trust for the IMAP server's certificate, besides the system's trust store:
+    /// for a mail server whose certificate a private CA issued. The certificate must still be valid and name
+    /// <see cref="Host"/>; revocation is not checked for a certificate that only these authorities vouch for.
+    /// <see langword="null"/> (the default) trusts the system's store only. Read at start; needs TLS.
+    /// </summary>
+    public string? TrustedCertificateAuthoritiesFile { get; set; }
 
     /// <summary>The mailbox's user name. Required.</summary>
     public string? UserName { get; set; }
@@ -65,6 +76,21 @@ public sealed class BounceOptions
     /// <summary>How long one IMAP command may take. Default 60 seconds.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The certificates of <see cref="TrustedCertificateAuthoritiesFile"/>, or <see langword="null"/> when it is not set.</summary>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="CryptographicException">A certificate in it cannot be read.</exception>
+    internal X509Certificate2Collection? LoadTrustedAuthorities()
+    {
+        if (TrustedCertificateAuthoritiesFile is null)
+        {
+            return null;
+        }
+
+        var certificates = new X509Certificate2Collection();
+        certificates.ImportFromPemFile(TrustedCertificateAuthoritiesFile);
+        return certificates;
+    }
+
     /// <summary>Every setting that is wrong: its name, its value as shown (never the password) and the rule it breaks.</summary>
     internal IEnumerable<(string Setting, string Value, string Rule)> Problems()
     {
@@ -86,6 +112,29 @@ public sealed class BounceOptions
         if (!Enum.IsDefined(TlsMode))
         {
             yield return (nameof(TlsMode), TlsMode.ToString(), "must be None, StartTls or Implicit");
+        }
+
+        if (TrustedCertificateAuthoritiesFile is { } authorities)
+        {
+            if (TlsMode == BounceMailboxTlsMode.None)
+            {
+                yield return (nameof(TrustedCertificateAuthoritiesFile), $"'{authorities}'", "needs TlsMode StartTls or Implicit: without TLS no certificate is checked");
+            }
+
+            string? problem;
+            try
+            {
+                problem = LoadTrustedAuthorities()!.Count == 0 ? "must hold at least one PEM certificate (-----BEGIN CERTIFICATE-----)" : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+            {
+                problem = $"must be a readable PEM file of CA certificates ({e.GetType().Name}: {e.Message})";
+            }
+
+            if (problem is not null)
+            {
+                yield return (nameof(TrustedCertificateAuthoritiesFile), $"'{authorities}'", problem);
+            }
         }
 
         if (string.IsNullOrEmpty(UserName))

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using MailKit;
@@ -42,6 +43,7 @@ public sealed partial class BounceProcessor<TContext>
     private readonly BounceOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly CertificateAuthorityTrust? _trust;
 
     /// <summary>Creates a processor.</summary>
     /// <param name="contexts">Creates a context per report.</param>
@@ -68,6 +70,7 @@ public sealed partial class BounceProcessor<TContext>
         _options = options;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _trust = options.LoadTrustedAuthorities() is { } authorities ? new CertificateAuthorityTrust(authorities) : null;
     }
 
     /// <summary>Reads every report in <see cref="BounceOptions.Folder"/> not yet finished with, records it and moves or flags it.</summary>
@@ -75,18 +78,36 @@ public sealed partial class BounceProcessor<TContext>
     /// <returns>What the pass did.</returns>
     /// <exception cref="ImapCommandException">The IMAP server refused a command (such as an unknown folder).</exception>
     /// <exception cref="AuthenticationException">The user name or password was refused.</exception>
+    /// <exception cref="SslHandshakeException">
+    /// TLS failed, such as a server certificate that neither the system nor <see cref="BounceOptions.TrustedCertificateAuthoritiesFile"/>
+    /// trusts, or one that does not name <see cref="BounceOptions.Host"/>; the message gives the certificate and why it was refused.
+    /// </exception>
     /// <exception cref="System.IO.IOException">The connection failed.</exception>
     /// <exception cref="System.Data.Common.DbException">The database failed.</exception>
     public async Task<BounceRunResult> ProcessAsync(CancellationToken cancellationToken = default)
     {
-        using var client = new ImapClient { Timeout = (int)Math.Min(int.MaxValue, _options.Timeout.TotalMilliseconds) };
+        using var client = new ImapClient { Timeout = (int)Math.Min(int.MaxValue, _options.Timeout.TotalMilliseconds), ServerCertificateValidationCallback = _trust is null ? null : _trust.Validate };
         var tls = _options.TlsMode switch
         {
             BounceMailboxTlsMode.None => SecureSocketOptions.None,
             BounceMailboxTlsMode.StartTls => SecureSocketOptions.StartTls,
             _ => SecureSocketOptions.SslOnConnect,
         };
-        await client.ConnectAsync(_options.Host!, _options.Port, tls, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await client.ConnectAsync(_options.Host!, _options.Port, tls, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SslHandshakeException e) when (e.ServerCertificate is { } certificate)
+        {
+            var reasons = string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            throw new SslHandshakeException(
+                $"The bounce mailbox server {_options.Host}:{_options.Port} is not trusted: its certificate ({certificate.Subject}, issued by "
+                + $"{certificate.Issuer}, SHA-256 {certificate.GetCertHashString(HashAlgorithmName.SHA256)}) was refused. {reasons} If a private "
+                + "certificate authority issued it, trust that authority with BounceOptions.TrustedCertificateAuthoritiesFile "
+                + "(TypedMail:Bounces:TrustedCertificateAuthoritiesFile).",
+                e);
+        }
+
         await client.AuthenticateAsync(_options.UserName!, _options.Password!, cancellationToken).ConfigureAwait(false);
 
         var inbox = await client.GetFolderAsync(_options.Folder, cancellationToken).ConfigureAwait(false);

@@ -1,95 +1,85 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Reflection;
+using System.ComponentModel;
 using TypedMail.Mime;
 
 namespace TypedMail.Deliverability;
 
-/// <summary>What an email type's <see cref="EmailAttribute"/> asks of every message: category, headers, tags, unsubscribe. Read once per type.</summary>
-internal sealed record EmailTypeSettings(string? Category, bool OneClickUnsubscribe, IReadOnlyList<KeyValuePair<string, string>> Headers, IReadOnlyList<string> Tags)
+/// <summary>
+/// What an email type's <see cref="EmailAttribute"/> asks of every message: category, one-click unsubscribe, headers and
+/// tags. The generator reads the attribute at build time (reporting bad values as TM12xx errors) and hands these
+/// settings, as constants, from the generated <c>Enqueue</c> to <see cref="EmailOutbox.EnqueueRendered"/>.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class EmailTypeSettings
 {
-    private static readonly EmailTypeSettings None = new(null, false, [], []);
-    private static readonly ConcurrentDictionary<Type, EmailTypeSettings> Cache = new();
+    /// <summary>No category, no unsubscribe, no headers or tags: transactional mail, and an <see cref="EmailOutbox.EnqueueRendered"/> call by hand.</summary>
+    internal static readonly EmailTypeSettings None = new(null, false, null, null);
 
-    /// <summary>The settings of <paramref name="type"/>, or none when the type is not given (an <see cref="EmailOutbox.EnqueueRendered"/> call by hand).</summary>
-    /// <exception cref="InvalidOperationException">The attribute's settings are wrong; the message names the type, the setting and the value.</exception>
-    public static EmailTypeSettings For(string emailType, Type? type)
-        => type is null ? None : Cache.GetOrAdd(type, static (t, name) => Read(name, t.GetCustomAttribute<EmailAttribute>()), emailType);
-
-    private static EmailTypeSettings Read(string emailType, EmailAttribute? attribute)
+    /// <summary>Checks and keeps an email type's settings. Generated code calls this; the generator has checked the values.</summary>
+    /// <param name="category">The category (<see cref="EmailAttribute.Category"/>), or <see langword="null"/> for transactional mail.</param>
+    /// <param name="oneClickUnsubscribe">Whether messages carry one-click unsubscribe (<see cref="EmailAttribute.OneClickUnsubscribe"/>); needs a category.</param>
+    /// <param name="headers">The header fields of every message of the type, or <see langword="null"/>.</param>
+    /// <param name="tags">The tags of every message of the type, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">A setting is not valid; the message names the setting and the value.</exception>
+    public EmailTypeSettings(string? category, bool oneClickUnsubscribe, IReadOnlyList<KeyValuePair<string, string>>? headers, IReadOnlyList<string>? tags)
     {
-        if (attribute is null)
+        if (category is not null && !DeliverabilityRules.IsCategory(category))
         {
-            return None;
+            throw new ArgumentException($"Category '{category}' must be {DeliverabilityRules.CategoryRule}.", nameof(category));
         }
 
-        var category = attribute.Category;
-        if (category is not null && !IsCategory(category))
+        if (oneClickUnsubscribe && category is null)
         {
-            throw Problem(emailType, "Category", category,
-                $"it must have 1 to {EmailAttribute.MaxCategoryLength} ASCII letters, digits, '.', '-' or '_'");
+            throw new ArgumentException("OneClickUnsubscribe needs a Category to unsubscribe from.", nameof(oneClickUnsubscribe));
         }
 
-        if (attribute.OneClickUnsubscribe && category is null)
+        foreach (var (name, value) in headers ?? [])
         {
-            throw Problem(emailType, "OneClickUnsubscribe", "true", "one-click unsubscribe needs a Category to unsubscribe from");
-        }
-
-        var headers = new List<KeyValuePair<string, string>>();
-        foreach (var entry in attribute.Headers ?? [])
-        {
-            var colon = entry?.IndexOf(':') ?? -1;
-            if (colon <= 0)
-            {
-                throw Problem(emailType, "Headers", entry ?? "(null)", "write each header as \"Name: value\"");
-            }
-
-            var name = entry![..colon].Trim();
-            var value = entry[(colon + 1)..].Trim();
             try
             {
                 MimeMessageBuilder.ValidateApplicationHeader(name, value);
             }
             catch (MessageFormatException e)
             {
-                throw Problem(emailType, "Headers", entry, e.Message);
+                throw new ArgumentException($"Header '{name}: {value}' cannot be set: {e.Message}", nameof(headers), e);
             }
-
-            headers.Add(new(name, value));
         }
 
-        IReadOnlyList<string> tags;
-        try
+        var distinct = new List<string>();
+        foreach (var tag in tags ?? [])
         {
-            tags = MessageHeaders.Tags(attribute.Tags, null);
-        }
-        catch (ArgumentException e)
-        {
-            throw Problem(emailType, "Tags", string.Join(",", attribute.Tags ?? []), e.Message);
-        }
-
-        return new EmailTypeSettings(category, attribute.OneClickUnsubscribe, headers, tags);
-    }
-
-    internal static bool IsCategory(string category)
-    {
-        if (category.Length is 0 or > EmailAttribute.MaxCategoryLength)
-        {
-            return false;
-        }
-
-        foreach (var c in category)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c is not ('.' or '-' or '_'))
+            if (!DeliverabilityRules.IsTag(tag))
             {
-                return false;
+                throw new ArgumentException($"Tag '{tag}' must be {DeliverabilityRules.TagRule}.", nameof(tags));
+            }
+
+            if (!distinct.Contains(tag))
+            {
+                distinct.Add(tag);
             }
         }
 
-        return true;
+        if (distinct.Count > DeliverabilityRules.MaxTags)
+        {
+            throw new ArgumentException($"{distinct.Count} tags ({string.Join(",", distinct)}) are more than the {DeliverabilityRules.MaxTags} a message may carry.", nameof(tags));
+        }
+
+        Category = category;
+        OneClickUnsubscribe = oneClickUnsubscribe;
+        Headers = headers is null ? [] : [.. headers];
+        Tags = distinct;
     }
 
-    private static InvalidOperationException Problem(string emailType, string setting, string value, string reason)
-        => new($"[Email({setting} = ...)] on {emailType}: '{value}' is not valid: {reason}.");
+    /// <summary>The category, or <see langword="null"/> for transactional mail.</summary>
+    public string? Category { get; }
+
+    /// <summary>Whether messages carry one-click unsubscribe.</summary>
+    public bool OneClickUnsubscribe { get; }
+
+    /// <summary>The header fields every message carries, before the ones given at enqueue.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+
+    /// <summary>The tags every message carries, before the ones given at enqueue.</summary>
+    public IReadOnlyList<string> Tags { get; }
 }

@@ -59,7 +59,7 @@ internal static class MessageHeaders
 
         void Add(string tag)
         {
-            if (!IsKey(tag))
+            if (!DeliverabilityRules.IsTag(tag))
             {
                 throw new ArgumentException(
                     $"EnqueueOptions.Tags: '{tag}' must have 1 to {EnqueueOptions.MaxTagLength} ASCII letters, digits, '.', '-', '_' or ':'.", "options");
@@ -92,7 +92,7 @@ internal static class MessageHeaders
             json.WriteStartObject();
             foreach (var (key, value) in metadata)
             {
-                if (!IsKey(key))
+                if (!DeliverabilityRules.IsTag(key))
                 {
                     throw new ArgumentException(
                         $"EnqueueOptions.Metadata: the key '{key}' must have 1 to {EnqueueOptions.MaxTagLength} ASCII letters, digits, '.', '-', '_' or ':'.", "options");
@@ -188,23 +188,5 @@ internal static class MessageHeaders
         }
 
         return headers;
-    }
-
-    private static bool IsKey(string? key)
-    {
-        if (key is null || key.Length is 0 or > EnqueueOptions.MaxTagLength)
-        {
-            return false;
-        }
-
-        foreach (var c in key)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c is not ('.' or '-' or '_' or ':'))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

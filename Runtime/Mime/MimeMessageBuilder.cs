@@ -9,6 +9,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MimeKit;
 using MimeKit.Cryptography;
+using TypedMail.Deliverability;
 using TypedMail.Transports;
 
 namespace TypedMail.Mime;
@@ -24,21 +25,6 @@ namespace TypedMail.Mime;
 /// </summary>
 internal sealed class MimeMessageBuilder
 {
-    /// <summary>Fields the message writes from its own properties; a custom header may not set them.</summary>
-    private static readonly FrozenSet<string> ReservedFields = new[]
-    {
-        "Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Subject", "Message-ID", "MIME-Version", "DKIM-Signature", "Return-Path",
-    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>
-    /// Fields TypedMail stamps into the stored headers at enqueue (the message key, the tags, one-click unsubscribe): an
-    /// application's header may not set them, so a provider's events and an unsubscribe always mean what TypedMail wrote.
-    /// </summary>
-    public static readonly FrozenSet<string> StampedFields = new[]
-    {
-        "X-TypedMail-Id", "X-TypedMail-Tags", "List-Unsubscribe", "List-Unsubscribe-Post",
-    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
-
     /// <summary>Fields a DKIM signature should not cover (RFC 6376 5.4): trace fields and ones relays may change. MimeKit refuses them.</summary>
     private static readonly FrozenSet<string> UnsignedFields = new[]
     {
@@ -202,23 +188,21 @@ internal sealed class MimeMessageBuilder
 
     /// <summary>
     /// Checks a header an application asks for (at enqueue, or on its email type): a valid field that the message does not
-    /// write itself and TypedMail does not stamp (<see cref="StampedFields"/>).
+    /// write itself and TypedMail does not stamp (<see cref="DeliverabilityRules.StampedFields"/>). The generator applies
+    /// the same rules (<see cref="DeliverabilityRules"/>) to the headers of <see cref="EmailAttribute.Headers"/> at build time.
     /// </summary>
     /// <exception cref="MessageFormatException">The name or the value is not valid; it names the header and the value.</exception>
-    public static void ValidateApplicationHeader(string name, string value)
+    public static void ValidateApplicationHeader(string name, string value) => ValidateHeader(name, value, application: true);
+
+    private static void ValidateHeader(string name, string value, bool application = false)
     {
-        ValidateHeader(name, value);
-        if (StampedFields.Contains(name))
+        ArgumentNullException.ThrowIfNull(name, "EmailMessage.Headers");
+        if (DeliverabilityRules.HeaderNameProblem(name, application) is { } problem)
         {
-            throw new MessageFormatException("Header name", name, "TypedMail writes this field itself");
+            throw new MessageFormatException("Header name", name, problem);
         }
-    }
 
-    private static void ValidateHeader(string name, string value)
-    {
-        ValidateFieldName(name);
         ArgumentNullException.ThrowIfNull(value, name);
-
         RejectLineBreaks(name, value);
         RejectUnpairedSurrogates(name, value);
     }
@@ -229,7 +213,7 @@ internal sealed class MimeMessageBuilder
     {
         if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
         {
-            throw new MessageFormatException(field, value, "it contains CR or LF, which would inject header lines");
+            throw new MessageFormatException(field, value, DeliverabilityRules.LineBreakReason);
         }
     }
 
@@ -417,23 +401,11 @@ internal sealed class MimeMessageBuilder
 
     private static void RejectUnpairedSurrogates(string field, string? value)
     {
-        if (value is null)
+        if (value is not null && DeliverabilityRules.UnpairedSurrogateIndex(value) is var i and >= 0)
         {
-            return;
-        }
-
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(value[i]))
-            {
-                var start = Math.Max(0, i - 20);
-                var excerpt = value.Substring(start, Math.Min(40, value.Length - start));
-                throw new MessageFormatException(field, excerpt, $"it contains an unpaired surrogate (U+{(int)value[i]:X4}) at index {i}");
-            }
+            var start = Math.Max(0, i - 20);
+            var excerpt = value.Substring(start, Math.Min(40, value.Length - start));
+            throw new MessageFormatException(field, excerpt, DeliverabilityRules.UnpairedSurrogateReason(value, i));
         }
     }
 
@@ -452,28 +424,6 @@ internal sealed class MimeMessageBuilder
             {
                 throw new MessageFormatException("Message-ID", messageId, "it may only contain printable ASCII without spaces, quotes, brackets or separators");
             }
-        }
-    }
-
-    private static void ValidateFieldName(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name, "EmailMessage.Headers");
-        if (name.Length is 0 or > 76)
-        {
-            throw new MessageFormatException("Header name", name, "it must have 1 to 76 characters");
-        }
-
-        foreach (var c in name)
-        {
-            if (c is <= ' ' or > '~' or ':')
-            {
-                throw new MessageFormatException("Header name", name, "it must be printable ASCII without spaces or ':'");
-            }
-        }
-
-        if (ReservedFields.Contains(name) || name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new MessageFormatException("Header name", name, "this field is written from the message's own properties");
         }
     }
 }

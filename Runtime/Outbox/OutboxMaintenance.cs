@@ -91,7 +91,7 @@ public static class OutboxMaintenance
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(category);
-        if (!Deliverability.EmailTypeSettings.IsCategory(category))
+        if (!Deliverability.DeliverabilityRules.IsCategory(category))
         {
             throw new ArgumentException($"Category '{category}' must have 1 to {EmailAttribute.MaxCategoryLength} ASCII letters, digits, '.', '-' or '_'.", nameof(category));
         }

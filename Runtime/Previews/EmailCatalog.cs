@@ -9,7 +9,14 @@ namespace TypedMail.Previews;
 /// <summary>One named sample of an email: renders the email from the sample data its record provides.</summary>
 /// <param name="Name">The sample member's name, such as <c>NewCustomer</c>.</param>
 /// <param name="Render">Builds the sample and renders it in a culture (<see langword="null"/>: the neutral templates).</param>
-public sealed record EmailSample(string Name, Func<CultureInfo?, RenderedEmail> Render);
+public sealed record EmailSample(string Name, Func<CultureInfo?, RenderedEmail> Render)
+{
+    /// <summary>The <c>Reply-To</c> mailbox the sample declares (<see cref="EmailSampleAttribute.ReplyTo"/>), or <see langword="null"/>.</summary>
+    public string? ReplyTo { get; init; }
+
+    /// <summary>The attachment file names the sample declares (<see cref="EmailSampleAttribute.Attachments"/>).</summary>
+    public IReadOnlyList<string> Attachments { get; init; } = [];
+}
 
 /// <summary>An <c>[Email]</c> type as the generator saw it, with its samples (none when the record provides no sample data).</summary>
 /// <param name="EmailType">The email type name stored with queued messages, such as <c>Shop.WelcomeEmail</c>.</param>

@@ -7,23 +7,24 @@ using TypedMail.Runtime.Tests.Infrastructure;
 
 // The queue end to end, each figure next to a peer measured in the same run:
 //   enqueue   render + insert through Enqueue, against plain EF Core inserts of the same text (one row; the outbox's two rows);
+//   bulk      a fan-out through EnqueueManyAsync in one transaction, against plain EF Core AddRange of one-row emails of the same text;
 //   dispatch  the burn-down: a committed queue drained to postfix's smtp-sink by hosted dispatchers (SQLite 1,
 //             PostgreSQL 4), against SmtpTransport alone on the same connections; the heap peak while draining;
 //   latency   commit-to-accepted p50/p99 with wake-ups, against polling only;
 //   steady    a producer committing --rate emails/s for --seconds s while 4 hosted dispatchers drain (PostgreSQL).
 // Each section runs on SQLite (a WAL file) and on a private PostgreSQL 15 cluster this program starts.
-// Run: dotnet run -c Release --project benchmarks/QueueBenchmarks -- [enqueue] [dispatch] [latency] [steady] [--rounds 5]
-//      [--messages 100000] [--batch 50] [--samples 200] [--rate 2000] [--seconds 60]
+// Run: dotnet run -c Release --project benchmarks/QueueBenchmarks -- [enqueue] [bulk] [dispatch] [latency] [steady] [--rounds 5]
+//      [--messages 100000] [--batch 50] [--samples 200] [--rate 2000] [--seconds 60] [--fan-out 50000]
 var sections = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.OrdinalIgnoreCase);
 if (sections.Count == 0)
 {
-    sections = ["enqueue", "dispatch", "latency", "steady"];
+    sections = ["enqueue", "bulk", "dispatch", "latency", "steady"];
 }
 
-var unknown = sections.Except(["enqueue", "dispatch", "latency", "steady"], StringComparer.OrdinalIgnoreCase).ToList();
+var unknown = sections.Except(["enqueue", "bulk", "dispatch", "latency", "steady"], StringComparer.OrdinalIgnoreCase).ToList();
 if (unknown.Count > 0)
 {
-    Console.Error.WriteLine($"Unknown section '{unknown[0]}': use enqueue, dispatch, latency or steady.");
+    Console.Error.WriteLine($"Unknown section '{unknown[0]}': use enqueue, bulk, dispatch, latency or steady.");
     return 2;
 }
 
@@ -33,6 +34,7 @@ var batch = Option("--batch", 50);
 var samples = Option("--samples", 200);
 var rate = Option("--rate", 2_000);
 var seconds = Option("--seconds", 60);
+var fanOut = Option("--fan-out", 50_000);
 
 Console.WriteLine($"// load at start: {Uptime()}");
 using var cluster = new PostgresCluster();
@@ -47,6 +49,17 @@ if (sections.Contains("enqueue"))
     }
 
     Table($"Enqueue rate (median of {rounds} rounds)", ["Database", "Emails per transaction", "TypedMail Enqueue (emails/s)", "Plain EF Core, one row of the same text (rows/s)", "Ratio", "Plain EF Core, the same two outbox rows (emails/s)", "Ratio", "Allocated per email: TypedMail / one row / outbox rows"], rows);
+}
+
+if (sections.Contains("bulk"))
+{
+    var rows = new List<string[]>();
+    foreach (var open in providers)
+    {
+        rows.Add(await BulkEnqueueBenchmark.RunAsync(open, fanOut, rounds));
+    }
+
+    Table($"Bulk enqueue, {fanOut:N0} emails in one transaction (median of {rounds} rounds)", ["Database", "Emails", "EnqueueManyAsync (emails/s)", "Plain EF Core AddRange, one row of the same text (rows/s)", "Ratio"], rows);
 }
 
 if (sections.Contains("dispatch"))

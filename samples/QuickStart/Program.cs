@@ -7,7 +7,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QuickStart;
-using QuickStart.Emails;
 using TypedMail;
 using TypedMail.Outbox;
 using TypedMail.Transports;
@@ -26,11 +25,14 @@ await using (var db = contexts.CreateDbContext())
     await db.Database.EnsureCreatedAsync();
 }
 
-// 1. An order whose confirmation is enqueued in the same transaction, which commits.
-await PlaceOrderAsync(contexts, new Order { Number = "A-1001", Customer = "Ada", Total = 42.50m }, "ada@example.com", commit: true);
+// The card of order A-1002 is declined.
+var checkout = new Checkout(contexts, charge: order => order.Number != "A-1002");
 
-// 2. An order that is rolled back: its email must never leave.
-await PlaceOrderAsync(contexts, new Order { Number = "A-1002", Customer = "Grace", Total = 7m }, "grace@example.com", commit: false);
+// 1. An order whose confirmation is enqueued in the same transaction, which commits.
+await PlaceOrderAsync(new Order { Number = "A-1001", Customer = "Ada", Total = 42.50m }, "ada@example.com");
+
+// 2. An order whose payment is declined: it is rolled back, and its email must never leave.
+await PlaceOrderAsync(new Order { Number = "A-1002", Customer = "Grace", Total = 7m }, "grace@example.com");
 
 // 3. Run the dispatcher as a hosted service, as an application does, until the queue is empty.
 var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -90,30 +92,9 @@ static async Task WaitUntilNothingPendingAsync(ShopContextFactory contexts, Time
     }
 }
 
-static async Task PlaceOrderAsync(ShopContextFactory contexts, Order order, string email, bool commit)
+async Task PlaceOrderAsync(Order order, string email)
 {
-    await using var db = contexts.CreateDbContext();
-    await using var transaction = await db.Database.BeginTransactionAsync();
-    db.Orders.Add(order);
-    db.Emails().Enqueue(new OrderConfirmationEmail(order.Customer, order.Number, order.Total), to: email);
-    await db.SaveChangesAsync();
-    if (commit)
-    {
-        await transaction.CommitAsync();
-        Console.WriteLine($"Order {order.Number}: committed, confirmation queued for {email}.");
-    }
-    else
-    {
-        await transaction.RollbackAsync();
-        Console.WriteLine($"Order {order.Number}: rolled back, nothing queued.");
-    }
-}
-
-internal sealed class ShopContextFactory(string path) : IDbContextFactory<ShopContext>
-{
-    public ShopContext CreateDbContext()
-        => new(new DbContextOptionsBuilder<ShopContext>()
-            .UseSqlite($"Data Source={path}")
-            .UseTypedMail(o => o.DefaultFrom = "Acme Shop <shop@example.com>")
-            .Options);
+    Console.WriteLine(await checkout.PlaceOrderAsync(order, email)
+        ? $"Order {order.Number}: committed, confirmation queued for {email}."
+        : $"Order {order.Number}: payment declined, rolled back, nothing queued.");
 }

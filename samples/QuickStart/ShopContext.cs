@@ -21,3 +21,13 @@ public sealed class ShopContext(DbContextOptions<ShopContext> options) : DbConte
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddTypedMailOutbox();
 }
+
+/// <summary>Contexts on one SQLite file, with the outbox configured.</summary>
+public sealed class ShopContextFactory(string path) : IDbContextFactory<ShopContext>
+{
+    public ShopContext CreateDbContext()
+        => new(new DbContextOptionsBuilder<ShopContext>()
+            .UseSqlite($"Data Source={path}")
+            .UseTypedMail(o => o.DefaultFrom = "Acme Shop <shop@example.com>")
+            .Options);
+}

@@ -18,7 +18,8 @@ builder.Services.AddHealthChecks().AddTypedMail();
 var app = builder.Build();
 await using (var db = await app.Services.GetRequiredService<IDbContextFactory<ShopContext>>().CreateDbContextAsync())
 {
-    await db.Database.EnsureCreatedAsync();
+    // The schema, the outbox's tables included, comes from the migrations in Migrations/ (dotnet ef migrations add).
+    await db.Database.MigrateAsync();
 }
 
 // The request's Accept-Language sets CurrentUICulture, which Enqueue uses to pick the email's culture variant

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
 using TypedMail.Outbox;
 
 namespace WebApp;
@@ -21,4 +22,15 @@ public sealed class ShopContext(DbContextOptions<ShopContext> options) : DbConte
     public DbSet<Order> Orders => Set<Order>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddTypedMailOutbox();
+}
+
+/// <summary>
+/// How <c>dotnet ef</c> builds the context at design time (<c>dotnet ef migrations add</c>), without starting the app:
+/// the same provider as Program.cs, on the connection string given after <c>--</c>, else on shop.db (adding a migration
+/// reads the model, not the database).
+/// </summary>
+public sealed class ShopContextDesignTimeFactory : IDesignTimeDbContextFactory<ShopContext>
+{
+    public ShopContext CreateDbContext(string[] args)
+        => new(new DbContextOptionsBuilder<ShopContext>().UseSqlite(args.Length > 0 ? args[0] : "Data Source=shop.db").Options);
 }

@@ -12,7 +12,7 @@ namespace TypedMail.Outbox.Providers;
 /// one message at once), outcomes written set-based under the claim's lease token, the shared send schedule of throttled transports, key locks for enqueue and purge, and the
 /// wake-up notification of a commit that enqueued mail.
 /// </summary>
-internal abstract class OutboxProvider
+internal abstract partial class OutboxProvider
 {
     public const string SqliteName = "Microsoft.EntityFrameworkCore.Sqlite";
 
@@ -60,12 +60,6 @@ internal abstract class OutboxProvider
     /// <returns>When the slot starts (UTC); the caller waits until then before sending.</returns>
     /// <exception cref="System.Data.Common.DbException">The database failed the statement.</exception>
     public abstract Task<DateTime> ReserveSendSlotAsync(DbContext context, string transport, DateTime now, TimeSpan duration, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Locks message keys (derived from idempotency keys) until the current transaction ends, so two enqueues of one
-    /// key run one after the other and the second sees the first's row.
-    /// </summary>
-    public abstract Task LockMessagesAsync(DbContext context, IEnumerable<Guid> ids, bool async, CancellationToken cancellationToken);
 
     /// <summary>
     /// Locks blob keys (SHA-256, lower-case hex) until the current transaction ends: two enqueues of one attachment, and

@@ -19,7 +19,7 @@ namespace TypedMail.Outbox.Providers;
 /// recipient update and the attempt-log insert join. Keys are locked with transaction-scoped advisory locks taken in
 /// a fixed order; new mail is announced with <c>pg_notify</c>.
 /// </summary>
-internal sealed class PostgreSqlOutboxProvider : OutboxProvider
+internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
 {
     public static readonly PostgreSqlOutboxProvider Instance = new();
 
@@ -143,9 +143,6 @@ internal sealed class PostgreSqlOutboxProvider : OutboxProvider
             """).ToListAsync(cancellationToken).ConfigureAwait(false);
         return new DateTime(end.Single() - duration.Ticks, DateTimeKind.Utc);
     }
-
-    public override Task LockMessagesAsync(DbContext context, IEnumerable<Guid> ids, bool async, CancellationToken cancellationToken)
-        => LockAsync(context, MessageLockClass, ids.Select(id => BinaryPrimitives.ReadInt32BigEndian(id.ToByteArray(bigEndian: true))), async, cancellationToken);
 
     public override Task LockBlobsAsync(DbContext context, IEnumerable<string> sha256, bool async, CancellationToken cancellationToken)
         => LockAsync(context, BlobLockClass, sha256.Select(k => int.Parse(k.AsSpan(0, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture)), async, cancellationToken);

@@ -127,8 +127,6 @@ internal sealed partial class SqliteOutboxProvider : OutboxProvider
         return new DateTime(end.Single() - duration.Ticks, DateTimeKind.Utc);
     }
 
-    public override Task LockMessagesAsync(DbContext context, IEnumerable<Guid> ids, bool async, CancellationToken cancellationToken) => Task.CompletedTask;
-
     public override Task LockBlobsAsync(DbContext context, IEnumerable<string> sha256, bool async, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override Task NotifyEnqueuedAsync(DbContext context, bool async, CancellationToken cancellationToken) => Task.CompletedTask;

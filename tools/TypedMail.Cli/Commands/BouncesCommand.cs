@@ -21,6 +21,7 @@ internal static class BouncesCommand
         var host = new Option<string>("--imap-host") { Description = "The IMAP server of the bounce mailbox.", Required = true };
         var port = new Option<int>("--imap-port") { Description = "The IMAP port.", DefaultValueFactory = _ => defaults.Port };
         var tls = new Option<BounceMailboxTlsMode>("--imap-tls") { Description = "How the IMAP connection is encrypted.", DefaultValueFactory = _ => defaults.TlsMode };
+        var authorities = new Option<string?>("--imap-ca-file") { Description = "A PEM file of certificate authorities to trust for the IMAP server's certificate, besides the system's." };
         var user = new Option<string>("--imap-user")
         {
             Description = $"The mailbox's user; the password comes from the {PasswordVariable} environment variable, never the command line.",
@@ -33,7 +34,7 @@ internal static class BouncesCommand
         var softLimit = new Option<int?>("--soft-bounce-limit") { Description = "How many soft bounces suppress an address.", DefaultValueFactory = _ => defaults.SoftBounceLimit };
         var command = new Command("bounces", "Read the bounce mailbox once over IMAP: record each delivery status notification and complaint report against its message and recipient, suppress hard-bounced and complaining addresses, and move or flag each report. Exits 5 when the mailbox cannot be read.")
         {
-            host, port, tls, user, folder, processed, rejected, maxSize, softLimit,
+            host, port, tls, authorities, user, folder, processed, rejected, maxSize, softLimit,
         };
         command.SetAction(cli.WithDatabase(async (parse, database, cancellationToken) =>
         {
@@ -42,6 +43,7 @@ internal static class BouncesCommand
                 Host = parse.GetValue(host),
                 Port = parse.GetValue(port),
                 TlsMode = parse.GetValue(tls),
+                TrustedCertificateAuthoritiesFile = parse.GetValue(authorities),
                 UserName = parse.GetValue(user),
                 Password = cli.Environment(PasswordVariable),
                 Folder = parse.GetValue(folder)!,
@@ -71,7 +73,7 @@ internal static class BouncesCommand
             {
                 result = await processor.ProcessAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is AuthenticationException or ImapCommandException or ImapProtocolException or FolderNotFoundException or IOException or SocketException)
+            catch (Exception ex) when (ex is AuthenticationException or SslHandshakeException or ImapCommandException or ImapProtocolException or FolderNotFoundException or IOException or SocketException)
             {
                 await cli.Error.WriteLineAsync($"Could not read the bounce mailbox {options.Folder} on {options.Host}:{options.Port} as {options.UserName}: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.Mailbox;

@@ -1,0 +1,118 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.EntityFrameworkCore;
+using TypedMail.Dispatch;
+using TypedMail.Outbox;
+using TypedMail.Runtime.Tests.Emails;
+using TypedMail.Runtime.Tests.Infrastructure;
+
+namespace TypedMail.Runtime.Tests.Queue;
+
+public sealed class QueueBulkEnqueueTestsSqlite() : QueueBulkEnqueueTests(new SqliteShop());
+
+[Collection(PostgresCollection.Name)]
+public sealed class QueueBulkEnqueueTestsPostgres(PostgresCluster cluster) : QueueBulkEnqueueTests(new PostgresShop(cluster));
+
+/// <summary>Bulk enqueue (fan-out): written in the caller's transaction, all or nothing, idempotency keys refused when taken.</summary>
+public abstract class QueueBulkEnqueueTests(ShopDatabase shop) : IDisposable
+{
+    protected ShopDatabase Shop { get; } = shop;
+
+    public void Dispose() => Shop.Dispose();
+
+    private static BulkEmail<OrderConfirmationEmail>[] FanOut(int count, Func<int, string?>? key = null)
+        => Enumerable.Range(0, count).Select(i => new BulkEmail<OrderConfirmationEmail>(new("Customer " + i, "F-" + i, i), $"c{i}@example.com", key?.Invoke(i))).ToArray();
+
+    [Fact]
+    public async Task Committed_with_the_business_data_each_email_rendered_for_its_recipient_and_sent()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            db.Orders.Add(new Order { Number = "F" });
+            await db.SaveChangesAsync();
+            Assert.Equal(3, await db.Emails().EnqueueManyAsync(FanOut(3, i => i == 1 ? "fan-out-1" : null), new EnqueueOptions { Priority = 5 }));
+            await tx.CommitAsync();
+        }
+
+        await using (var check = Shop.CreateDbContext())
+        {
+            var rows = await check.Set<OutboxMessage>().Include(m => m.Recipients).OrderBy(m => m.Subject).ToListAsync();
+            Assert.Equal(3, rows.Count);
+            Assert.All(rows, r => Assert.Equal((OutboxMessageState.Queued, 5, 1), (r.State, r.Priority, r.Recipients.Count)));
+            Assert.Equal("fan-out-1", Assert.Single(rows, r => r.IdempotencyKey is not null).IdempotencyKey);
+            Assert.Equal(EnqueueIdOf("fan-out-1"), rows.Single(r => r.IdempotencyKey is not null).Id);
+        }
+
+        var transport = new ScriptedTransport();
+        Assert.Equal(3, (await new OutboxDispatcher<ShopContext>(Shop, transport).DispatchDueAsync()).Sent);
+        var second = transport.Sent.Single(e => e.Recipients[0].Address == "c2@example.com").Message;
+        Assert.Contains("F-2", second.Subject, StringComparison.Ordinal);
+        Assert.Contains("Customer 2", second.TextBody ?? second.HtmlBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rolled_back_writes_nothing_and_nothing_is_sent()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await db.Emails().EnqueueManyAsync(FanOut(50));
+            await tx.RollbackAsync();
+        }
+
+        await using (var check = Shop.CreateDbContext())
+        {
+            Assert.Equal(0, await check.Set<OutboxMessage>().CountAsync());
+            Assert.Equal(0, await check.Set<OutboxRecipient>().CountAsync());
+        }
+
+        var transport = new ScriptedTransport();
+        Assert.Equal(0, (await new OutboxDispatcher<ShopContext>(Shop, transport).DispatchDueAsync()).Claimed);
+        Assert.Empty(transport.Sent);
+    }
+
+    [Fact]
+    public async Task A_stored_idempotency_key_is_refused_naming_it_and_nothing_of_the_call_is_written()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "K-7", 1m), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = "key-7" });
+            await db.SaveChangesAsync();
+        }
+
+        await using (var db = Shop.CreateDbContext())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var ex = await Assert.ThrowsAsync<DuplicateIdempotencyKeyException>(() => db.Emails().EnqueueManyAsync(FanOut(10, i => "key-" + i)));
+            Assert.Equal("key-7", ex.IdempotencyKey);
+            Assert.Contains("'key-7'", ex.Message, StringComparison.Ordinal);
+
+            // The caller's transaction is intact: the rest of its work still commits.
+            db.Orders.Add(new Order { Number = "K" });
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(1, await check.Set<OutboxMessage>().CountAsync());
+        Assert.Equal(1, await check.Set<OutboxRecipient>().CountAsync());
+        Assert.Equal(1, await check.Orders.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_key_given_twice_in_one_call_is_refused_before_anything_is_written()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            var ex = await Assert.ThrowsAsync<DuplicateIdempotencyKeyException>(() => db.Emails().EnqueueManyAsync(FanOut(4, i => i % 2 == 0 ? "same" : null)));
+            Assert.Equal("same", ex.IdempotencyKey);
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(0, await check.Set<OutboxMessage>().CountAsync());
+    }
+
+    private static Guid EnqueueIdOf(string key) => EmailOutbox.IdFromIdempotencyKey(key);
+}

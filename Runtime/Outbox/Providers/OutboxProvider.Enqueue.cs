@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace TypedMail.Outbox.Providers;
+
+/// <summary>The enqueue writes: message and recipient rows inserted in few statements, without the change tracker.</summary>
+internal abstract partial class OutboxProvider
+{
+    /// <summary>
+    /// Whether <see cref="InsertMessagesAsync"/> commits all or nothing without a transaction around it (PostgreSQL runs
+    /// the statements of one command as one implicit transaction); where not, the caller opens one.
+    /// </summary>
+    public abstract bool InsertIsAtomic { get; }
+
+    /// <summary>
+    /// Inserts <paramref name="messages"/> and their recipients on the context's connection, in <paramref name="transaction"/>
+    /// (by default the context's current one, or the ambient one). A message whose key is already stored (the same idempotency key) is skipped with its
+    /// recipients; one a concurrent transaction is inserting is waited for, then skipped if that commits. Where the
+    /// provider has notifications, announces new mail in the same round trip.
+    /// </summary>
+    /// <returns>The keys of the messages inserted.</returns>
+    /// <exception cref="DbException">The database failed a statement.</exception>
+    public abstract Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, DbTransaction? transaction, bool async, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the messages of a bulk enqueue, whose idempotency keys were checked, with their recipients, on the
+    /// context's connection in its current transaction; by default with the multi-row inserts of <see cref="InsertMessagesAsync"/>.
+    /// </summary>
+    /// <exception cref="DbException">The database failed a statement.</exception>
+    public virtual Task BulkInsertAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+        => InsertMessagesAsync(context, messages, transaction: null, async: true, cancellationToken);
+
+    /// <summary>A command on the context's connection, in <paramref name="transaction"/> or its current one, with its command timeout.</summary>
+    protected static DbCommand CreateCommand(DbContext context, DbTransaction? transaction = null)
+    {
+        var command = context.Database.GetDbConnection().CreateCommand();
+        command.Transaction = transaction ?? context.Database.CurrentTransaction?.GetDbTransaction();
+        if (context.Database.GetCommandTimeout() is { } timeout)
+        {
+            command.CommandTimeout = timeout;
+        }
+
+        return command;
+    }
+
+    /// <summary>Appends <c>(@p0, @p1, …)</c> for one row of <paramref name="table"/> and adds its parameters.</summary>
+    protected static void AppendRow(StringBuilder sql, DbCommand command, OutboxTableMapping table, object row)
+    {
+        sql.Append('(');
+        for (var i = 0; i < table.Columns.Length; i++)
+        {
+            var name = "@p" + command.Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            sql.Append(i == 0 ? "" : ", ").Append(name);
+            table.Columns[i].AddParameter(command, name, row);
+        }
+
+        sql.Append(')');
+    }
+
+    protected static async Task<int> ExecuteNonQueryAsync(DbCommand command, bool async, CancellationToken cancellationToken)
+        => async ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteNonQuery();
+
+    protected static async Task<DbDataReader> ExecuteReaderAsync(DbCommand command, bool async, CancellationToken cancellationToken)
+        => async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
+
+    protected static async Task<bool> ReadAsync(DbDataReader reader, bool async, CancellationToken cancellationToken)
+        => async ? await reader.ReadAsync(cancellationToken).ConfigureAwait(false) : reader.Read();
+}

@@ -1,0 +1,4 @@
+namespace TypedMail.Testing.Tests.Emails;
+
+[Email]
+public partial record OrderShippedEmail(string OrderNumber);
