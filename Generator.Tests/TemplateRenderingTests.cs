@@ -88,6 +88,12 @@ public sealed class TemplateRenderingTests
         using var writer = new TemplateWriter(16, System.Globalization.CultureInfo.InvariantCulture);
         writer.WriteHtml(text);
         Assert.Equal(WebUtility.HtmlEncode(text), writer.ToString());
+
+        // Inside an indented block the same encoding goes through the auto-indentation: the indent follows each new line.
+        using var indented = new TemplateWriter(16, System.Globalization.CultureInfo.InvariantCulture);
+        indented.PushIndent("  ");
+        indented.WriteHtml(text);
+        Assert.Equal(WebUtility.HtmlEncode(text).Replace("\n", "\n  ", StringComparison.Ordinal), indented.ToString());
     }
 
     [Fact]

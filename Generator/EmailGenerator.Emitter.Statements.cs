@@ -1,3 +1,4 @@
+using System;
 using TypedMail.Generator.Helpers;
 using TypedMail.Generator.Templates;
 
@@ -13,7 +14,7 @@ public sealed partial class EmailGenerator
             switch (statement)
             {
                 case BoundText text:
-                    w.WriteLine($"output.{(text.Verbatim ? "WriteVerbatim" : "Write")}({Literal(text.Text)});");
+                    w.WriteLine($"output.{(text.Verbatim ? "WriteVerbatim" : "WriteString")}({Literal(text.Text)});");
                     break;
                 case BoundWrite write:
                     w.WriteLine(WriteCall(write));
@@ -179,13 +180,29 @@ public sealed partial class EmailGenerator
             }
         }
 
+        /// <summary>
+        /// The <c>TemplateWriter</c> method that writes a value of this kind as text. Each type has its own name (its
+        /// nullable form aside), so the compiler resolves each of the many write calls against one or two candidates.
+        /// </summary>
+        private static string TextWriteMethod(BoundKind kind) => kind switch
+        {
+            BoundKind.String or BoundKind.Html => "WriteString",
+            BoundKind.Boolean => "WriteBoolean",
+            BoundKind.Int32 => "WriteInt32",
+            BoundKind.Int64 => "WriteInt64",
+            BoundKind.Double => "WriteDouble",
+            BoundKind.Decimal => "WriteDecimal",
+            BoundKind.Single => "WriteSingle",
+            _ => throw new InvalidOperationException($"A {kind} value is not written as text."),
+        };
+
         private static string WriteCall(BoundWrite write)
         {
             var code = Expression(write.Value);
             var html = write.Html ? "true" : "false";
             return write.Kind switch
             {
-                BoundWriteKind.Text => $"output.Write({code});",
+                BoundWriteKind.Text => $"output.{TextWriteMethod(write.Value.Type.Kind)}({code});",
                 BoundWriteKind.EncodedText => $"output.WriteHtml({code});",
                 BoundWriteKind.Date => $"output.WriteDate({code}, {html});",
                 BoundWriteKind.Char => $"output.WriteText({code}.ToString(), {html});",

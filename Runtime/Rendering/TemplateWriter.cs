@@ -26,6 +26,9 @@ public sealed class TemplateWriter : IDisposable
     /// <summary>The ASCII characters <see cref="System.Net.WebUtility.HtmlEncode(string)"/> encodes.</summary>
     private static readonly SearchValues<char> AsciiToEncode = SearchValues.Create("\"&'<>");
 
+    /// <summary>What WebUtility writes for each character below U+0100: the character itself or its entity.</summary>
+    private static readonly Latin1Encoding[] Latin1 = Latin1Encoding.CreateTable();
+
     private char[] _buffer;
     private int _length;
     private List<(string Base, string Indent)>? _indents;
@@ -57,7 +60,7 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes text as is (after auto-indentation).</summary>
     /// <param name="text">The text; <see langword="null"/> writes nothing.</param>
-    public void Write(string? text)
+    public void WriteString(string? text)
     {
         if (text is not null)
         {
@@ -100,75 +103,56 @@ public sealed class TemplateWriter : IDisposable
             return;
         }
 
-        // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2).
-        if (_length + first + ((span.Length - first) * 6) > _buffer.Length)
+        // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2), and the
+        // loop stores 8 characters (a packed encoding) for each character below U+0100 before counting those that belong.
+        var worst = first + ((span.Length - first) * 6) + Latin1Encoding.Width;
+        if (_length + worst > _buffer.Length)
         {
-            Grow(first + ((span.Length - first) * 6));
+            Grow(worst);
         }
 
         // The capacity check above covers the worst case, so the loop indexes without bounds checks.
         var buffer = _buffer;
         span.Slice(0, first).CopyTo(buffer.AsSpan(_length));
         var pos = _length + first;
-        ref var source = ref MemoryMarshal.GetReference(span);
-        ref var target = ref MemoryMarshal.GetArrayDataReference(buffer);
-        for (var i = first; i < span.Length; i++)
+        var i = first;
+        while (i < span.Length)
         {
-            var c = Unsafe.Add(ref source, i);
-            if (c > '>')
-            {
-                // Letters and most punctuation are copied; U+00A0 to U+00FF and surrogates become numeric entities.
-                if (c < '\u00A0' || (c > '\u00FF' && !char.IsSurrogate(c)))
-                {
-                    Unsafe.Add(ref target, pos++) = c;
-                }
-                else
-                {
-                    pos += Entity(span, i, buffer.AsSpan(pos), out var consumed);
-                    i += consumed - 1;
-                }
-
-                continue;
-            }
-
-            switch (c)
-            {
-                case '<':
-                    Put4(ref target, ref pos, '&', 'l', 't', ';');
-                    break;
-                case '>':
-                    Put4(ref target, ref pos, '&', 'g', 't', ';');
-                    break;
-                case '&':
-                    Put4(ref target, ref pos, '&', 'a', 'm', 'p');
-                    Unsafe.Add(ref target, pos++) = ';';
-                    break;
-                case '"':
-                    Put4(ref target, ref pos, '&', 'q', 'u', 'o');
-                    Unsafe.Add(ref target, pos++) = 't';
-                    Unsafe.Add(ref target, pos++) = ';';
-                    break;
-                case '\'':
-                    Put4(ref target, ref pos, '&', '#', '3', '9');
-                    Unsafe.Add(ref target, pos++) = ';';
-                    break;
-                default:
-                    Unsafe.Add(ref target, pos++) = c;
-                    break;
-            }
+            EncodeAt(span, ref i, buffer, ref pos);
         }
 
         _length = pos;
         _atLineStart = span[span.Length - 1] == '\n';
     }
 
-    private static void Put4(ref char target, ref int pos, char a, char b, char c, char d)
+    /// <summary>
+    /// Writes the encoding of <c>text[i]</c> at <c>buffer[pos]</c> and moves both past it. The buffer has room for the
+    /// worst case plus <see cref="Latin1Encoding.Width"/>, so no bounds are checked.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EncodeAt(ReadOnlySpan<char> text, ref int i, char[] buffer, ref int pos)
     {
-        Unsafe.Add(ref target, pos) = a;
-        Unsafe.Add(ref target, pos + 1) = b;
-        Unsafe.Add(ref target, pos + 2) = c;
-        Unsafe.Add(ref target, pos + 3) = d;
-        pos += 4;
+        var c = Unsafe.Add(ref MemoryMarshal.GetReference(text), i);
+        if (c < Latin1Encoding.Count)
+        {
+            // No branch on the character: store its 8 packed characters, keep as many as it encodes to.
+            ref readonly var encoded = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Latin1), c);
+            ref var at = ref Unsafe.As<char, byte>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), pos));
+            Unsafe.WriteUnaligned(ref at, encoded.Head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, sizeof(ulong)), encoded.Tail);
+            pos += encoded.Length;
+            i++;
+        }
+        else if (!char.IsSurrogate(c))
+        {
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), pos++) = c;
+            i++;
+        }
+        else
+        {
+            pos += Entity(text, i, buffer.AsSpan(pos), out var consumed);
+            i += consumed;
+        }
     }
 
     /// <summary>HTML encoding through the auto-indentation (a value written inside an indented block).</summary>
@@ -195,40 +179,29 @@ public sealed class TemplateWriter : IDisposable
         Put(span.Slice(run));
     }
 
-    /// <summary>The entity for <c>text[at]</c> (a surrogate pair counts as one character), as WebUtility writes it.</summary>
+    /// <summary>
+    /// The encoding of <c>text[at]</c>, a character below U+0100 or a surrogate (a pair counts as one character), as
+    /// WebUtility writes it. <paramref name="entity"/> is at least <see cref="MaxEntityLength"/> long.
+    /// </summary>
     private static int Entity(ReadOnlySpan<char> text, int at, Span<char> entity, out int consumed)
     {
         consumed = 1;
         var c = text[at];
-        string? named = c switch
+        if (c < Latin1Encoding.Count)
         {
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\'' => "&#39;",
-            '&' => "&amp;",
-            _ => null,
-        };
-        if (named is not null)
-        {
-            named.AsSpan().CopyTo(entity);
-            return named.Length;
+            return Latin1[c].CopyTo(entity);
         }
 
-        int codePoint = c;
-        if (char.IsSurrogate(c))
+        // Otherwise a surrogate: a pair becomes one numeric entity.
+        if (!char.IsHighSurrogate(c) || at + 1 >= text.Length || !char.IsLowSurrogate(text[at + 1]))
         {
-            if (!char.IsHighSurrogate(c) || at + 1 >= text.Length || !char.IsLowSurrogate(text[at + 1]))
-            {
-                // A lone surrogate is written as U+FFFD, as WebUtility does.
-                entity[0] = '\uFFFD';
-                return 1;
-            }
-
-            codePoint = char.ConvertToUtf32(c, text[at + 1]);
-            consumed = 2;
+            // A lone surrogate is written as U+FFFD, as WebUtility does.
+            entity[0] = '\uFFFD';
+            return 1;
         }
 
+        var codePoint = char.ConvertToUtf32(c, text[at + 1]);
+        consumed = 2;
         entity[0] = '&';
         entity[1] = '#';
         codePoint.TryFormat(entity.Slice(2), out var n, default, CultureInfo.InvariantCulture);
@@ -238,31 +211,31 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes an <see cref="int"/> with the invariant culture.</summary>
     /// <param name="value">The value.</param>
-    public void Write(int value) => WriteFormattable(value);
+    public void WriteInt32(int value) => WriteFormattable(value);
 
     /// <summary>Writes a <see cref="long"/> with the invariant culture.</summary>
     /// <param name="value">The value.</param>
-    public void Write(long value) => WriteFormattable(value);
+    public void WriteInt64(long value) => WriteFormattable(value);
 
     /// <summary>Writes a <see cref="decimal"/> with the invariant culture, keeping its scale (<c>49.00</c>).</summary>
     /// <param name="value">The value.</param>
-    public void Write(decimal value) => WriteFormattable(value);
+    public void WriteDecimal(decimal value) => WriteFormattable(value);
 
     /// <summary>Writes a <see cref="double"/> in its shortest round-trip form with the invariant culture.</summary>
     /// <param name="value">The value.</param>
-    public void Write(double value) => WriteFormattable(value);
+    public void WriteDouble(double value) => WriteFormattable(value);
 
     /// <summary>Writes a <see cref="float"/> in its shortest round-trip form with the invariant culture.</summary>
     /// <param name="value">The value.</param>
-    public void Write(float value) => WriteFormattable(value);
+    public void WriteSingle(float value) => WriteFormattable(value);
 
     /// <summary>Writes <c>true</c> or <c>false</c>.</summary>
     /// <param name="value">The value.</param>
-    public void Write(bool value) => Put((value ? "true" : "false").AsSpan());
+    public void WriteBoolean(bool value) => Put((value ? "true" : "false").AsSpan());
 
     /// <summary>Writes a nullable <see cref="int"/>; <see langword="null"/> writes nothing.</summary>
     /// <param name="value">The value.</param>
-    public void Write(int? value)
+    public void WriteInt32(int? value)
     {
         if (value.HasValue)
         {
@@ -272,7 +245,7 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes a nullable <see cref="long"/>; <see langword="null"/> writes nothing.</summary>
     /// <param name="value">The value.</param>
-    public void Write(long? value)
+    public void WriteInt64(long? value)
     {
         if (value.HasValue)
         {
@@ -282,7 +255,7 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes a nullable <see cref="decimal"/>; <see langword="null"/> writes nothing.</summary>
     /// <param name="value">The value.</param>
-    public void Write(decimal? value)
+    public void WriteDecimal(decimal? value)
     {
         if (value.HasValue)
         {
@@ -292,7 +265,7 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes a nullable <see cref="double"/>; <see langword="null"/> writes nothing.</summary>
     /// <param name="value">The value.</param>
-    public void Write(double? value)
+    public void WriteDouble(double? value)
     {
         if (value.HasValue)
         {
@@ -302,11 +275,11 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Writes a nullable <see cref="bool"/>; <see langword="null"/> writes nothing.</summary>
     /// <param name="value">The value.</param>
-    public void Write(bool? value)
+    public void WriteBoolean(bool? value)
     {
         if (value.HasValue)
         {
-            Write(value.GetValueOrDefault());
+            WriteBoolean(value.GetValueOrDefault());
         }
     }
 
@@ -348,7 +321,7 @@ public sealed class TemplateWriter : IDisposable
         }
         else
         {
-            Write(text);
+            WriteString(text);
         }
     }
 
@@ -557,5 +530,65 @@ public sealed class TemplateWriter : IDisposable
         }
 
         _buffer = next;
+    }
+
+    /// <summary>
+    /// The encoding of one character below U+0100, packed for the encoding loop: up to <see cref="Width"/> characters
+    /// in two <see cref="ulong"/>s (the character itself, <c>&amp;lt;</c>, <c>&amp;#160;</c>…) and how many count.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly struct Latin1Encoding
+    {
+        /// <summary>The characters the table covers: U+0000 to U+00FF.</summary>
+        public const int Count = 256;
+
+        /// <summary>The characters stored for each one, of which <see cref="Length"/> count.</summary>
+        public const int Width = 8;
+
+        public readonly ulong Head;
+        public readonly ulong Tail;
+        public readonly int Length;
+
+        private Latin1Encoding(ReadOnlySpan<char> text)
+        {
+            Span<char> chars = stackalloc char[Width];
+            chars.Clear();
+            text.CopyTo(chars);
+            var bytes = MemoryMarshal.AsBytes(chars);
+            Head = MemoryMarshal.Read<ulong>(bytes);
+            Tail = MemoryMarshal.Read<ulong>(bytes.Slice(sizeof(ulong)));
+            Length = text.Length;
+        }
+
+        /// <summary>WebUtility's encoding of U+0000 to U+00FF: five named or numeric ASCII entities, numeric entities from U+00A0.</summary>
+        public static Latin1Encoding[] CreateTable()
+        {
+            var table = new Latin1Encoding[Count];
+            for (var c = 0; c < Count; c++)
+            {
+                var text = c switch
+                {
+                    '<' => "&lt;",
+                    '>' => "&gt;",
+                    '"' => "&quot;",
+                    '\'' => "&#39;",
+                    '&' => "&amp;",
+                    >= 0xA0 => string.Create(CultureInfo.InvariantCulture, $"&#{c};"),
+                    _ => ((char)c).ToString(),
+                };
+                table[c] = new Latin1Encoding(text);
+            }
+
+            return table;
+        }
+
+        /// <summary>Writes the characters that count into <paramref name="target"/> (at least <see cref="Width"/> long).</summary>
+        public int CopyTo(Span<char> target)
+        {
+            var bytes = MemoryMarshal.AsBytes(target);
+            MemoryMarshal.Write(bytes, in Head);
+            MemoryMarshal.Write(bytes.Slice(sizeof(ulong)), in Tail);
+            return Length;
+        }
     }
 }
