@@ -28,32 +28,10 @@ public sealed class SampleWebAppTests : IDisposable
     [Fact]
     public async Task Order_placed_over_http_is_mailed_by_the_hosted_dispatcher()
     {
-        Directory.CreateDirectory(_folder);
         var pickup = Path.Combine(_folder, "pickup");
         var port = SampleProcess.FreePort();
-        using var app = SampleProcess.Start("WebApp",
-        [
-            "--contentRoot", SampleProcess.BinFolder("WebApp"),
-            "--environment", "Development",
-            "--urls", $"http://127.0.0.1:{port}",
-            "--ConnectionStrings:Shop", $"Data Source={Path.Combine(_folder, "shop.db")}",
-            "--TypedMail:Pickup:Folder", pickup,
-            "--TypedMail:Dispatcher:PollInterval", "00:00:00.200",
-        ]);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-
-        await Until(async () =>
-        {
-            Assert.False(app.HasExited, "the sample exited:\n" + app.Output);
-            try
-            {
-                return (await http.GetAsync("/health")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, "the sample to answer /health", app);
+        using var sample = await StartAsync(pickup, port);
+        var (app, http) = (sample.App, sample.Http);
 
         using var placed = await http.PostAsJsonAsync("/orders", new { Number = "W-1", CustomerName = "Ada Lovelace", CustomerEmail = "ada@example.com", Total = 42.5m });
         Assert.Equal(System.Net.HttpStatusCode.Created, placed.StatusCode);
@@ -86,32 +64,10 @@ public sealed class SampleWebAppTests : IDisposable
     [Fact]
     public async Task One_click_unsubscribe_over_http_stops_the_newsletter_but_not_order_mail()
     {
-        Directory.CreateDirectory(_folder);
         var pickup = Path.Combine(_folder, "pickup");
         var port = SampleProcess.FreePort();
-        using var app = SampleProcess.Start("WebApp",
-        [
-            "--contentRoot", SampleProcess.BinFolder("WebApp"),
-            "--environment", "Development",
-            "--urls", $"http://127.0.0.1:{port}",
-            "--ConnectionStrings:Shop", $"Data Source={Path.Combine(_folder, "shop.db")}",
-            "--TypedMail:Pickup:Folder", pickup,
-            "--TypedMail:Dispatcher:PollInterval", "00:00:00.200",
-            "--TypedMail:Unsubscribe:Url", $"http://127.0.0.1:{port}/typedmail/unsubscribe",
-        ]);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-        await Until(async () =>
-        {
-            Assert.False(app.HasExited, "the sample exited:\n" + app.Output);
-            try
-            {
-                return (await http.GetAsync("/health")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, "the sample to answer /health", app);
+        using var sample = await StartAsync(pickup, port, "--TypedMail:Unsubscribe:Url", $"http://127.0.0.1:{port}/typedmail/unsubscribe");
+        var (app, http) = (sample.App, sample.Http);
 
         string[] Mail(string subject) => Directory.Exists(pickup)
             ? Directory.EnumerateFiles(pickup, "*.eml").Select(File.ReadAllText).Where(m => m.Contains("\r\nSubject: " + subject + "\r\n", StringComparison.Ordinal)).ToArray()
@@ -154,6 +110,55 @@ public sealed class SampleWebAppTests : IDisposable
         Assert.Equal(System.Net.HttpStatusCode.Created, placed.StatusCode);
         await Until(() => Task.FromResult(Mail("Order W-2 confirmed").Length == 1), "the order confirmation, sent after the newsletter was suppressed", app);
         Assert.Equal(2, Mail(News).Length);
+    }
+
+    /// <summary>Starts the sample on <paramref name="port"/> with its database in this test's folder and mail to <paramref name="pickup"/>, and waits until it answers /health.</summary>
+    private async Task<RunningSample> StartAsync(string pickup, int port, params string[] settings)
+    {
+        Directory.CreateDirectory(_folder);
+        var app = SampleProcess.Start("WebApp",
+        [
+            "--contentRoot", SampleProcess.BinFolder("WebApp"),
+            "--environment", "Development",
+            "--urls", $"http://127.0.0.1:{port}",
+            "--ConnectionStrings:Shop", $"Data Source={Path.Combine(_folder, "shop.db")}",
+            "--TypedMail:Pickup:Folder", pickup,
+            "--TypedMail:Dispatcher:PollInterval", "00:00:00.200",
+            .. settings,
+        ]);
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            await Until(async () =>
+            {
+                Assert.False(app.HasExited, "the sample exited:\n" + app.Output);
+                try
+                {
+                    return (await http.GetAsync("/health")).IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, "the sample to answer /health", app);
+        }
+        catch
+        {
+            http.Dispose();
+            app.Dispose();
+            throw;
+        }
+
+        return new RunningSample(app, http);
+    }
+
+    private sealed record RunningSample(SampleProcess App, HttpClient Http) : IDisposable
+    {
+        public void Dispose()
+        {
+            Http.Dispose();
+            App.Dispose();
+        }
     }
 
     private static async Task Until(Func<Task<bool>> condition, string what, SampleProcess app)
