@@ -28,7 +28,7 @@ internal sealed partial class PostgreSqlOutboxProvider
 
     public override bool InsertIsAtomic => true;
 
-    /// <summary>Bulk enqueue: binary <c>COPY</c> of the messages, then of their recipients, then <c>pg_notify</c>.</summary>
+    /// <summary>Bulk enqueue: binary <c>COPY</c> of the messages, then of their recipients, then <c>NOTIFY</c>.</summary>
     /// <exception cref="InvalidOperationException">The TypedMail.PostgreSql package is not referenced.</exception>
     public override async Task BulkInsertAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
     {
@@ -88,8 +88,7 @@ internal sealed partial class PostgreSqlOutboxProvider
             next += take;
         }
 
-        // NOTIFY, not pg_notify(): a utility statement with nothing to plan.
-        command.CommandText = sql.Append("NOTIFY ").Append(NotificationChannel).ToString();
+        command.CommandText = sql.Append(Notify).ToString();
         await using var reader = await ExecuteReaderAsync(command, async, cancellationToken).ConfigureAwait(false);
         do
         {

@@ -17,7 +17,7 @@ namespace TypedMail.Outbox.Providers;
 /// machines share one queue without blocking each other. A batch's outcomes are one statement: arrays bound as
 /// parameters, <c>unnest</c>ed into an <c>UPDATE … FROM</c> of the messages whose lease token still matches, which the
 /// recipient update and the attempt-log insert join. Keys are locked with transaction-scoped advisory locks taken in
-/// a fixed order; new mail is announced with <c>pg_notify</c>.
+/// a fixed order; new mail is announced with <c>NOTIFY</c>.
 /// </summary>
 internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
 {
@@ -27,7 +27,8 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
     private const int MessageLockClass = 0x544D6D;
     private const int BlobLockClass = 0x544D62;
 
-    private const string Notify = "SELECT pg_notify('" + NotificationChannel + "', '')";
+    /// <summary>Announces new mail. <c>NOTIFY</c>, not <c>pg_notify()</c>: a utility statement with nothing to plan.</summary>
+    private const string Notify = "NOTIFY " + NotificationChannel;
 
     public override async Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
     {
