@@ -5,6 +5,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TypedMail.Rendering;
 
@@ -27,7 +28,7 @@ public sealed class TemplateWriter : IDisposable
     private static readonly SearchValues<char> AsciiToEncode = SearchValues.Create("\"&'<>");
 
     /// <summary>What WebUtility writes for each character below U+0100: the character itself or its entity.</summary>
-    private static readonly Latin1Encoding[] Latin1 = Latin1Encoding.CreateTable();
+    private static readonly ushort[] Latin1 = Latin1Encoding.CreateTable();
 
     private char[] _buffer;
     private int _length;
@@ -104,55 +105,63 @@ public sealed class TemplateWriter : IDisposable
         }
 
         // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2), and the
-        // loop stores 8 characters (a packed encoding) for each character below U+0100 before counting those that belong.
+        // loop stores a whole table entry (8 characters) for each character below U+0100 before counting those that belong.
         var worst = first + ((span.Length - first) * 6) + Latin1Encoding.Width;
         if (_length + worst > _buffer.Length)
         {
             Grow(worst);
         }
 
-        // The capacity check above covers the worst case, so the loop indexes without bounds checks.
         var buffer = _buffer;
         span.Slice(0, first).CopyTo(buffer.AsSpan(_length));
-        var pos = _length + first;
-        var i = first;
-        while (i < span.Length)
-        {
-            EncodeAt(span, ref i, buffer, ref pos);
-        }
-
-        _length = pos;
+        _length = Encode(span, first, buffer, _length + first);
         _atLineStart = span[span.Length - 1] == '\n';
     }
 
     /// <summary>
-    /// Writes the encoding of <c>text[i]</c> at <c>buffer[pos]</c> and moves both past it. The buffer has room for the
-    /// worst case plus <see cref="Latin1Encoding.Width"/>, so no bounds are checked.
+    /// Writes the encoding of <c>text[i..]</c> at <c>buffer[pos]</c> and returns the position after it. The buffer has
+    /// room for the worst case plus <see cref="Latin1Encoding.Width"/>, so no bounds are checked.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void EncodeAt(ReadOnlySpan<char> text, ref int i, char[] buffer, ref int pos)
+    private static int Encode(ReadOnlySpan<char> text, int i, char[] buffer, int pos)
     {
-        var c = Unsafe.Add(ref MemoryMarshal.GetReference(text), i);
-        if (c < Latin1Encoding.Count)
+        ref var source = ref MemoryMarshal.GetReference(text);
+        ref var target = ref MemoryMarshal.GetArrayDataReference(buffer);
+        ref var table = ref MemoryMarshal.GetArrayDataReference(Latin1);
+        var at = (nuint)i;
+        var end = (nuint)text.Length;
+        var written = (nuint)pos;
+        while (at < end)
         {
-            // No branch on the character: store its 8 packed characters, keep as many as it encodes to.
-            ref readonly var encoded = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Latin1), c);
-            ref var at = ref Unsafe.As<char, byte>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), pos));
-            Unsafe.WriteUnaligned(ref at, encoded.Head);
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, sizeof(ulong)), encoded.Tail);
-            pos += encoded.Length;
-            i++;
+            // Four characters at a time while all four are below U+0100: no branch on which characters they are.
+            if (at + 4 <= end && (Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref source, at))) & 0xFF00_FF00_FF00_FF00) == 0)
+            {
+                written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at), ref target, written);
+                written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 1), ref target, written);
+                written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 2), ref target, written);
+                written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 3), ref target, written);
+                at += 4;
+                continue;
+            }
+
+            var c = Unsafe.Add(ref source, at);
+            if (c < Latin1Encoding.Count)
+            {
+                written = Latin1Encoding.Store(ref table, c, ref target, written);
+                at++;
+            }
+            else if (!char.IsSurrogate(c))
+            {
+                Unsafe.Add(ref target, written++) = c;
+                at++;
+            }
+            else
+            {
+                written += (nuint)Entity(text, (int)at, buffer.AsSpan((int)written), out var consumed);
+                at += (nuint)consumed;
+            }
         }
-        else if (!char.IsSurrogate(c))
-        {
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), pos++) = c;
-            i++;
-        }
-        else
-        {
-            pos += Entity(text, i, buffer.AsSpan(pos), out var consumed);
-            i += consumed;
-        }
+
+        return (int)written;
     }
 
     /// <summary>HTML encoding through the auto-indentation (a value written inside an indented block).</summary>
@@ -189,7 +198,7 @@ public sealed class TemplateWriter : IDisposable
         var c = text[at];
         if (c < Latin1Encoding.Count)
         {
-            return Latin1[c].CopyTo(entity);
+            return Latin1Encoding.CopyTo(Latin1, c, entity);
         }
 
         // Otherwise a surrogate: a pair becomes one numeric entity.
@@ -533,37 +542,24 @@ public sealed class TemplateWriter : IDisposable
     }
 
     /// <summary>
-    /// The encoding of one character below U+0100, packed for the encoding loop: up to <see cref="Width"/> characters
-    /// in two <see cref="ulong"/>s (the character itself, <c>&amp;lt;</c>, <c>&amp;#160;</c>…) and how many count.
+    /// The encoding of each character below U+0100, for the encoding loop: <see cref="Width"/> characters per entry (the
+    /// character itself, <c>&amp;lt;</c>, <c>&amp;#160;</c>…, padded), the last of which holds how many count.
     /// </summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private readonly struct Latin1Encoding
+    private static class Latin1Encoding
     {
         /// <summary>The characters the table covers: U+0000 to U+00FF.</summary>
         public const int Count = 256;
 
-        /// <summary>The characters stored for each one, of which <see cref="Length"/> count.</summary>
+        /// <summary>The characters of an entry: one <see cref="Vector128{T}"/> of <see cref="ushort"/>.</summary>
         public const int Width = 8;
 
-        public readonly ulong Head;
-        public readonly ulong Tail;
-        public readonly int Length;
-
-        private Latin1Encoding(ReadOnlySpan<char> text)
-        {
-            Span<char> chars = stackalloc char[Width];
-            chars.Clear();
-            text.CopyTo(chars);
-            var bytes = MemoryMarshal.AsBytes(chars);
-            Head = MemoryMarshal.Read<ulong>(bytes);
-            Tail = MemoryMarshal.Read<ulong>(bytes.Slice(sizeof(ulong)));
-            Length = text.Length;
-        }
+        /// <summary>The entry's character that holds its length (entities are at most 6 characters long).</summary>
+        public const int LengthLane = Width - 1;
 
         /// <summary>WebUtility's encoding of U+0000 to U+00FF: five named or numeric ASCII entities, numeric entities from U+00A0.</summary>
-        public static Latin1Encoding[] CreateTable()
+        public static ushort[] CreateTable()
         {
-            var table = new Latin1Encoding[Count];
+            var table = new ushort[Count * Width];
             for (var c = 0; c < Count; c++)
             {
                 var text = c switch
@@ -576,19 +572,33 @@ public sealed class TemplateWriter : IDisposable
                     >= 0xA0 => string.Create(CultureInfo.InvariantCulture, $"&#{c};"),
                     _ => ((char)c).ToString(),
                 };
-                table[c] = new Latin1Encoding(text);
+                var entry = table.AsSpan(c * Width, Width);
+                MemoryMarshal.Cast<char, ushort>(text.AsSpan()).CopyTo(entry);
+                entry[LengthLane] = (ushort)text.Length;
             }
 
             return table;
         }
 
-        /// <summary>Writes the characters that count into <paramref name="target"/> (at least <see cref="Width"/> long).</summary>
-        public int CopyTo(Span<char> target)
+        /// <summary>
+        /// Stores the whole entry of <paramref name="c"/> (below <see cref="Count"/>) at <c>target[at]</c>, one 16-byte
+        /// copy, and returns the position after the characters that count. The target has room for <see cref="Width"/>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static nuint Store(ref ushort table, char c, ref char target, nuint at)
         {
-            var bytes = MemoryMarshal.AsBytes(target);
-            MemoryMarshal.Write(bytes, in Head);
-            MemoryMarshal.Write(bytes.Slice(sizeof(ulong)), in Tail);
-            return Length;
+            var entry = (nuint)c * Width;
+            Vector128.LoadUnsafe(ref table, entry).StoreUnsafe(ref Unsafe.As<char, ushort>(ref target), at);
+            return at + Unsafe.Add(ref table, entry + LengthLane);
+        }
+
+        /// <summary>Writes the encoding of <paramref name="c"/> (below <see cref="Count"/>) into <paramref name="target"/>.</summary>
+        public static int CopyTo(ushort[] table, char c, Span<char> target)
+        {
+            var entry = table.AsSpan(c * Width, Width);
+            var length = entry[LengthLane];
+            MemoryMarshal.Cast<ushort, char>(entry.Slice(0, length)).CopyTo(target);
+            return length;
         }
     }
 }
