@@ -85,12 +85,12 @@ public sealed class TemplateRenderingTests
 
         sb.Append("😀 a\uD800b\uDC00c \uD83D");
         var text = sb.ToString();
-        using var writer = new TemplateWriter(16, System.Globalization.CultureInfo.InvariantCulture);
+        using var writer = TemplateWriter.Rent(16, System.Globalization.CultureInfo.InvariantCulture);
         writer.WriteHtml(text);
         Assert.Equal(WebUtility.HtmlEncode(text), writer.ToString());
 
         // Inside an indented block the same encoding goes through the auto-indentation: the indent follows each new line.
-        using var indented = new TemplateWriter(16, System.Globalization.CultureInfo.InvariantCulture);
+        using var indented = TemplateWriter.Rent(16, System.Globalization.CultureInfo.InvariantCulture);
         indented.PushIndent("  ");
         indented.WriteHtml(text);
         Assert.Equal(WebUtility.HtmlEncode(text).Replace("\n", "\n  ", StringComparison.Ordinal), indented.ToString());

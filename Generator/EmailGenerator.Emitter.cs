@@ -265,7 +265,7 @@ public sealed partial class EmailGenerator
                 return;
             }
 
-            w.WriteLine($"using var output = new global::TypedMail.Rendering.TemplateWriter({name}Capacity, culture);");
+            w.WriteLine($"using var output = global::TypedMail.Rendering.TemplateWriter.Rent({name}Capacity, culture);");
             foreach (var variable in body.Variables)
             {
                 w.WriteLine($"{variable.Type.Declaration} {variable.Name} = null;");

@@ -30,7 +30,15 @@ public sealed class TemplateWriter : IDisposable
     /// <summary>What WebUtility writes for each character below U+0100: the character itself or its entity.</summary>
     private static readonly ushort[] Latin1 = Latin1Encoding.CreateTable();
 
-    private char[] _buffer;
+    /// <summary>The longest buffer a thread keeps with its writer between renders (8 KB); longer ones go back to the pool.</summary>
+    private const int MaxKeptBuffer = 4096;
+
+    /// <summary>The writer this thread used last, kept with its buffer for its next render.</summary>
+    [ThreadStatic]
+    private static TemplateWriter? t_cached;
+
+    private bool _rented;
+    private char[] _buffer = [];
     private int _length;
     private List<(string Base, string Indent)>? _indents;
     private string _base = "";
@@ -40,18 +48,41 @@ public sealed class TemplateWriter : IDisposable
     private int _loopSteps;
     private Dictionary<string, int>? _cycles;
 
-    /// <summary>Starts an empty output.</summary>
+    private TemplateWriter()
+    {
+        Culture = CultureInfo.InvariantCulture;
+    }
+
+    /// <summary>
+    /// Starts an empty output, reusing the writer this thread disposed last when there is one. Dispose it when the
+    /// render ends: that returns its buffer to the pool and keeps the writer for the thread's next render.
+    /// </summary>
     /// <param name="capacity">The expected length of the output, in characters.</param>
     /// <param name="culture">The email's culture, for the localized formatting builtins (<see cref="LocalFormatting"/>).</param>
-    public TemplateWriter(int capacity, CultureInfo culture)
+    /// <returns>The writer.</returns>
+    public static TemplateWriter Rent(int capacity, CultureInfo culture)
     {
         ArgumentNullException.ThrowIfNull(culture);
-        _buffer = ArrayPool<char>.Shared.Rent(Math.Max(capacity, 16));
-        Culture = culture;
+        var writer = t_cached ?? new TemplateWriter();
+        t_cached = null;
+        writer._rented = true;
+        capacity = Math.Max(capacity, 16);
+        if (writer._buffer.Length < capacity)
+        {
+            if (writer._buffer.Length > 0)
+            {
+                ArrayPool<char>.Shared.Return(writer._buffer);
+            }
+
+            writer._buffer = ArrayPool<char>.Shared.Rent(capacity);
+        }
+
+        writer.Culture = culture;
+        return writer;
     }
 
     /// <summary>The email's culture. Only the localized formatting builtins use it; everything else formats invariantly, as Scriban does.</summary>
-    public CultureInfo Culture { get; }
+    public CultureInfo Culture { get; private set; }
 
     /// <summary>The format used when a date is written without a pattern (<c>date.format</c>).</summary>
     public string DateFormat { get; set; } = DefaultDateFormat;
@@ -428,16 +459,35 @@ public sealed class TemplateWriter : IDisposable
         return ToString();
     }
 
-    /// <summary>Returns the buffer to the pool.</summary>
+    /// <summary>
+    /// Ends the render: keeps the writer, cleared, for this thread's next <see cref="Rent"/>, with its buffer unless that
+    /// is longer than <see cref="MaxKeptBuffer"/> (then the buffer goes back to the pool).
+    /// </summary>
     public void Dispose()
     {
-        var buffer = _buffer;
-        _buffer = [];
-        _length = 0;
-        if (buffer.Length > 0)
+        if (!_rented)
         {
-            ArrayPool<char>.Shared.Return(buffer);
+            return;
         }
+
+        _rented = false;
+        if (_buffer.Length > MaxKeptBuffer)
+        {
+            ArrayPool<char>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
+        _length = 0;
+        _indents?.Clear();
+        _base = "";
+        _indent = "";
+        _atLineStart = false;
+        _loopDepth = 0;
+        _loopSteps = 0;
+        _cycles?.Clear();
+        DateFormat = DefaultDateFormat;
+        Culture = CultureInfo.InvariantCulture;
+        t_cached = this;
     }
 
     /// <summary>
