@@ -28,7 +28,7 @@ public sealed class TemplateWriter : IDisposable
     private static readonly SearchValues<char> AsciiToEncode = SearchValues.Create("\"&'<>");
 
     /// <summary>What WebUtility writes for each character below U+0100: the character itself or its entity.</summary>
-    private static readonly ushort[] Latin1 = Latin1Encoding.CreateTable();
+    private static readonly byte[] Latin1 = Latin1Encoding.CreateTable();
 
     /// <summary>The longest buffer a thread keeps with its writer between renders (8 KB); longer ones go back to the pool.</summary>
     private const int MaxKeptBuffer = 4096;
@@ -163,15 +163,23 @@ public sealed class TemplateWriter : IDisposable
         var written = (nuint)pos;
         while (at < end)
         {
-            // Four characters at a time while all four are below U+0100: no branch on which characters they are.
-            if (at + 4 <= end && (Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref source, at))) & 0xFF00_FF00_FF00_FF00) == 0)
+            // Eight characters at a time while all eight are below U+0100: no branch on which characters they are.
+            if (at + 8 <= end)
             {
-                written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at), ref target, written);
-                written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 1), ref target, written);
-                written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 2), ref target, written);
-                written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 3), ref target, written);
-                at += 4;
-                continue;
+                ref var block = ref Unsafe.As<char, byte>(ref Unsafe.Add(ref source, at));
+                if (((Unsafe.ReadUnaligned<ulong>(ref block) | Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref block, sizeof(ulong)))) & 0xFF00_FF00_FF00_FF00) == 0)
+                {
+                    written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at), ref target, written);
+                    written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 1), ref target, written);
+                    written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 2), ref target, written);
+                    written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 3), ref target, written);
+                    written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 4), ref target, written);
+                    written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 5), ref target, written);
+                    written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 6), ref target, written);
+                    written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 7), ref target, written);
+                    at += 8;
+                    continue;
+                }
             }
 
             var c = Unsafe.Add(ref source, at);
@@ -592,24 +600,26 @@ public sealed class TemplateWriter : IDisposable
     }
 
     /// <summary>
-    /// The encoding of each character below U+0100, for the encoding loop: <see cref="Width"/> characters per entry (the
-    /// character itself, <c>&amp;lt;</c>, <c>&amp;#160;</c>…, padded), the last of which holds how many count.
+    /// The encoding of each character below U+0100, for the encoding loop: <see cref="Width"/> bytes per entry, the
+    /// encoding's characters as bytes (the character itself, <c>&amp;lt;</c>, <c>&amp;#160;</c>…, padded), the last of
+    /// which holds how many count.
     /// </summary>
     private static class Latin1Encoding
     {
         /// <summary>The characters the table covers: U+0000 to U+00FF.</summary>
         public const int Count = 256;
 
-        /// <summary>The characters of an entry: one <see cref="Vector128{T}"/> of <see cref="ushort"/>.</summary>
+        /// <summary>The bytes of an entry, and the characters the encoding loop stores for each character.</summary>
         public const int Width = 8;
 
-        /// <summary>The entry's character that holds its length (entities are at most 6 characters long).</summary>
-        public const int LengthLane = Width - 1;
+        /// <summary>The entry's byte that holds its length (entities are at most 6 characters long).</summary>
+        public const int LengthByte = Width - 1;
 
         /// <summary>WebUtility's encoding of U+0000 to U+00FF: five named or numeric ASCII entities, numeric entities from U+00A0.</summary>
-        public static ushort[] CreateTable()
+        /// <returns>The table, with <see cref="Width"/> bytes of padding so that the last entry can be read as a 16-byte vector.</returns>
+        public static byte[] CreateTable()
         {
-            var table = new ushort[Count * Width];
+            var table = new byte[(Count + 1) * Width];
             for (var c = 0; c < Count; c++)
             {
                 var text = c switch
@@ -622,32 +632,40 @@ public sealed class TemplateWriter : IDisposable
                     >= 0xA0 => string.Create(CultureInfo.InvariantCulture, $"&#{c};"),
                     _ => ((char)c).ToString(),
                 };
-                var entry = table.AsSpan(c * Width, Width);
-                MemoryMarshal.Cast<char, ushort>(text.AsSpan()).CopyTo(entry);
-                entry[LengthLane] = (ushort)text.Length;
+                for (var k = 0; k < text.Length; k++)
+                {
+                    table[(c * Width) + k] = (byte)text[k];
+                }
+
+                table[(c * Width) + LengthByte] = (byte)text.Length;
             }
 
             return table;
         }
 
         /// <summary>
-        /// Stores the whole entry of <paramref name="c"/> (below <see cref="Count"/>) at <c>target[at]</c>, one 16-byte
-        /// copy, and returns the position after the characters that count. The target has room for <see cref="Width"/>.
+        /// Stores the entry of <paramref name="c"/> (below <see cref="Count"/>) widened to <see cref="Width"/> characters at
+        /// <c>target[at]</c>, one 16-byte store, and returns the position after the characters that count. The target
+        /// has room for <see cref="Width"/>.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static nuint Store(ref ushort table, char c, ref char target, nuint at)
+        public static nuint Store(ref byte table, char c, ref char target, nuint at)
         {
             var entry = (nuint)c * Width;
-            Vector128.LoadUnsafe(ref table, entry).StoreUnsafe(ref Unsafe.As<char, ushort>(ref target), at);
-            return at + Unsafe.Add(ref table, entry + LengthLane);
+            Vector128.WidenLower(Vector128.LoadUnsafe(ref table, entry)).StoreUnsafe(ref Unsafe.As<char, ushort>(ref target), at);
+            return at + Unsafe.Add(ref table, entry + LengthByte);
         }
 
         /// <summary>Writes the encoding of <paramref name="c"/> (below <see cref="Count"/>) into <paramref name="target"/>.</summary>
-        public static int CopyTo(ushort[] table, char c, Span<char> target)
+        public static int CopyTo(byte[] table, char c, Span<char> target)
         {
-            var entry = table.AsSpan(c * Width, Width);
-            var length = entry[LengthLane];
-            MemoryMarshal.Cast<ushort, char>(entry.Slice(0, length)).CopyTo(target);
+            var entry = c * Width;
+            var length = table[entry + LengthByte];
+            for (var k = 0; k < length; k++)
+            {
+                target[k] = (char)table[entry + k];
+            }
+
             return length;
         }
     }
