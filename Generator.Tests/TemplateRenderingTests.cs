@@ -97,6 +97,47 @@ public sealed class TemplateRenderingTests
     }
 
     [Fact]
+    public void The_next_render_on_a_thread_reuses_its_writer_and_starts_clean()
+    {
+        // A render that fails inside an indented loop leaves its state behind: the indent, the loop count, a date format,
+        // a cycle counter, the culture, and a buffer grown past what a thread keeps.
+        var first = TemplateWriter.Rent(16, System.Globalization.CultureInfo.GetCultureInfo("fr-FR"));
+        first.PushIndent("  ");
+        first.WriteString("a\n");
+        first.DateFormat = "%Y";
+        first.NextCycle("row");
+        first.EnterLoop();
+        for (var i = 0; i < TemplateWriter.LoopLimit; i++)
+        {
+            first.StepLoop("loop");
+        }
+
+        first.WriteHtml(new string('<', 5000));
+        first.Dispose();
+        first.Dispose();
+
+        using var next = TemplateWriter.Rent(16, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Same(first, next);
+        using (var nested = TemplateWriter.Rent(16, System.Globalization.CultureInfo.InvariantCulture))
+        {
+            Assert.NotSame(next, nested);
+        }
+
+        next.WriteString("b\nc");
+        Assert.Equal("b\nc", next.ToString());
+        Assert.Equal(TemplateWriter.DefaultDateFormat, next.DateFormat);
+        Assert.Equal(0, next.NextCycle("row"));
+        Assert.Same(System.Globalization.CultureInfo.InvariantCulture, next.Culture);
+        next.EnterLoop();
+        for (var i = 0; i < TemplateWriter.LoopLimit; i++)
+        {
+            next.StepLoop("loop");
+        }
+
+        Assert.Throws<TemplateRuntimeException>(() => next.StepLoop("loop"));
+    }
+
+    [Fact]
     public void Layout_partials_and_auto_indentation_render_like_scriban()
     {
         var templates = new (string, string)[]
