@@ -55,7 +55,7 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>
     /// Starts an empty output, reusing the writer this thread disposed last when there is one. Dispose it when the
-    /// render ends: that returns its buffer to the pool and keeps the writer for the thread's next render.
+    /// render ends: that keeps the writer, with its buffer, for the thread's next render.
     /// </summary>
     /// <param name="capacity">The expected length of the output, in characters.</param>
     /// <param name="culture">The email's culture, for the localized formatting builtins (<see cref="LocalFormatting"/>).</param>
@@ -469,7 +469,8 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>
     /// Ends the render: keeps the writer, cleared, for this thread's next <see cref="Rent"/>, with its buffer unless that
-    /// is longer than <see cref="MaxKeptBuffer"/> (then the buffer goes back to the pool).
+    /// is longer than <see cref="MaxKeptBuffer"/>. A writer disposed while the thread already keeps one (a render
+    /// inside a render) returns its buffer to the pool.
     /// </summary>
     public void Dispose()
     {
@@ -479,10 +480,16 @@ public sealed class TemplateWriter : IDisposable
         }
 
         _rented = false;
-        if (_buffer.Length > MaxKeptBuffer)
+        var keep = t_cached is null;
+        if (!keep || _buffer.Length > MaxKeptBuffer)
         {
             ArrayPool<char>.Shared.Return(_buffer);
             _buffer = [];
+        }
+
+        if (!keep)
+        {
+            return;
         }
 
         _length = 0;
