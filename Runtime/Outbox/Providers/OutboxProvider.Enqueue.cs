@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Data.Common;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
@@ -47,20 +46,6 @@ internal abstract partial class OutboxProvider
         }
 
         return command;
-    }
-
-    /// <summary>Appends <c>(@p0, @p1, …)</c> for one row of <paramref name="table"/> and adds its parameters.</summary>
-    protected static void AppendRow(StringBuilder sql, DbCommand command, OutboxTableMapping table, object row)
-    {
-        sql.Append('(');
-        for (var i = 0; i < table.Columns.Length; i++)
-        {
-            var name = "@p" + command.Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            sql.Append(i == 0 ? "" : ", ").Append(name);
-            table.Columns[i].AddParameter(command, name, row);
-        }
-
-        sql.Append(')');
     }
 
     protected static async Task<int> ExecuteNonQueryAsync(DbCommand command, bool async, CancellationToken cancellationToken)

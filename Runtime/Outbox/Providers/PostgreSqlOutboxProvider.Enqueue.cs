@@ -1,8 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Data.Common;
+using System.Globalization;
 using System.Linq;
-using System.Text;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
@@ -10,21 +11,22 @@ using Microsoft.EntityFrameworkCore;
 namespace TypedMail.Outbox.Providers;
 
 /// <summary>
-/// PostgreSQL enqueue: one round trip. Messages without idempotency keys are two plain multi-row inserts (messages, then
-/// recipients). With keys, each statement inserts messages (<c>ON CONFLICT DO NOTHING</c>, which waits for a concurrent
-/// transaction inserting the same key and skips the row if that one commits) and, in a data-modifying <c>WITH</c>, the
-/// recipients of the messages it inserted. <c>NOTIFY</c> follows in the same command.
+/// PostgreSQL enqueue: one statement and one round trip, whatever the number of messages. Each column travels as one
+/// array parameter, <c>unnest</c>ed into the insert, so the statement's text depends only on the model (the server parses
+/// a short statement, not thousands of placeholders) and the driver binds a few arrays instead of a parameter per
+/// value. The messages are inserted with <c>ON CONFLICT DO NOTHING</c> (which waits for a concurrent transaction
+/// inserting the same key and skips the row if that one commits) and, in a data-modifying <c>WITH</c>, the recipients
+/// of the messages it inserted. <c>NOTIFY</c> follows in the same command.
 /// </summary>
 internal sealed partial class PostgreSqlOutboxProvider
 {
-    // The protocol allows 65,535 parameters in one statement.
-    private const int MaxParameters = 65_000;
-
     // Binary COPY lives in TypedMail.PostgreSql, so that TypedMail itself references no provider assembly.
     private static readonly Lazy<OutboxBulkCopy?> BulkCopy = new(() =>
         Type.GetType("TypedMail.PostgreSql.PostgreSqlBulkCopy, TypedMail.PostgreSql", throwOnError: false) is { } type
             ? (OutboxBulkCopy)Activator.CreateInstance(type, nonPublic: true)!
             : null);
+
+    private static readonly ConditionalWeakTable<OutboxRowMapping, InsertStatement> Inserts = [];
 
     public override bool InsertIsAtomic => true;
 
@@ -42,78 +44,96 @@ internal sealed partial class PostgreSqlOutboxProvider
     public override async Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
     {
         var mapping = OutboxRowMapping.For(context);
-        var key = "\"" + mapping.MessageKey + "\"";
-        var recipientKey = "\"" + mapping.Recipients.Column(nameof(OutboxRecipient.OutboxMessageId)) + "\"";
-        var recipientColumns = string.Join(", ", mapping.Recipients.Columns.Select(c => "\"" + c.Name + "\""));
+        var recipients = new List<OutboxRecipient>(messages.Count);
+        foreach (var message in messages)
+        {
+            recipients.AddRange(message.Recipients);
+        }
+
+        var insert = Inserts.GetValue(mapping, static m => new InsertStatement(m));
         await using var command = CreateCommand(context, transaction);
-        var sql = new StringBuilder();
+        command.CommandText = insert.Sql;
+        AddColumnArrays(command, "m", insert.Messages, messages);
+        AddColumnArrays(command, "r", insert.Recipients, recipients);
         var inserted = new HashSet<Guid>();
-        var next = 0;
-        while (next < messages.Count)
-        {
-            // As many messages as the statement's parameter limit allows, each with its recipients.
-            var take = 0;
-            var parameters = 0;
-            while (next + take < messages.Count)
-            {
-                var cost = mapping.Messages.Columns.Length + (messages[next + take].Recipients.Count * mapping.Recipients.Columns.Length);
-                if (take > 0 && parameters + cost > MaxParameters)
-                {
-                    break;
-                }
-
-                parameters += cost;
-                take++;
-            }
-
-            var chunk = messages.Skip(next).Take(take).ToList();
-            if (chunk.TrueForAll(m => m.IdempotencyKey is null))
-            {
-                // No key can be taken: two plain inserts, nothing to skip.
-                AppendInsert(sql, command, mapping.Messages, chunk);
-                AppendInsert(sql, command, mapping.Recipients, chunk.SelectMany(m => m.Recipients));
-                inserted.UnionWith(chunk.Select(m => m.Id));
-            }
-            else
-            {
-                sql.Append("WITH m AS (INSERT INTO ").Append(mapping.Messages.InsertTarget).Append(" VALUES ");
-                AppendRows(sql, command, mapping.Messages, chunk);
-                sql.Append(" ON CONFLICT (").Append(key).Append(") DO NOTHING RETURNING ").Append(key).Append("), r AS (INSERT INTO ")
-                    .Append(mapping.Recipients.InsertTarget).Append(" SELECT * FROM (VALUES ");
-                AppendRows(sql, command, mapping.Recipients, chunk.SelectMany(m => m.Recipients));
-                sql.Append(") AS v (").Append(recipientColumns).Append(") WHERE v.").Append(recipientKey).Append(" IN (SELECT ").Append(key)
-                    .Append(" FROM m)) SELECT ").Append(key).Append(" FROM m;\n");
-            }
-
-            next += take;
-        }
-
-        command.CommandText = sql.Append(Notify).ToString();
         await using var reader = await ExecuteReaderAsync(command, async, cancellationToken).ConfigureAwait(false);
-        do
+        while (await ReadAsync(reader, async, cancellationToken).ConfigureAwait(false))
         {
-            while (reader.FieldCount > 0 && reader.GetFieldType(0) == typeof(Guid) && await ReadAsync(reader, async, cancellationToken).ConfigureAwait(false))
-            {
-                inserted.Add(reader.GetGuid(0));
-            }
+            inserted.Add(reader.GetGuid(0));
         }
-        while (async ? await reader.NextResultAsync(cancellationToken).ConfigureAwait(false) : reader.NextResult());
 
         return inserted;
     }
 
-    private static void AppendInsert(StringBuilder sql, DbCommand command, OutboxTableMapping table, IEnumerable<object> rows)
-        => AppendRows(sql.Append("INSERT INTO ").Append(table.InsertTarget).Append(" VALUES "), command, table, rows).Append(";\n");
-
-    private static StringBuilder AppendRows(StringBuilder sql, DbCommand command, OutboxTableMapping table, IEnumerable<object> rows)
+    /// <summary>Adds one array parameter per column, holding that column's provider values for <paramref name="rows"/>.</summary>
+    private static void AddColumnArrays<TRow>(DbCommand command, string prefix, ArrayColumn[] columns, IReadOnlyList<TRow> rows)
+        where TRow : class
     {
-        var first = true;
-        foreach (var row in rows)
+        for (var i = 0; i < columns.Length; i++)
         {
-            AppendRow(sql.Append(first ? "" : ", "), command, table, row);
-            first = false;
+            var column = columns[i];
+            var values = System.Array.CreateInstance(column.Element, rows.Count);
+            for (var row = 0; row < rows.Count; row++)
+            {
+                var value = column.Column.ProviderValue(rows[row]);
+                values.SetValue(column.Timestamptz && value is DateTime time ? Utc(time) : value, row);
+            }
+
+            command.Parameters.Add(Scalar(command, prefix + i.ToString(CultureInfo.InvariantCulture), values));
+        }
+    }
+
+    /// <summary>The insert of a model's outbox tables: its text (followed by <c>NOTIFY</c>) and its array parameters, <c>@m0…</c> and <c>@r0…</c>.</summary>
+    private sealed class InsertStatement
+    {
+        public InsertStatement(OutboxRowMapping mapping)
+        {
+            Messages = System.Array.ConvertAll(mapping.Messages.Columns, ArrayColumn.Of);
+            Recipients = System.Array.ConvertAll(mapping.Recipients.Columns, ArrayColumn.Of);
+            var key = Quote(mapping.MessageKey);
+            var recipientKey = Quote(mapping.Recipients.Column(nameof(OutboxRecipient.OutboxMessageId)));
+            Sql = $"""
+                WITH m AS (
+                    INSERT INTO {mapping.Messages.InsertTarget}
+                    SELECT * FROM unnest({Parameters("m", Messages)})
+                    ON CONFLICT ({key}) DO NOTHING RETURNING {key}),
+                r AS (
+                    INSERT INTO {mapping.Recipients.InsertTarget}
+                    SELECT v.* FROM unnest({Parameters("r", Recipients)}) AS v ({string.Join(", ", mapping.Recipients.Columns.Select(c => Quote(c.Name)))})
+                    WHERE v.{recipientKey} IN (SELECT {key} FROM m))
+                SELECT {key} FROM m;
+                {Notify}
+                """;
         }
 
-        return sql;
+        public string Sql { get; }
+
+        public ArrayColumn[] Messages { get; }
+
+        public ArrayColumn[] Recipients { get; }
+
+        private static string Quote(string name) => "\"" + name + "\"";
+
+        private static string Parameters(string prefix, ArrayColumn[] columns)
+            => string.Join(", ", columns.Select((_, i) => "@" + prefix + i.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// A column as an array parameter: the array's element type, from which Npgsql infers the array type (<c>uuid[]</c>,
+    /// <c>integer[]</c>, …). Times of <c>timestamp with time zone</c> columns go as <see cref="DateTimeOffset"/>, as in
+    /// the outcome batch: a <see cref="DateTime"/> array, one of nulls above all, is inferred from the values' Kind.
+    /// </summary>
+    private sealed record ArrayColumn(OutboxColumn Column, Type Element, bool Timestamptz)
+    {
+        public static ArrayColumn Of(OutboxColumn column)
+        {
+            var type = column.Mapping.Converter?.ProviderClrType ?? column.Mapping.ClrType;
+            type = Nullable.GetUnderlyingType(type) ?? type;
+            type = type.IsEnum ? Enum.GetUnderlyingType(type) : type;
+            var timestamptz = type == typeof(DateTime) && column.Mapping.StoreType.StartsWith("timestamp with", StringComparison.Ordinal);
+            var element = timestamptz ? typeof(DateTimeOffset) : type;
+            element = element.IsValueType && column.Property.IsNullable ? typeof(Nullable<>).MakeGenericType(element) : element;
+            return new ArrayColumn(column, element, timestamptz);
+        }
     }
 }
