@@ -30,15 +30,24 @@ internal sealed partial class PostgreSqlOutboxProvider
 
     public override bool InsertIsAtomic => true;
 
-    /// <summary>Bulk enqueue: binary <c>COPY</c> of the messages, then of their recipients, then <c>NOTIFY</c>.</summary>
+    /// <summary>
+    /// Bulk enqueue: binary <c>COPY</c> of the messages as they are built (the server inserts the first while the next
+    /// are rendered), then of their recipients, then <c>NOTIFY</c>. A stored idempotency key fails the copy with a unique
+    /// violation, which the caller undoes.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The TypedMail.PostgreSql package is not referenced.</exception>
-    public override async Task BulkInsertAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    public override async Task<int> BulkInsertAsync(DbContext context, IEnumerable<OutboxMessage> messages, Dictionary<Guid, string> keys, CancellationToken cancellationToken)
     {
         var copy = BulkCopy.Value
             ?? throw new InvalidOperationException(
                 "EnqueueManyAsync on PostgreSQL writes with binary COPY, which is in the TypedMail.PostgreSql package: add it to the application.");
-        await copy.CopyAsync(context.Database.GetDbConnection(), OutboxRowMapping.For(context), messages, cancellationToken).ConfigureAwait(false);
-        await NotifyEnqueuedAsync(context, async: true, cancellationToken).ConfigureAwait(false);
+        var written = await copy.CopyAsync(context.Database.GetDbConnection(), OutboxRowMapping.For(context), messages, cancellationToken).ConfigureAwait(false);
+        if (written > 0)
+        {
+            await NotifyEnqueuedAsync(context, async: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return written;
     }
 
     public override async Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, DbTransaction? transaction, bool async, CancellationToken cancellationToken)
