@@ -11,12 +11,13 @@ using Microsoft.EntityFrameworkCore;
 namespace TypedMail.Outbox.Providers;
 
 /// <summary>
-/// PostgreSQL enqueue: one statement and one round trip, whatever the number of messages. Each column travels as one
-/// array parameter, <c>unnest</c>ed into the insert, so the statement's text depends only on the model (the server parses
-/// a short statement, not thousands of placeholders) and the driver binds a few arrays instead of a parameter per
-/// value. The messages are inserted with <c>ON CONFLICT DO NOTHING</c> (which waits for a concurrent transaction
-/// inserting the same key and skips the row if that one commits) and, in a data-modifying <c>WITH</c>, the recipients
-/// of the messages it inserted. <c>NOTIFY</c> follows in the same command.
+/// PostgreSQL enqueue: one round trip, whatever the number of messages. Each column travels as one array parameter,
+/// <c>unnest</c>ed into the insert, so the statements' text depends only on the model (the server parses a short
+/// statement, not thousands of placeholders) and the driver binds a few arrays instead of a parameter per value.
+/// Messages without idempotency keys are two plain inserts (messages, then recipients). With keys, the messages are
+/// inserted with <c>ON CONFLICT DO NOTHING</c> (which waits for a concurrent transaction inserting the same key and
+/// skips the row if that one commits) and, in a data-modifying <c>WITH</c>, the recipients of the messages it inserted.
+/// <c>NOTIFY</c> follows in the same command.
 /// </summary>
 internal sealed partial class PostgreSqlOutboxProvider
 {
@@ -61,10 +62,24 @@ internal sealed partial class PostgreSqlOutboxProvider
 
         var insert = Inserts.GetValue(mapping, static m => new InsertStatement(m));
         await using var command = CreateCommand(context, transaction);
-        command.CommandText = insert.Sql;
+        var keyed = false;
+        foreach (var message in messages)
+        {
+            keyed |= message.IdempotencyKey is not null;
+        }
+
+        command.CommandText = keyed ? insert.Keyed : insert.Plain;
         AddColumnArrays(command, "m", insert.Messages, messages);
         AddColumnArrays(command, "r", insert.Recipients, recipients);
         var inserted = new HashSet<Guid>();
+        if (!keyed)
+        {
+            // No key can be taken: nothing to skip.
+            await ExecuteNonQueryAsync(command, async, cancellationToken).ConfigureAwait(false);
+            inserted.UnionWith(messages.Select(m => m.Id));
+            return inserted;
+        }
+
         await using var reader = await ExecuteReaderAsync(command, async, cancellationToken).ConfigureAwait(false);
         while (await ReadAsync(reader, async, cancellationToken).ConfigureAwait(false))
         {
@@ -92,7 +107,11 @@ internal sealed partial class PostgreSqlOutboxProvider
         }
     }
 
-    /// <summary>The insert of a model's outbox tables: its text (followed by <c>NOTIFY</c>) and its array parameters, <c>@m0…</c> and <c>@r0…</c>.</summary>
+    /// <summary>
+    /// The inserts of a model's outbox tables, each followed by <c>NOTIFY</c>, and their array parameters, <c>@m0…</c> and
+    /// <c>@r0…</c>: two plain inserts when no message has an idempotency key (the cheapest to plan, which counts at one
+    /// message per transaction), and the keyed form that skips stored keys and returns the messages it inserted.
+    /// </summary>
     private sealed class InsertStatement
     {
         public InsertStatement(OutboxRowMapping mapping)
@@ -101,13 +120,20 @@ internal sealed partial class PostgreSqlOutboxProvider
             Recipients = System.Array.ConvertAll(mapping.Recipients.Columns, ArrayColumn.Of);
             var key = Quote(mapping.MessageKey);
             var recipientKey = Quote(mapping.Recipients.Column(nameof(OutboxRecipient.OutboxMessageId)));
-            Sql = $"""
+            var messageTable = mapping.Messages.InsertTarget;
+            var recipientTable = mapping.Recipients.InsertTarget;
+            Plain = $"""
+                INSERT INTO {messageTable} SELECT * FROM unnest({Parameters("m", Messages)});
+                INSERT INTO {recipientTable} SELECT * FROM unnest({Parameters("r", Recipients)});
+                {Notify}
+                """;
+            Keyed = $"""
                 WITH m AS (
-                    INSERT INTO {mapping.Messages.InsertTarget}
+                    INSERT INTO {messageTable}
                     SELECT * FROM unnest({Parameters("m", Messages)})
                     ON CONFLICT ({key}) DO NOTHING RETURNING {key}),
                 r AS (
-                    INSERT INTO {mapping.Recipients.InsertTarget}
+                    INSERT INTO {recipientTable}
                     SELECT v.* FROM unnest({Parameters("r", Recipients)}) AS v ({string.Join(", ", mapping.Recipients.Columns.Select(c => Quote(c.Name)))})
                     WHERE v.{recipientKey} IN (SELECT {key} FROM m))
                 SELECT {key} FROM m;
@@ -115,7 +141,11 @@ internal sealed partial class PostgreSqlOutboxProvider
                 """;
         }
 
-        public string Sql { get; }
+        /// <summary>For messages without idempotency keys.</summary>
+        public string Plain { get; }
+
+        /// <summary>For a save with at least one idempotency key; returns the keys of the messages inserted.</summary>
+        public string Keyed { get; }
 
         public ArrayColumn[] Messages { get; }
 
