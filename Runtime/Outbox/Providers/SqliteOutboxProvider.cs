@@ -22,13 +22,19 @@ internal sealed partial class SqliteOutboxProvider : OutboxProvider
 {
     public static readonly SqliteOutboxProvider Instance = new();
 
+    /// <remarks>
+    /// The claim names its index (<c>INDEXED BY</c>): SQLite's planner, without statistics, otherwise reads
+    /// <c>state IN (0, 1, 3)</c> through an index that leads with the state column (the dashboard's and the purge's) and
+    /// sorts every due row at every claim, so a burn-down of n messages costs n²/batch row reads. The claim index
+    /// holds only unfinished rows, in send order: the claim reads a batch and stops, however many rows are finished.
+    /// </remarks>
     public override Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
         => context.Set<OutboxMessage>().FromSql($"""
             UPDATE typedmail_messages
             SET attempt_count = attempt_count + CASE WHEN state = 1 THEN 1 ELSE 0 END,
                 state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
             WHERE id IN (
-                SELECT id FROM typedmail_messages
+                SELECT id FROM typedmail_messages INDEXED BY ix_typedmail_messages_claim
                 WHERE state IN (0, 1, 3) AND ((state <> 1 AND due_at <= {now}) OR (state = 1 AND lease_expires_at < {now}))
                 ORDER BY priority DESC, due_at
                 LIMIT {max})
