@@ -43,7 +43,10 @@ internal sealed partial class DispatchBatch
     }
 
     /// <summary>Claims one batch of due messages, sends it and records the outcomes.</summary>
-    public async Task<DispatchSummary> RunAsync(DbContext db, CancellationToken stop)
+    /// <param name="db">The batch's own context.</param>
+    /// <param name="onClaimed">Told how many messages the claim returned, before anything is sent; none when <see langword="null"/>.</param>
+    /// <param name="stop">Stops the batch gracefully: the send in progress finishes, the rest is released.</param>
+    public async Task<DispatchSummary> RunAsync(DbContext db, Action<int>? onClaimed, CancellationToken stop)
     {
         var provider = OutboxProvider.For(db);
         var now = _time.GetUtcNow().UtcDateTime;
@@ -55,6 +58,7 @@ internal sealed partial class DispatchBatch
         // attachments follow in two queries.
         var messages = await provider.ClaimAsync(db, _options.DispatcherId, leaseToken, _options.BatchSize, now, leaseUntil, CancellationToken.None)
             .ConfigureAwait(false);
+        onClaimed?.Invoke(messages.Count);
         if (messages.Count == 0)
         {
             return default;
