@@ -16,7 +16,7 @@ public sealed class QueueInFlightTestsSqlite() : QueueInFlightTests(new SqliteSh
 [Collection(PostgresCollection.Name)]
 public sealed class QueueInFlightTestsPostgres(PostgresCluster cluster) : QueueInFlightTests(new PostgresShop(cluster));
 
-/// <summary>Several batches in flight per dispatcher (<see cref="DispatcherOptions.BatchesInFlight"/>): overlap, no shared message, shutdown.</summary>
+/// <summary>Several batches in flight per dispatcher (<see cref="DispatcherOptions.BatchesInFlight"/>): claims overlap the send, no shared message, shutdown.</summary>
 public abstract class QueueInFlightTests(ShopDatabase shop) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
@@ -26,67 +26,79 @@ public abstract class QueueInFlightTests(ShopDatabase shop) : IDisposable
     public void Dispose() => Shop.Dispose();
 
     [Fact]
-    public async Task Batches_in_flight_are_sent_side_by_side_and_never_share_a_message()
+    public async Task The_next_batch_is_claimed_while_one_is_sent_and_no_message_is_in_two_batches()
     {
         var ids = await EnqueueAsync(6);
         var inTransport = 0;
-        var overlapped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var mostInTransport = 0;
+        var claimedDuringSend = 0;
         var transport = new ScriptedTransport
         {
             BeforeSend = async _ =>
             {
-                // Each send waits until another batch is in the transport too, so the test fails if batches do not overlap.
-                if (Interlocked.Increment(ref inTransport) >= 2)
+                var now = Interlocked.Increment(ref inTransport);
+                InterlockedMax(ref mostInTransport, now);
+
+                // Held until another batch has been claimed, so the test fails if claims wait for the send.
+                var deadline = DateTime.UtcNow + Patience;
+                while (await CountAsync(OutboxMessageState.Sending) < 4 && await CountAsync(OutboxMessageState.Queued) > 0 && DateTime.UtcNow < deadline)
                 {
-                    overlapped.TrySetResult();
+                    await Task.Delay(20);
                 }
 
-                await overlapped.Task.WaitAsync(Patience);
+                if (await CountAsync(OutboxMessageState.Sending) >= 4)
+                {
+                    Interlocked.Increment(ref claimedDuringSend);
+                }
+
                 Interlocked.Decrement(ref inTransport);
             },
         };
         using var stop = new CancellationTokenSource();
         var run = Dispatcher(transport, batchesInFlight: 3).RunAsync(stop.Token);
 
-        await Eventually.True(() => Task.FromResult(transport.Sent.Count >= ids.Count), "every message handed to the transport", Patience);
+        await Eventually.True(async () => await CountAsync(OutboxMessageState.Sent) == ids.Count, "every message sent", Patience);
         await stop.CancelAsync();
         await run.WaitAsync(Patience);
 
-        Assert.True(overlapped.Task.IsCompletedSuccessfully);
+        Assert.True(claimedDuringSend > 0, "no batch was claimed while another was being sent");
+        Assert.Equal(1, mostInTransport);
         Assert.Equal(ids.Order(), transport.Sent.Select(e => e.OutboxId).Order());
         await AssertSentOnceAsync(ids);
     }
 
     [Fact]
-    public async Task Stopping_waits_for_every_batch_in_flight_and_records_its_outcomes()
+    public async Task Stopping_finishes_the_send_in_flight_records_it_and_releases_the_batches_waiting_to_send()
     {
         var ids = await EnqueueAsync(4);
-        var entered = 0;
-        var bothIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var transport = new ScriptedTransport
         {
             BeforeSend = async _ =>
             {
-                if (Interlocked.Increment(ref entered) == 2)
-                {
-                    bothIn.TrySetResult();
-                }
-
+                sending.TrySetResult();
                 await proceed.Task;
             },
         };
         using var stop = new CancellationTokenSource();
         var run = Dispatcher(transport, batchesInFlight: 2).RunAsync(stop.Token);
-        await bothIn.Task.WaitAsync(Patience);
+        await sending.Task.WaitAsync(Patience);
+        await Eventually.True(async () => await CountAsync(OutboxMessageState.Sending) == 4, "the second batch claimed", Patience);
 
         await stop.CancelAsync();
         await Task.Delay(100);
-        Assert.False(run.IsCompleted, "RunAsync returned while two batches were still with the transport");
+        Assert.False(run.IsCompleted, "RunAsync returned while a batch was still with the transport");
 
         proceed.SetResult();
         await run.WaitAsync(Patience);
-        await AssertSentOnceAsync(ids);
+        var sent = transport.Sent.Select(e => e.OutboxId).ToList();
+        Assert.Equal(2, sent.Count);
+        await AssertSentOnceAsync(sent);
+        await using var db = Shop.CreateDbContext();
+        var released = await db.Set<OutboxMessage>().Where(m => ids.Contains(m.Id) && !sent.Contains(m.Id)).ToListAsync();
+        Assert.Equal(2, released.Count);
+        Assert.All(released, m => Assert.Equal((OutboxMessageState.Queued, (string?)null, 0), (m.State, m.LeaseOwner, m.AttemptCount)));
     }
 
     [Theory]
@@ -100,6 +112,20 @@ public abstract class QueueInFlightTests(ShopDatabase shop) : IDisposable
 
     private OutboxDispatcher<ShopContext> Dispatcher(ScriptedTransport transport, int batchesInFlight)
         => new(Shop, transport, new DispatcherOptions { BatchSize = 2, BatchesInFlight = batchesInFlight, PollInterval = TimeSpan.FromMilliseconds(100) });
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
+    private async Task<int> CountAsync(OutboxMessageState state)
+    {
+        await using var db = Shop.CreateDbContext();
+        return await db.Set<OutboxMessage>().CountAsync(m => m.State == state);
+    }
 
     private async Task<List<Guid>> EnqueueAsync(int count)
     {

@@ -32,6 +32,10 @@ internal sealed partial class DispatchBatch
     private readonly TimeProvider _time;
     private readonly TypedMailMetrics? _metrics;
 
+    // One send at a time per dispatcher, whatever the batches in flight: the others claim, load and write meanwhile.
+    // A send never waits behind another batch's for the transport's connections, so SendTimeout times the send alone.
+    private readonly SemaphoreSlim _sendGate = new(1, 1);
+
     public DispatchBatch(TransportRouter router, DeliveryPolicy policy, DispatcherOptions options, ILogger logger, TimeProvider time, TypedMailMetrics? metrics)
     {
         _router = router;
@@ -154,22 +158,53 @@ internal sealed partial class DispatchBatch
                 {
                     var chunk = items.Skip(offset).Take(entry.GroupSize).ToList();
                     offset += chunk.Count;
-                    if (!await MayStartSendAsync(provider, db, entry, chunk.Count, leaseUntil, stop).ConfigureAwait(false))
+                    if (!await EnterSendAsync(stop).ConfigureAwait(false))
                     {
-                        // Stopping, or the lease is too short: what was not tried in this pass goes back unsent.
-                        foreach (var item in work)
-                        {
-                            item.Released = item.AttemptsThisPass == 0 && item.HasPendingRecipients;
-                        }
-
+                        ReleaseUntried(work);
                         return;
                     }
 
-                    await SendChunkAsync(entry, chunk, next).ConfigureAwait(false);
+                    try
+                    {
+                        if (!await MayStartSendAsync(provider, db, entry, chunk.Count, leaseUntil, stop).ConfigureAwait(false))
+                        {
+                            ReleaseUntried(work);
+                            return;
+                        }
+
+                        await SendChunkAsync(entry, chunk, next).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _sendGate.Release();
+                    }
                 }
             }
 
             round = next;
+        }
+    }
+
+    /// <summary>Stopping, or the lease is too short: what was not tried in this pass goes back unsent.</summary>
+    private static void ReleaseUntried(List<Work> work)
+    {
+        foreach (var item in work)
+        {
+            item.Released = item.AttemptsThisPass == 0 && item.HasPendingRecipients;
+        }
+    }
+
+    /// <summary>Waits for this dispatcher's send in progress, if any, to end; false when stopping meanwhile.</summary>
+    private async Task<bool> EnterSendAsync(CancellationToken stop)
+    {
+        try
+        {
+            await _sendGate.WaitAsync(stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

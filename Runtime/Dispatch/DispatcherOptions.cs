@@ -14,8 +14,8 @@ public sealed class DispatcherOptions
     /// <summary>
     /// How many batches <c>RunAsync</c> keeps in flight at once, each claimed, sent and recorded on its own database
     /// connection: while one batch is with the transport, another is claimed or has its outcomes written, so the
-    /// database's part of a batch overlaps the transport's instead of adding to it. Each batch holds its own lease;
-    /// a message is only ever in one. Settable from configuration (<c>TypedMail:Dispatcher:BatchesInFlight</c>).
+    /// database's part of a batch overlaps the transport's instead of adding to it. The sends take turns (one batch with
+    /// the transport at a time per dispatcher). Each batch holds its own lease; a message is only ever in one. Settable from configuration (<c>TypedMail:Dispatcher:BatchesInFlight</c>).
     /// 1 to 16; default 2. The connection pool must allow one connection per batch in flight.
     /// </summary>
     public int BatchesInFlight { get; set; } = 2;
