@@ -27,7 +27,7 @@ namespace TypedMail.Benchmarks.Queue;
 /// </summary>
 public static class DispatchBenchmark
 {
-    public static async Task<List<string[]>> RunAsync(Func<QueueDatabase> open, int dispatchers, int messages, int batchSize, int batchesInFlight)
+    public static async Task<List<string[]>> RunAsync(Func<QueueDatabase> open, int dispatchers, int messages, int batchSize, int batchesInFlight, TimeSpan floorDelay)
     {
         using var sink = new SmtpSinkProcess();
 
@@ -51,15 +51,16 @@ public static class DispatchBenchmark
 
         var direct = await DirectAsync(sink.Port, dispatchers, messages, batchSize);
 
-        // The database floor: the same burn-down with a transport that accepts at once, in memory.
+        // The database floor: the same burn-down with a transport that accepts at once, in memory (after floorDelay
+        // per batch, a network's round trips without their CPU, when given).
         double floor;
         using (var database = open())
         {
             await EnqueueAsync(database, messages);
-            floor = (await DrainAsync(database, sink.Port, dispatchers, messages, batchSize, batchesInFlight, new InstantTransport())).Rate;
+            floor = (await DrainAsync(database, sink.Port, dispatchers, messages, batchSize, batchesInFlight, new InstantTransport(floorDelay))).Rate;
         }
 
-        Console.WriteLine($"// {provider}, {dispatchers} dispatcher(s), batches of {batchSize}, {batchesInFlight} in flight: queue {drain.Rate:N0}/s, SmtpTransport alone {direct:N0}/s, instant transport {floor:N0}/s; heap {drain.HeapBefore / 1e6:N1} MB before, peak +{(drain.HeapPeak - drain.HeapBefore) / 1e6:N1} MB, {drain.HeapAfter / 1e6:N1} MB after; {drain.AllocatedPerBatch / 1e6:N2} MB allocated per batch");
+        Console.WriteLine($"// {provider}, {dispatchers} dispatcher(s), batches of {batchSize}, {batchesInFlight} in flight: queue {drain.Rate:N0}/s, SmtpTransport alone {direct:N0}/s, instant transport (+{floorDelay.TotalMilliseconds:0} ms per batch) {floor:N0}/s; heap {drain.HeapBefore / 1e6:N1} MB before, peak +{(drain.HeapPeak - drain.HeapBefore) / 1e6:N1} MB, {drain.HeapAfter / 1e6:N1} MB after; {drain.AllocatedPerBatch / 1e6:N2} MB allocated per batch");
         return
         [
             [provider, $"{dispatchers}", $"{batchesInFlight}", $"{messages:N0}", $"{drain.Rate:N0}", $"{direct:N0}", $"**{drain.Rate / direct:0.00}**", $"{floor:N0}",
@@ -216,15 +217,25 @@ public static class DispatchBenchmark
         }
     }
 
-    /// <summary>Accepts every message at once, in memory: what the burn-down reaches when only the database costs.</summary>
-    private sealed class InstantTransport : IEmailTransport
+    /// <summary>
+    /// Accepts every message at once, in memory: what the burn-down reaches when only the database costs. With a delay,
+    /// each batch waits that long first without using the CPU, as a distant server's round trips do.
+    /// </summary>
+    private sealed class InstantTransport(TimeSpan delay) : IEmailTransport
     {
         private static readonly TransportReply Ok = new(250, "2.0.0", "OK");
 
         public string Name => "instant";
 
-        public Task<IReadOnlyList<SendResult>> SendAsync(IReadOnlyList<OutgoingEmail> batch, CancellationToken cancellationToken)
-            => Task.FromResult<IReadOnlyList<SendResult>>(batch.Select(e => SendResult.AcceptedForAll(e, Ok)).ToArray());
+        public async Task<IReadOnlyList<SendResult>> SendAsync(IReadOnlyList<OutgoingEmail> batch, CancellationToken cancellationToken)
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, cancellationToken);
+            }
+
+            return batch.Select(e => SendResult.AcceptedForAll(e, Ok)).ToArray();
+        }
     }
 
     private readonly record struct Drain(double Rate, long HeapBefore, long HeapPeak, long HeapAfter, double AllocatedPerBatch);
