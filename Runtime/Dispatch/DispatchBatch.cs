@@ -209,7 +209,8 @@ internal sealed partial class DispatchBatch
     }
 
     /// <summary>
-    /// False when the dispatcher is stopping or the lease is too short for a whole send: release instead. On a throttled
+    /// False when the dispatcher is stopping or the lease is too short for a whole send and the write after it (half of
+    /// what the lease holds beyond <see cref="DispatcherOptions.SendTimeout"/>): release instead. On a throttled
     /// transport, first books a slot of the schedule every dispatcher on the database shares, and waits for it.
     /// </summary>
     private async Task<bool> MayStartSendAsync(OutboxProvider provider, DbContext db, TransportRoutes.TransportEntry entry, int count, DateTime leaseUntil, CancellationToken stop)
@@ -247,7 +248,11 @@ internal sealed partial class DispatchBatch
             }
         }
 
-        return _time.GetUtcNow().UtcDateTime + _options.SendTimeout < leaseUntil;
+        // The send must end with time left to write its outcome under the lease: half of what the lease holds beyond
+        // SendTimeout. A batch that waited for another's send may otherwise start late, end at the lease's edge, and be
+        // claimed and sent again by another dispatcher while its outcome is being written.
+        var writeAllowance = (_options.LeaseDuration - _options.SendTimeout) / 2;
+        return _time.GetUtcNow().UtcDateTime + _options.SendTimeout + writeAllowance < leaseUntil;
     }
 
     private async Task SendChunkAsync(TransportRoutes.TransportEntry entry, List<Work> chunk, List<Work> next)

@@ -22,7 +22,9 @@ public sealed class DispatcherOptions
 
     /// <summary>
     /// How long a claim holds before another dispatcher may take the message. Must be longer than
-    /// <see cref="SendTimeout"/>: a dispatcher never starts a send that could outlive its lease. Default 5 minutes.
+    /// <see cref="SendTimeout"/>: a dispatcher never starts a send that could outlive its lease, and keeps half of what
+    /// the lease holds beyond <see cref="SendTimeout"/> for writing the outcome; a batch that cannot start in time is
+    /// released. Default 5 minutes.
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
