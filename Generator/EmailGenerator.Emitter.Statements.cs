@@ -1,4 +1,5 @@
 using System;
+using System.Text;
 using TypedMail.Generator.Helpers;
 using TypedMail.Generator.Templates;
 
@@ -174,8 +175,32 @@ public sealed partial class EmailGenerator
 
         private static void EmitStatements(SourceWriter w, EquatableArray<BoundStatement> statements)
         {
-            foreach (var statement in statements)
+            for (var i = 0; i < statements.Count; i++)
             {
+                var statement = statements[i];
+                if (statement is BoundText text)
+                {
+                    // Texts that meet (where the layout's content or a partial ends) are written by one call: the
+                    // writer indents text the same whether it comes in one piece or in several.
+                    var end = i + 1;
+                    while (end < statements.Count && statements[end] is BoundText next && next.Verbatim == text.Verbatim)
+                    {
+                        end++;
+                    }
+
+                    if (end > i + 1)
+                    {
+                        var merged = new StringBuilder();
+                        for (var k = i; k < end; k++)
+                        {
+                            merged.Append(((BoundText)statements[k]).Text);
+                        }
+
+                        i = end - 1;
+                        statement = new BoundText(merged.ToString(), text.Verbatim);
+                    }
+                }
+
                 EmitStatement(w, statement);
             }
         }

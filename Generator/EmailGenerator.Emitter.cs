@@ -121,7 +121,8 @@ public sealed partial class EmailGenerator
             w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(emails);");
             w.WriteLine("var chosen = outbox.ChooseCulture(culture);");
             var data = email.IsRecordStruct ? "e.Email" : "(e.Email ?? throw new global::System.ArgumentException(\"An email of the batch is null.\", nameof(emails)))";
-            w.WriteLine($"return outbox.EnqueueRenderedManyAsync({Literal(email.EmailTypeName)}, global::System.Linq.Enumerable.Select(emails, e => new global::TypedMail.RenderedBulkEmail({data}.Render(chosen), e.To, e.IdempotencyKey, global::TypedMail.Outbox.EnqueueCapture.IsListening ? e.Email : null)), options, {(email.Settings.IsEmpty ? "null" : SettingsClass(email) + ".Value")}, cancellationToken);");
+            // Select's type arguments are given: inferring them from the lambda would make the compiler bind it more often.
+            w.WriteLine($"return outbox.EnqueueRenderedManyAsync({Literal(email.EmailTypeName)}, global::System.Linq.Enumerable.Select<global::TypedMail.BulkEmail<{email.FullyQualifiedName}>, global::TypedMail.RenderedBulkEmail>(emails, e => new global::TypedMail.RenderedBulkEmail({data}.Render(chosen), e.To, e.IdempotencyKey, global::TypedMail.Outbox.EnqueueCapture.IsListening ? e.Email : null)), options, {(email.Settings.IsEmpty ? "null" : SettingsClass(email) + ".Value")}, cancellationToken);");
             w.CloseBrace();
         }
 
