@@ -17,11 +17,25 @@ namespace TypedMail.PostgreSql;
 /// </summary>
 internal sealed class PostgreSqlBulkCopy : OutboxBulkCopy
 {
-    public override async Task CopyAsync(DbConnection connection, OutboxRowMapping mapping, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    public override async Task<int> CopyAsync(DbConnection connection, OutboxRowMapping mapping, IEnumerable<OutboxMessage> messages, CancellationToken cancellationToken)
     {
         var npgsql = (NpgsqlConnection)connection;
-        await CopyAsync(npgsql, mapping.Messages, messages, cancellationToken).ConfigureAwait(false);
-        await CopyAsync(npgsql, mapping.Recipients, messages.SelectMany(m => m.Recipients), cancellationToken).ConfigureAwait(false);
+        var recipients = new List<OutboxRecipient>();
+        var written = 0;
+        await CopyAsync(npgsql, mapping.Messages, Collect(messages), cancellationToken).ConfigureAwait(false);
+        await CopyAsync(npgsql, mapping.Recipients, recipients, cancellationToken).ConfigureAwait(false);
+        return written;
+
+        // The recipients are kept for their own copy, after the messages they refer to; the messages are not.
+        IEnumerable<OutboxMessage> Collect(IEnumerable<OutboxMessage> all)
+        {
+            foreach (var message in all)
+            {
+                recipients.AddRange(message.Recipients);
+                written++;
+                yield return message;
+            }
+        }
     }
 
     private static async Task CopyAsync(NpgsqlConnection connection, OutboxTableMapping table, IEnumerable<object> rows, CancellationToken cancellationToken)

@@ -282,10 +282,25 @@ public readonly struct EmailOutbox
                 $"EnqueueOptions.Attachments ({options.Attachments.Count}) are not supported by EnqueueManyAsync: enqueue emails with attachments one by one with Enqueue.", nameof(options));
         }
 
-        var settings = Settings;
-        var messages = new List<OutboxMessage>();
         var keys = new Dictionary<Guid, string>();
         List<(object? Model, OutboxMessage Message)>? captured = EnqueueCapture.IsListening ? [] : null;
+        var written = await OutboxBulkWriter.WriteAsync(Context, BuildAll(Settings, emailType, emails, options, typeSettings, keys, captured), keys, cancellationToken).ConfigureAwait(false);
+        if (captured is not null && written > 0)
+        {
+            EnqueueCapture.Written(Context, captured, options);
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Builds the messages of a bulk enqueue one by one, as the writer consumes them (so the database takes in the first
+    /// while the next are rendered), collecting their idempotency keys; refuses a key given twice.
+    /// </summary>
+    private static IEnumerable<OutboxMessage> BuildAll(
+        TypedMailDbContextOptions settings, string emailType, IEnumerable<RenderedBulkEmail> emails, EnqueueOptions? options, EmailTypeSettings? typeSettings,
+        Dictionary<Guid, string> keys, List<(object? Model, OutboxMessage Message)>? captured)
+    {
         foreach (var email in emails)
         {
             ArgumentNullException.ThrowIfNull(email.Rendered, nameof(RenderedBulkEmail.Rendered));
@@ -296,22 +311,9 @@ public readonly struct EmailOutbox
                 throw new DuplicateIdempotencyKeyException(key, $"The idempotency key '{key}' is given to two emails of one EnqueueManyAsync call; nothing was written.");
             }
 
-            messages.Add(message);
             captured?.Add((email.Model, message));
+            yield return message;
         }
-
-        if (messages.Count == 0)
-        {
-            return 0;
-        }
-
-        var written = await OutboxBulkWriter.WriteAsync(Context, messages, keys, cancellationToken).ConfigureAwait(false);
-        if (captured is not null)
-        {
-            EnqueueCapture.Written(Context, captured, options);
-        }
-
-        return written;
     }
 
     private TypedMailDbContextOptions Settings

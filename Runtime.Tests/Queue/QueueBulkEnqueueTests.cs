@@ -102,7 +102,7 @@ public abstract class QueueBulkEnqueueTests(ShopDatabase shop) : IDisposable
     }
 
     [Fact]
-    public async Task A_key_given_twice_in_one_call_is_refused_before_anything_is_written()
+    public async Task A_key_given_twice_in_one_call_is_refused_and_nothing_is_written()
     {
         await using (var db = Shop.CreateDbContext())
         {
@@ -112,6 +112,29 @@ public abstract class QueueBulkEnqueueTests(ShopDatabase shop) : IDisposable
 
         await using var check = Shop.CreateDbContext();
         Assert.Equal(0, await check.Set<OutboxMessage>().CountAsync());
+    }
+
+    [Fact]
+    public async Task An_email_that_cannot_be_built_after_thousands_were_written_leaves_nothing_and_the_callers_transaction_commits_the_rest()
+    {
+        // The messages are written while they are built: the bad one comes after the first were sent to the database.
+        var tooLong = new string('k', EnqueueOptions.MaxIdempotencyKeyLength + 1);
+        await using (var db = Shop.CreateDbContext())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var ex = await Assert.ThrowsAsync<ArgumentException>(() => db.Emails().EnqueueManyAsync(FanOut(3_000, i => i == 2_500 ? tooLong : null)));
+            Assert.Contains(tooLong, ex.Message, StringComparison.Ordinal);
+
+            db.Orders.Add(new Order { Number = "B" });
+            await db.SaveChangesAsync();
+            Assert.Equal(2, await db.Emails().EnqueueManyAsync(FanOut(2)));
+            await tx.CommitAsync();
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(1, await check.Orders.CountAsync());
+        Assert.Equal(["c0@example.com", "c1@example.com"], await check.Set<OutboxRecipient>().Select(r => r.Address).OrderBy(a => a).ToListAsync());
+        Assert.Equal(2, await check.Set<OutboxMessage>().CountAsync());
     }
 
     private static Guid EnqueueIdOf(string key) => EmailOutbox.IdFromIdempotencyKey(key);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
@@ -259,6 +260,80 @@ public abstract class QueueEnqueueTests(ShopDatabase shop) : IDisposable
         Assert.Equal(1, await check.Orders.CountAsync());
         Assert.Equal(2, await check.Set<OutboxMessage>().CountAsync());
         Assert.Equal(3, await check.Set<OutboxRecipient>().CountAsync());
+    }
+
+    [Fact]
+    public async Task A_save_of_many_messages_writes_every_column_of_each_and_skips_a_stored_key_with_its_recipients()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Emails().Enqueue(Order("M-0"), to: "first@example.com", new EnqueueOptions { IdempotencyKey = "order-M-0" });
+            await db.SaveChangesAsync();
+        }
+
+        var notBefore = new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.FromHours(2));
+        List<EnqueuedEmail> enqueued = [];
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Orders.Add(new Order { Number = "M" });
+            for (var i = 1; i <= 150; i++)
+            {
+                // Every other message carries the optional columns and a second and third recipient; the rest leave them empty.
+                var full = i % 2 == 0;
+                enqueued.Add(db.Emails().Enqueue(Order("M-" + i), to: $"to{i}@example.com", full
+                    ? new EnqueueOptions
+                    {
+                        IdempotencyKey = "order-M-" + i,
+                        ReplyTo = "desk@example.com",
+                        Cc = [$"cc{i}@example.com"],
+                        Bcc = [$"bcc{i}@example.com"],
+                        Priority = i,
+                        NotBefore = notBefore,
+                        Transport = "bulk",
+                        Tags = ["orders"],
+                        Metadata = new Dictionary<string, string> { ["order"] = "M-" + i },
+                    }
+                    : null));
+            }
+
+            // Already stored: skipped, and so are the recipients given with it now.
+            db.Emails().Enqueue(Order("M-0"), to: "again@example.com", new EnqueueOptions { IdempotencyKey = "order-M-0", Cc = ["again-cc@example.com"] });
+            Assert.Equal(1 + 150 + 75 + 75 + 150, await db.SaveChangesAsync());
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(1, await check.Orders.CountAsync());
+        var rows = await check.Set<OutboxMessage>().Include(m => m.Recipients).ToDictionaryAsync(m => m.Id);
+        Assert.Equal(151, rows.Count);
+        Assert.Equal(["first@example.com"], rows.Values.Single(m => m.IdempotencyKey == "order-M-0").Recipients.Select(r => r.Address));
+        for (var i = 1; i <= 150; i++)
+        {
+            var row = rows[enqueued[i - 1].Id];
+            var full = i % 2 == 0;
+            Assert.Equal(enqueued[i - 1].MessageId, row.MessageId);
+            Assert.Equal(full ? "order-M-" + i : null, row.IdempotencyKey);
+            Assert.Equal(OutboxMessageState.Queued, row.State);
+            Assert.Contains("M-" + i, row.Subject, StringComparison.Ordinal);
+            Assert.Contains("M-" + i, row.HtmlBody, StringComparison.Ordinal);
+            Assert.Equal(full ? "desk@example.com" : null, row.ReplyTo);
+            Assert.Equal(full ? i : 0, row.Priority);
+            Assert.Equal(full ? "bulk" : null, row.Transport);
+            Assert.Equal(full ? "orders" : null, row.Tags);
+            Assert.Equal(full ? $"{{\"order\":\"M-{i}\"}}" : null, row.Metadata);
+            Assert.Equal(DateTimeKind.Utc, row.DueAt.Kind);
+            Assert.Equal(full ? notBefore.UtcDateTime : row.CreatedAt, row.DueAt);
+            Assert.Null(row.SentAt);
+            Assert.Equal(0, row.AttemptCount);
+            var recipients = row.Recipients.OrderBy(r => r.Kind).Select(r => (r.Kind, r.Address, r.State, r.ReplyCode)).ToList();
+            List<(RecipientKind, string, RecipientState, int?)> expected = [(RecipientKind.To, $"to{i}@example.com", RecipientState.Pending, null)];
+            if (full)
+            {
+                expected.Add((RecipientKind.Cc, $"cc{i}@example.com", RecipientState.Pending, null));
+                expected.Add((RecipientKind.Bcc, $"bcc{i}@example.com", RecipientState.Pending, null));
+            }
+
+            Assert.Equal(expected, recipients);
+        }
     }
 
     [Fact]

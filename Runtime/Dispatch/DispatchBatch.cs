@@ -32,6 +32,10 @@ internal sealed partial class DispatchBatch
     private readonly TimeProvider _time;
     private readonly TypedMailMetrics? _metrics;
 
+    // One send at a time per dispatcher, whatever the batches in flight: the others claim, load and write meanwhile.
+    // A send never waits behind another batch's for the transport's connections, so SendTimeout times the send alone.
+    private readonly SemaphoreSlim _sendGate = new(1, 1);
+
     public DispatchBatch(TransportRouter router, DeliveryPolicy policy, DispatcherOptions options, ILogger logger, TimeProvider time, TypedMailMetrics? metrics)
     {
         _router = router;
@@ -43,7 +47,10 @@ internal sealed partial class DispatchBatch
     }
 
     /// <summary>Claims one batch of due messages, sends it and records the outcomes.</summary>
-    public async Task<DispatchSummary> RunAsync(DbContext db, CancellationToken stop)
+    /// <param name="db">The batch's own context.</param>
+    /// <param name="onClaimed">Told how many messages the claim returned, before anything is sent; none when <see langword="null"/>.</param>
+    /// <param name="stop">Stops the batch gracefully: the send in progress finishes, the rest is released.</param>
+    public async Task<DispatchSummary> RunAsync(DbContext db, Action<int>? onClaimed, CancellationToken stop)
     {
         var provider = OutboxProvider.For(db);
         var now = _time.GetUtcNow().UtcDateTime;
@@ -55,6 +62,7 @@ internal sealed partial class DispatchBatch
         // attachments follow in two queries.
         var messages = await provider.ClaimAsync(db, _options.DispatcherId, leaseToken, _options.BatchSize, now, leaseUntil, CancellationToken.None)
             .ConfigureAwait(false);
+        onClaimed?.Invoke(messages.Count);
         if (messages.Count == 0)
         {
             return default;
@@ -150,18 +158,26 @@ internal sealed partial class DispatchBatch
                 {
                     var chunk = items.Skip(offset).Take(entry.GroupSize).ToList();
                     offset += chunk.Count;
-                    if (!await MayStartSendAsync(provider, db, entry, chunk.Count, leaseUntil, stop).ConfigureAwait(false))
+                    if (!await EnterSendAsync(stop).ConfigureAwait(false))
                     {
-                        // Stopping, or the lease is too short: what was not tried in this pass goes back unsent.
-                        foreach (var item in work)
-                        {
-                            item.Released = item.AttemptsThisPass == 0 && item.HasPendingRecipients;
-                        }
-
+                        ReleaseUntried(work);
                         return;
                     }
 
-                    await SendChunkAsync(entry, chunk, next).ConfigureAwait(false);
+                    try
+                    {
+                        if (!await MayStartSendAsync(provider, db, entry, chunk.Count, leaseUntil, stop).ConfigureAwait(false))
+                        {
+                            ReleaseUntried(work);
+                            return;
+                        }
+
+                        await SendChunkAsync(entry, chunk, next).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _sendGate.Release();
+                    }
                 }
             }
 
@@ -169,8 +185,32 @@ internal sealed partial class DispatchBatch
         }
     }
 
+    /// <summary>Stopping, or the lease is too short: what was not tried in this pass goes back unsent.</summary>
+    private static void ReleaseUntried(List<Work> work)
+    {
+        foreach (var item in work)
+        {
+            item.Released = item.AttemptsThisPass == 0 && item.HasPendingRecipients;
+        }
+    }
+
+    /// <summary>Waits for this dispatcher's send in progress, if any, to end; false when stopping meanwhile.</summary>
+    private async Task<bool> EnterSendAsync(CancellationToken stop)
+    {
+        try
+        {
+            await _sendGate.WaitAsync(stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
-    /// False when the dispatcher is stopping or the lease is too short for a whole send: release instead. On a throttled
+    /// False when the dispatcher is stopping or the lease is too short for a whole send and the write after it (half of
+    /// what the lease holds beyond <see cref="DispatcherOptions.SendTimeout"/>): release instead. On a throttled
     /// transport, first books a slot of the schedule every dispatcher on the database shares, and waits for it.
     /// </summary>
     private async Task<bool> MayStartSendAsync(OutboxProvider provider, DbContext db, TransportRoutes.TransportEntry entry, int count, DateTime leaseUntil, CancellationToken stop)
@@ -208,7 +248,11 @@ internal sealed partial class DispatchBatch
             }
         }
 
-        return _time.GetUtcNow().UtcDateTime + _options.SendTimeout < leaseUntil;
+        // The send must end with time left to write its outcome under the lease: half of what the lease holds beyond
+        // SendTimeout. A batch that waited for another's send may otherwise start late, end at the lease's edge, and be
+        // claimed and sent again by another dispatcher while its outcome is being written.
+        var writeAllowance = (_options.LeaseDuration - _options.SendTimeout) / 2;
+        return _time.GetUtcNow().UtcDateTime + _options.SendTimeout + writeAllowance < leaseUntil;
     }
 
     private async Task SendChunkAsync(TransportRoutes.TransportEntry entry, List<Work> chunk, List<Work> next)

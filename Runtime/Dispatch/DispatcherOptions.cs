@@ -6,12 +6,25 @@ namespace TypedMail.Dispatch;
 /// <summary>How a dispatcher claims, sends, retries and waits.</summary>
 public sealed class DispatcherOptions
 {
+    private const int MaxBatchesInFlight = 16;
+
     /// <summary>Messages claimed and handed to the transport at once. Default 50.</summary>
     public int BatchSize { get; set; } = 50;
 
     /// <summary>
+    /// How many batches <c>RunAsync</c> keeps in flight at once, each claimed, sent and recorded on its own database
+    /// connection: while one batch is with the transport, another is claimed or has its outcomes written, so the
+    /// database's part of a batch overlaps the transport's instead of adding to it. The sends take turns (one batch with
+    /// the transport at a time per dispatcher). Each batch holds its own lease; a message is only ever in one. Settable from configuration (<c>TypedMail:Dispatcher:BatchesInFlight</c>).
+    /// 1 to 16; default 2. The connection pool must allow one connection per batch in flight.
+    /// </summary>
+    public int BatchesInFlight { get; set; } = 2;
+
+    /// <summary>
     /// How long a claim holds before another dispatcher may take the message. Must be longer than
-    /// <see cref="SendTimeout"/>: a dispatcher never starts a send that could outlive its lease. Default 5 minutes.
+    /// <see cref="SendTimeout"/>: a dispatcher never starts a send that could outlive its lease, and keeps half of what
+    /// the lease holds beyond <see cref="SendTimeout"/> for writing the outcome; a batch that cannot start in time is
+    /// released. Default 5 minutes.
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -65,6 +78,11 @@ public sealed class DispatcherOptions
         if (BatchSize < 1)
         {
             yield return (nameof(BatchSize), BatchSize, "must be at least 1");
+        }
+
+        if (BatchesInFlight is < 1 or > MaxBatchesInFlight)
+        {
+            yield return (nameof(BatchesInFlight), BatchesInFlight, $"must be 1 to {MaxBatchesInFlight}");
         }
 
         if (MaxAttempts < 1)

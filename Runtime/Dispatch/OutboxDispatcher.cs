@@ -93,12 +93,14 @@ public sealed partial class OutboxDispatcher<TContext>
     /// <summary>
     /// Dispatches continuously until <paramref name="cancellationToken"/> is cancelled: a batch whenever mail may be due
     /// (right after a local commit that enqueued mail, when a wake source such as PostgreSQL <c>LISTEN</c> says so, or
-    /// every <see cref="DispatcherOptions.PollInterval"/>). Database outages are logged as warnings and retried with
+    /// every <see cref="DispatcherOptions.PollInterval"/>), up to <see cref="DispatcherOptions.BatchesInFlight"/> batches
+    /// at once while the backlog fills them. Database outages are logged as warnings and retried with
     /// backoff; other failures are logged as errors and retried the same way.
     /// </summary>
     /// <param name="cancellationToken">
-    /// Stops the loop gracefully: a send in progress finishes (within <see cref="DispatcherOptions.SendTimeout"/>) and its
-    /// results are recorded; claimed messages not yet handed to a transport are released for others.
+    /// Stops the loop gracefully: the sends in progress (one per batch in flight) finish (within
+    /// <see cref="DispatcherOptions.SendTimeout"/>) and their results are recorded; claimed messages not yet handed to a
+    /// transport are released for others. The task completes once every batch in flight has been recorded.
     /// </param>
     /// <returns>A task that completes when the loop has stopped; it does not throw on cancellation.</returns>
     /// <exception cref="InvalidOperationException">
@@ -117,54 +119,76 @@ public sealed partial class OutboxDispatcher<TContext>
         using var registration = OutboxWakeups.Register(typeof(TContext), _signal);
         using var stopSources = new CancellationTokenSource();
         var sources = wakeSources.ConvertAll(s => RunWakeSourceAsync(s, stopSources.Token));
-        var failures = 0;
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                DispatchSummary batch;
-                try
-                {
-                    batch = await DispatchBatchAsync(cancellationToken).ConfigureAwait(false);
-                    failures = 0;
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
-                {
-                    failures++;
-                    var delay = Backoff.Delay(failures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
-                    if (DatabaseErrors.IsUnavailable(ex))
-                    {
-                        // A database restart the loop rides out is routine: alerting on Error must not fire for it.
-                        LogDatabaseUnavailable(_logger, ex, failures, delay);
-                    }
-                    else
-                    {
-                        LogLoopFailed(_logger, ex, failures, delay);
-                    }
-
-                    if (!await WaitAsync(delay, cancellationToken).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
-                    continue;
-                }
-
-                if (batch.Claimed >= _options.BatchSize && batch.Released == 0)
-                {
-                    continue;
-                }
-
-                if (!await WaitAsync(_options.PollInterval, cancellationToken).ConfigureAwait(false))
-                {
-                    break;
-                }
-            }
+            var lanes = Enumerable.Range(0, _options.BatchesInFlight).Select(lane => RunLaneAsync(lane, cancellationToken));
+            await Task.WhenAll(lanes).ConfigureAwait(false);
         }
         finally
         {
             await stopSources.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(sources).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One of the <see cref="DispatcherOptions.BatchesInFlight"/> lanes of <see cref="RunAsync"/>: batch after batch
+    /// while they come back full, then a wait for a wake-up. The lanes run side by side, so one lane's claim and
+    /// outcome write overlap another's send. Lane 0 also polls every <see cref="DispatcherOptions.PollInterval"/>; the
+    /// others wait for a wake-up only, which a lane whose claim came back full gives, so an idle dispatcher queries the
+    /// database once per poll however many lanes it has. Each lane finishes its batch before it returns.
+    /// </summary>
+    private async Task RunLaneAsync(int lane, CancellationToken cancellationToken)
+    {
+        var poll = lane == 0 ? _options.PollInterval : Timeout.InfiniteTimeSpan;
+        Action<int>? onClaimed = _options.BatchesInFlight == 1 ? null : claimed =>
+        {
+            if (claimed >= _options.BatchSize)
+            {
+                // More may be due: start another lane on it while this one sends.
+                _signal.Set();
+            }
+        };
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            DispatchSummary batch;
+            try
+            {
+                batch = await RunBatchAsync(onClaimed, cancellationToken).ConfigureAwait(false);
+                failures = 0;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                failures++;
+                var delay = Backoff.Delay(failures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
+                if (DatabaseErrors.IsUnavailable(ex))
+                {
+                    // A database restart the loop rides out is routine: alerting on Error must not fire for it.
+                    LogDatabaseUnavailable(_logger, ex, failures, delay);
+                }
+                else
+                {
+                    LogLoopFailed(_logger, ex, failures, delay);
+                }
+
+                if (!await WaitAsync(delay, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (batch.Claimed >= _options.BatchSize && batch.Released == 0)
+            {
+                continue;
+            }
+
+            if (!await WaitAsync(poll, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
         }
     }
 
@@ -197,7 +221,9 @@ public sealed partial class OutboxDispatcher<TContext>
     /// </param>
     /// <returns>What the batch did.</returns>
     /// <exception cref="DbException">The database failed while claiming or loading (nothing was sent), or stayed down while recording for the whole lease.</exception>
-    public async Task<DispatchSummary> DispatchBatchAsync(CancellationToken cancellationToken = default)
+    public Task<DispatchSummary> DispatchBatchAsync(CancellationToken cancellationToken = default) => RunBatchAsync(onClaimed: null, cancellationToken);
+
+    private async Task<DispatchSummary> RunBatchAsync(Action<int>? onClaimed, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -205,7 +231,7 @@ public sealed partial class OutboxDispatcher<TContext>
         }
 
         await using var db = await _contexts.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false);
-        return await _batch.Value.RunAsync(db, cancellationToken).ConfigureAwait(false);
+        return await _batch.Value.RunAsync(db, onClaimed, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)

@@ -33,7 +33,7 @@ internal sealed partial class OutboxDispatcherService<TContext> : BackgroundServ
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var d = _options.Dispatcher;
-        LogStarted(_logger, d.DispatcherId, _probe.Describe(), d.BatchSize, d.PollInterval);
+        LogStarted(_logger, d.DispatcherId, _probe.Describe(), d.BatchSize, d.BatchesInFlight, d.PollInterval);
 
         // RunAsync wakes after local commits and on its wake sources, polls as a fallback, retries database outages,
         // and on shutdown finishes the send in progress and releases the rest.
@@ -41,8 +41,8 @@ internal sealed partial class OutboxDispatcherService<TContext> : BackgroundServ
         LogStopped(_logger, d.DispatcherId);
     }
 
-    [LoggerMessage(201, LogLevel.Information, "TypedMail dispatcher {DispatcherId} started: {Transport}, batches of {BatchSize}, polling every {PollInterval}")]
-    private static partial void LogStarted(ILogger logger, string dispatcherId, string transport, int batchSize, System.TimeSpan pollInterval);
+    [LoggerMessage(201, LogLevel.Information, "TypedMail dispatcher {DispatcherId} started: {Transport}, batches of {BatchSize}, {BatchesInFlight} in flight, polling every {PollInterval}")]
+    private static partial void LogStarted(ILogger logger, string dispatcherId, string transport, int batchSize, int batchesInFlight, System.TimeSpan pollInterval);
 
     [LoggerMessage(203, LogLevel.Information, "TypedMail dispatcher {DispatcherId} stopped")]
     private static partial void LogStopped(ILogger logger, string dispatcherId);

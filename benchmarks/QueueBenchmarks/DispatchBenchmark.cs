@@ -21,12 +21,13 @@ namespace TypedMail.Benchmarks.Queue;
 /// The burn-down: a queue of committed emails drained to postfix's smtp-sink by hosted dispatchers (one
 /// <c>AddTypedMail</c> host each, as one process each would run them, SMTP with the default pool). The peer, in the
 /// same run on the same connections: the same messages sent straight through as many <see cref="SmtpTransport"/>s,
-/// with no database, each fed batches of the dispatcher's batch size. Also the managed heap while draining: its peak
-/// over the heap before the drain, next to what one batch allocates.
+/// with no database, each fed batches of the dispatcher's batch size. The database floor: the same burn-down with a
+/// transport that accepts every message at once in memory, so only the database's part of a batch is left. Also the
+/// managed heap while draining: its peak over the heap before the drain, next to what one batch allocates.
 /// </summary>
 public static class DispatchBenchmark
 {
-    public static async Task<List<string[]>> RunAsync(Func<QueueDatabase> open, int dispatchers, int messages, int batchSize)
+    public static async Task<List<string[]>> RunAsync(Func<QueueDatabase> open, int dispatchers, int messages, int batchSize, int batchesInFlight, TimeSpan floorDelay)
     {
         using var sink = new SmtpSinkProcess();
 
@@ -34,19 +35,35 @@ public static class DispatchBenchmark
         using (var warm = open())
         {
             await EnqueueAsync(warm, 2_000);
-            await DrainAsync(warm, sink.Port, dispatchers, 2_000, batchSize);
+            await DrainAsync(warm, sink.Port, dispatchers, 2_000, batchSize, batchesInFlight, transport: null);
         }
 
         await DirectAsync(sink.Port, dispatchers, 2_000, batchSize);
 
-        using var database = open();
-        await EnqueueAsync(database, messages);
-        var drain = await DrainAsync(database, sink.Port, dispatchers, messages, batchSize);
+        Drain drain;
+        string provider;
+        using (var database = open())
+        {
+            provider = database.Provider;
+            await EnqueueAsync(database, messages);
+            drain = await DrainAsync(database, sink.Port, dispatchers, messages, batchSize, batchesInFlight, transport: null);
+        }
+
         var direct = await DirectAsync(sink.Port, dispatchers, messages, batchSize);
-        Console.WriteLine($"// {database.Provider}, {dispatchers} dispatcher(s), batches of {batchSize}: queue {drain.Rate:N0}/s, SmtpTransport alone {direct:N0}/s; heap {drain.HeapBefore / 1e6:N1} MB before, peak +{(drain.HeapPeak - drain.HeapBefore) / 1e6:N1} MB, {drain.HeapAfter / 1e6:N1} MB after; {drain.AllocatedPerBatch / 1e6:N2} MB allocated per batch");
+
+        // The database floor: the same burn-down with a transport that accepts at once, in memory (after floorDelay
+        // per batch, a network's round trips without their CPU, when given).
+        double floor;
+        using (var database = open())
+        {
+            await EnqueueAsync(database, messages);
+            floor = (await DrainAsync(database, sink.Port, dispatchers, messages, batchSize, batchesInFlight, new InstantTransport(floorDelay))).Rate;
+        }
+
+        Console.WriteLine($"// {provider}, {dispatchers} dispatcher(s), batches of {batchSize}, {batchesInFlight} in flight: queue {drain.Rate:N0}/s, SmtpTransport alone {direct:N0}/s, instant transport (+{floorDelay.TotalMilliseconds:0} ms per batch) {floor:N0}/s; heap {drain.HeapBefore / 1e6:N1} MB before, peak +{(drain.HeapPeak - drain.HeapBefore) / 1e6:N1} MB, {drain.HeapAfter / 1e6:N1} MB after; {drain.AllocatedPerBatch / 1e6:N2} MB allocated per batch");
         return
         [
-            [database.Provider, $"{dispatchers}", $"{messages:N0}", $"{drain.Rate:N0}", $"{direct:N0}", $"**{drain.Rate / direct:0.00}**",
+            [provider, $"{dispatchers}", $"{batchesInFlight}", $"{messages:N0}", $"{drain.Rate:N0}", $"{direct:N0}", $"**{drain.Rate / direct:0.00}**", $"{floor:N0}",
                 $"{drain.HeapBefore / 1e6:N1} / {drain.HeapPeak / 1e6:N1} / {drain.HeapAfter / 1e6:N1} MB", $"{drain.AllocatedPerBatch / 1e6:N2} MB"],
         ];
     }
@@ -68,21 +85,29 @@ public static class DispatchBenchmark
 
     /// <summary>
     /// A host like an application's: <c>AddTypedMail</c> over <typeparamref name="TContext"/>, SMTP to the sink with the
-    /// default pool, logging at Warning.
+    /// default pool, logging at Warning; <paramref name="transport"/> instead of SMTP when given.
     /// </summary>
-    public static IHost Host<TContext>(QueueDatabase database, int port, int batchSize, string id)
+    public static IHost Host<TContext>(QueueDatabase database, int port, int batchSize, string id, int batchesInFlight = 2, IEmailTransport? transport = null)
         where TContext : QueueContext
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(database.Factory<TContext>());
+        if (transport is not null)
+        {
+            builder.Services.AddSingleton(transport);
+        }
+
         builder.Services.AddTypedMail<TContext>(o =>
         {
-            o.Transport = EmailTransportKind.Smtp;
+            // With a transport of its own, the host takes it for the pickup folder's: the only kind whose probe any transport passes.
+            o.Transport = transport is null ? EmailTransportKind.Smtp : EmailTransportKind.Pickup;
+            o.Pickup.Folder = System.IO.Path.GetTempPath();
             o.Smtp.Host = "127.0.0.1";
             o.Smtp.Port = port;
             o.Smtp.TlsMode = SmtpTlsMode.None;
             o.Dispatcher.BatchSize = batchSize;
+            o.Dispatcher.BatchesInFlight = batchesInFlight;
             o.Dispatcher.DispatcherId = id;
             o.Dispatcher.PollInterval = TimeSpan.FromMilliseconds(200);
         });
@@ -93,13 +118,13 @@ public static class DispatchBenchmark
     public static Task<int> BacklogAsync(QueueContext db)
         => db.Set<OutboxMessage>().CountAsync(m => m.State == OutboxMessageState.Queued || m.State == OutboxMessageState.Sending || m.State == OutboxMessageState.Deferred);
 
-    private static async Task<Drain> DrainAsync(QueueDatabase database, int port, int dispatchers, int messages, int batchSize)
+    private static async Task<Drain> DrainAsync(QueueDatabase database, int port, int dispatchers, int messages, int batchSize, int batchesInFlight, IEmailTransport? transport)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var hosts = Enumerable.Range(0, dispatchers).Select(i => Host<OtherProcessContext>(database, port, batchSize, $"bench-{i}")).ToList();
+        var hosts = Enumerable.Range(0, dispatchers).Select(i => Host<OtherProcessContext>(database, port, batchSize, $"bench-{i}", batchesInFlight, transport)).ToList();
         long heapPeak = heapBefore;
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
@@ -189,6 +214,27 @@ public static class DispatchBenchmark
             {
                 await transport.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// Accepts every message at once, in memory: what the burn-down reaches when only the database costs. With a delay,
+    /// each batch waits that long first without using the CPU, as a distant server's round trips do.
+    /// </summary>
+    private sealed class InstantTransport(TimeSpan delay) : IEmailTransport
+    {
+        private static readonly TransportReply Ok = new(250, "2.0.0", "OK");
+
+        public string Name => "instant";
+
+        public async Task<IReadOnlyList<SendResult>> SendAsync(IReadOnlyList<OutgoingEmail> batch, CancellationToken cancellationToken)
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, cancellationToken);
+            }
+
+            return batch.Select(e => SendResult.AcceptedForAll(e, Ok)).ToArray();
         }
     }
 

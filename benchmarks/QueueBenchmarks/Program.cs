@@ -9,12 +9,14 @@ using TypedMail.Runtime.Tests.Infrastructure;
 //   enqueue   render + insert through Enqueue, against plain EF Core inserts of the same text (one row; the outbox's two rows);
 //   bulk      a fan-out through EnqueueManyAsync in one transaction, against plain EF Core AddRange of one-row emails of the same text;
 //   dispatch  the burn-down: a committed queue drained to postfix's smtp-sink by hosted dispatchers (SQLite 1,
-//             PostgreSQL 4), against SmtpTransport alone on the same connections; the heap peak while draining;
+//             PostgreSQL 4; --in-flight batches each), against SmtpTransport alone on the same connections, and the
+//             database floor (the same drain with an instant in-memory transport, which waits --send-delay ms per
+//             batch first when given); the heap peak while draining;
 //   latency   commit-to-accepted p50/p99 with wake-ups, against polling only;
 //   steady    a producer committing --rate emails/s for --seconds s while 4 hosted dispatchers drain (PostgreSQL).
 // Each section runs on SQLite (a WAL file) and on a private PostgreSQL 15 cluster this program starts.
 // Run: dotnet run -c Release --project benchmarks/QueueBenchmarks -- [enqueue] [bulk] [dispatch] [latency] [steady] [--rounds 5]
-//      [--messages 100000] [--batch 50] [--samples 200] [--rate 2000] [--seconds 60] [--fan-out 50000]
+//      [--messages 100000] [--batch 50] [--in-flight 2] [--send-delay 0] [--samples 200] [--rate 2000] [--seconds 60] [--fan-out 50000]
 var sections = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.OrdinalIgnoreCase);
 if (sections.Count == 0)
 {
@@ -31,6 +33,8 @@ if (unknown.Count > 0)
 var rounds = Option("--rounds", 5);
 var messages = Option("--messages", 100_000);
 var batch = Option("--batch", 50);
+var inFlight = Option("--in-flight", 2);
+var sendDelay = TimeSpan.FromMilliseconds(args.Contains("--send-delay") ? Option("--send-delay", 0) : 0);
 var samples = Option("--samples", 200);
 var rate = Option("--rate", 2_000);
 var seconds = Option("--seconds", 60);
@@ -65,9 +69,9 @@ if (sections.Contains("bulk"))
 if (sections.Contains("dispatch"))
 {
     var rows = new List<string[]>();
-    rows.AddRange(await DispatchBenchmark.RunAsync(providers[0], 1, messages, batch));
-    rows.AddRange(await DispatchBenchmark.RunAsync(providers[1], 4, messages, batch));
-    Table($"Burn-down: {messages:N0} committed emails to smtp-sink, batches of {batch}", ["Database", "Hosted dispatchers", "Emails", "Queue drained (emails/s)", "SmtpTransport alone, same connections (emails/s)", "Ratio", "Managed heap: before / peak / after", "Allocated per batch"], rows);
+    rows.AddRange(await DispatchBenchmark.RunAsync(providers[0], 1, messages, batch, inFlight, sendDelay));
+    rows.AddRange(await DispatchBenchmark.RunAsync(providers[1], 4, messages, batch, inFlight, sendDelay));
+    Table($"Burn-down: {messages:N0} committed emails to smtp-sink, batches of {batch}", ["Database", "Hosted dispatchers", "Batches in flight per dispatcher", "Emails", "Queue drained (emails/s)", "SmtpTransport alone, same connections (emails/s)", "Ratio", $"Database floor: instant in-memory transport{(sendDelay > TimeSpan.Zero ? $" after {sendDelay.TotalMilliseconds:0} ms per batch" : "")} (emails/s)", "Managed heap: before / peak / after", "Allocated per batch"], rows);
 }
 
 if (sections.Contains("steady"))

@@ -11,7 +11,11 @@ namespace TypedMail.Outbox.Providers;
 /// </summary>
 internal abstract class OutboxBulkCopy
 {
-    /// <summary>Copies the messages, then their recipients, on <paramref name="connection"/> in its current transaction.</summary>
-    /// <exception cref="DbException">The database failed the copy; nothing of it is written.</exception>
-    public abstract Task CopyAsync(DbConnection connection, OutboxRowMapping mapping, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken);
+    /// <summary>
+    /// Copies the messages as they are enumerated (built), then their recipients, on <paramref name="connection"/> in its
+    /// current transaction; returns how many messages it copied. If enumerating fails, the copy is canceled and the
+    /// exception thrown; the transaction is then failed, for the caller to roll back.
+    /// </summary>
+    /// <exception cref="DbException">The database failed the copy (a stored key: a unique violation); the transaction is failed.</exception>
+    public abstract Task<int> CopyAsync(DbConnection connection, OutboxRowMapping mapping, IEnumerable<OutboxMessage> messages, CancellationToken cancellationToken);
 }

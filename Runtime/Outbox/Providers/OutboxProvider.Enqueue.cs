@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Data.Common;
-using System.Text;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
@@ -29,12 +29,29 @@ internal abstract partial class OutboxProvider
     public abstract Task<HashSet<Guid>> InsertMessagesAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, DbTransaction? transaction, bool async, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes the messages of a bulk enqueue, whose idempotency keys were checked, with their recipients, on the
-    /// context's connection in its current transaction; by default with the multi-row inserts of <see cref="InsertMessagesAsync"/>.
+    /// Writes the messages of a bulk enqueue with their recipients, on the context's connection in its current
+    /// transaction; by default it builds them all, refuses a stored idempotency key, then writes with the inserts of
+    /// <see cref="InsertMessagesAsync"/>. A provider may write while it builds; it then refuses a stored key with the
+    /// database's unique violation, and the caller undoes the write.
     /// </summary>
+    /// <param name="context">The context.</param>
+    /// <param name="messages">The messages, built (and checked) as they are enumerated.</param>
+    /// <param name="keys">The idempotency keys of the messages built so far, by message key; filled as they are enumerated.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>How many messages were written.</returns>
+    /// <exception cref="DuplicateIdempotencyKeyException">An idempotency key is already stored.</exception>
     /// <exception cref="DbException">The database failed a statement.</exception>
-    public virtual Task BulkInsertAsync(DbContext context, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
-        => InsertMessagesAsync(context, messages, transaction: null, async: true, cancellationToken);
+    public virtual async Task<int> BulkInsertAsync(DbContext context, IEnumerable<OutboxMessage> messages, Dictionary<Guid, string> keys, CancellationToken cancellationToken)
+    {
+        var all = messages.ToList();
+        await OutboxBulkWriter.RefuseStoredKeysAsync(context, keys, cancellationToken).ConfigureAwait(false);
+        if (all.Count > 0)
+        {
+            await InsertMessagesAsync(context, all, transaction: null, async: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return all.Count;
+    }
 
     /// <summary>A command on the context's connection, in <paramref name="transaction"/> or its current one, with its command timeout.</summary>
     protected static DbCommand CreateCommand(DbContext context, DbTransaction? transaction = null)
@@ -47,20 +64,6 @@ internal abstract partial class OutboxProvider
         }
 
         return command;
-    }
-
-    /// <summary>Appends <c>(@p0, @p1, …)</c> for one row of <paramref name="table"/> and adds its parameters.</summary>
-    protected static void AppendRow(StringBuilder sql, DbCommand command, OutboxTableMapping table, object row)
-    {
-        sql.Append('(');
-        for (var i = 0; i < table.Columns.Length; i++)
-        {
-            var name = "@p" + command.Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            sql.Append(i == 0 ? "" : ", ").Append(name);
-            table.Columns[i].AddParameter(command, name, row);
-        }
-
-        sql.Append(')');
     }
 
     protected static async Task<int> ExecuteNonQueryAsync(DbCommand command, bool async, CancellationToken cancellationToken)
