@@ -375,7 +375,12 @@ internal sealed partial class DispatchBatch
             ReplyText = result.Reply?.Text,
             Error = result.Error,
         });
-        item.RefreshOutgoing();
+
+        // Only a message with recipients still pending is sent again (to the next transport of its route), to those alone.
+        if (item.HasPendingRecipients)
+        {
+            item.RefreshOutgoing();
+        }
     }
 
     /// <summary>Decides the message's state from its recipients after this pass.</summary>

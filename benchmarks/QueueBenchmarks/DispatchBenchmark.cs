@@ -49,22 +49,23 @@ public static class DispatchBenchmark
             drain = await DrainAsync(database, sink.Port, dispatchers, messages, batchSize, batchesInFlight, transport: null);
         }
 
-        var direct = await DirectAsync(sink.Port, dispatchers, messages, batchSize);
+        var (direct, directAllocated) = await DirectAsync(sink.Port, dispatchers, messages, batchSize);
 
         // The database floor: the same burn-down with a transport that accepts at once, in memory (after floorDelay
         // per batch, a network's round trips without their CPU, when given).
-        double floor;
+        Drain floor;
         using (var database = open())
         {
             await EnqueueAsync(database, messages);
-            floor = (await DrainAsync(database, sink.Port, dispatchers, messages, batchSize, batchesInFlight, new InstantTransport(floorDelay))).Rate;
+            floor = await DrainAsync(database, sink.Port, dispatchers, messages, batchSize, batchesInFlight, new InstantTransport(floorDelay));
         }
 
-        Console.WriteLine($"// {provider}, {dispatchers} dispatcher(s), batches of {batchSize}, {batchesInFlight} in flight: queue {drain.Rate:N0}/s, SmtpTransport alone {direct:N0}/s, instant transport (+{floorDelay.TotalMilliseconds:0} ms per batch) {floor:N0}/s; heap {drain.HeapBefore / 1e6:N1} MB before, peak +{(drain.HeapPeak - drain.HeapBefore) / 1e6:N1} MB, {drain.HeapAfter / 1e6:N1} MB after; {drain.AllocatedPerBatch / 1e6:N2} MB allocated per batch");
+        Console.WriteLine($"// {provider}, {dispatchers} dispatcher(s), batches of {batchSize}, {batchesInFlight} in flight: queue {drain.Rate:N0}/s, SmtpTransport alone {direct:N0}/s, instant transport (+{floorDelay.TotalMilliseconds:0} ms per batch) {floor.Rate:N0}/s; heap {drain.HeapBefore / 1e6:N1} MB before, peak +{(drain.HeapPeak - drain.HeapBefore) / 1e6:N1} MB (+{(drain.LivePeak - drain.HeapBefore) / 1e6:N1} MB after a GC; {drain.Collections} gen0 GCs), {drain.HeapAfter / 1e6:N1} MB after; allocated per batch {drain.AllocatedPerBatch / 1e6:N2} MB (SmtpTransport alone {directAllocated / 1e6:N2} MB, instant transport {floor.AllocatedPerBatch / 1e6:N2} MB)");
         return
         [
-            [provider, $"{dispatchers}", $"{batchesInFlight}", $"{messages:N0}", $"{drain.Rate:N0}", $"{direct:N0}", $"**{drain.Rate / direct:0.00}**", $"{floor:N0}",
-                $"{drain.HeapBefore / 1e6:N1} / {drain.HeapPeak / 1e6:N1} / {drain.HeapAfter / 1e6:N1} MB", $"{drain.AllocatedPerBatch / 1e6:N2} MB"],
+            [provider, $"{dispatchers}", $"{batchesInFlight}", $"{messages:N0}", $"{drain.Rate:N0}", $"{direct:N0}", $"**{drain.Rate / direct:0.00}**", $"{floor.Rate:N0}",
+                $"{drain.HeapBefore / 1e6:N1} / {drain.HeapPeak / 1e6:N1} / {drain.LivePeak / 1e6:N1} / {drain.HeapAfter / 1e6:N1} MB",
+                $"{drain.AllocatedPerBatch / 1e6:N2} / {directAllocated / 1e6:N2} / {floor.AllocatedPerBatch / 1e6:N2} MB"],
         ];
     }
 
@@ -125,13 +126,17 @@ public static class DispatchBenchmark
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var hosts = Enumerable.Range(0, dispatchers).Select(i => Host<OtherProcessContext>(database, port, batchSize, $"bench-{i}", batchesInFlight, transport)).ToList();
+        var collectionsBefore = GC.CollectionCount(0);
         long heapPeak = heapBefore;
+        long livePeak = heapBefore;
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
             while (!sampling.IsCancellationRequested)
             {
+                // The heap now (garbage not yet collected included), and what the last GC left: what is retained.
                 heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(forceFullCollection: false));
+                livePeak = Math.Max(livePeak, HeapAfterLastGc());
                 await Task.Delay(20, CancellationToken.None);
             }
         });
@@ -148,6 +153,7 @@ public static class DispatchBenchmark
 
         clock.Stop();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var collections = GC.CollectionCount(0) - collectionsBefore;
         await sampling.CancelAsync();
         await sampler;
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
@@ -166,10 +172,24 @@ public static class DispatchBenchmark
             }
         }
 
-        return new Drain(messages / clock.Elapsed.TotalSeconds, heapBefore, heapPeak, heapAfter, (double)allocated / Math.Ceiling((double)messages / batchSize));
+        return new Drain(messages / clock.Elapsed.TotalSeconds, heapBefore, heapPeak, livePeak, heapAfter, collections, (double)allocated / Math.Ceiling((double)messages / batchSize));
     }
 
-    private static async Task<double> DirectAsync(int port, int dispatchers, int messages, int batchSize)
+    /// <summary>The managed heap as the last GC left it: the sum of the generations' sizes after it.</summary>
+    private static long HeapAfterLastGc()
+    {
+        var info = GC.GetGCMemoryInfo(GCKind.Any);
+        long size = 0;
+        foreach (var generation in info.GenerationInfo)
+        {
+            size += generation.SizeAfterBytes;
+        }
+
+        return size;
+    }
+
+    /// <summary>The rate of the same messages sent straight through SmtpTransports, and what it allocates per batch.</summary>
+    private static async Task<(double Rate, double AllocatedPerBatch)> DirectAsync(int port, int dispatchers, int messages, int batchSize)
     {
         var outgoing = Enumerable.Range(0, messages).Select(i =>
         {
@@ -192,6 +212,7 @@ public static class DispatchBenchmark
         try
         {
             var next = -batchSize;
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
             await Task.WhenAll(transports.Select(async transport =>
             {
@@ -206,7 +227,8 @@ public static class DispatchBenchmark
                 }
             }));
             clock.Stop();
-            return messages / clock.Elapsed.TotalSeconds;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            return (messages / clock.Elapsed.TotalSeconds, allocated / Math.Ceiling((double)messages / batchSize));
         }
         finally
         {
@@ -238,5 +260,5 @@ public static class DispatchBenchmark
         }
     }
 
-    private readonly record struct Drain(double Rate, long HeapBefore, long HeapPeak, long HeapAfter, double AllocatedPerBatch);
+    private readonly record struct Drain(double Rate, long HeapBefore, long HeapPeak, long LivePeak, long HeapAfter, int Collections, double AllocatedPerBatch);
 }
