@@ -60,11 +60,11 @@ public static class DispatchBenchmark
             floor = await DrainAsync(database, sink.Port, dispatchers, messages, batchSize, batchesInFlight, new InstantTransport(floorDelay));
         }
 
-        Console.WriteLine($"// {provider}, {dispatchers} dispatcher(s), batches of {batchSize}, {batchesInFlight} in flight: queue {drain.Rate:N0}/s, SmtpTransport alone {direct:N0}/s, instant transport (+{floorDelay.TotalMilliseconds:0} ms per batch) {floor.Rate:N0}/s; heap {drain.HeapBefore / 1e6:N1} MB before, peak +{(drain.HeapPeak - drain.HeapBefore) / 1e6:N1} MB (+{(drain.LivePeak - drain.HeapBefore) / 1e6:N1} MB after a GC; {drain.Collections} gen0 GCs), {drain.HeapAfter / 1e6:N1} MB after; allocated per batch {drain.AllocatedPerBatch / 1e6:N2} MB (SmtpTransport alone {directAllocated / 1e6:N2} MB, instant transport {floor.AllocatedPerBatch / 1e6:N2} MB)");
+        Console.WriteLine($"// {provider}, {dispatchers} dispatcher(s), batches of {batchSize}, {batchesInFlight} in flight: queue {drain.Rate:N0}/s, SmtpTransport alone {direct:N0}/s, instant transport (+{floorDelay.TotalMilliseconds:0} ms per batch) {floor.Rate:N0}/s; heap {drain.HeapBefore / 1e6:N1} MB before, peak +{(drain.HeapPeak - drain.HeapBefore) / 1e6:N1} MB ({drain.Collections} GCs, {drain.FullCollections} full; live at a full GC during the drain: at most {drain.LivePeak / 1e6:N1} MB), {drain.HeapAfter / 1e6:N1} MB after; allocated per batch {drain.AllocatedPerBatch / 1e6:N2} MB (SmtpTransport alone {directAllocated / 1e6:N2} MB, instant transport {floor.AllocatedPerBatch / 1e6:N2} MB)");
         return
         [
             [provider, $"{dispatchers}", $"{batchesInFlight}", $"{messages:N0}", $"{drain.Rate:N0}", $"{direct:N0}", $"**{drain.Rate / direct:0.00}**", $"{floor.Rate:N0}",
-                $"{drain.HeapBefore / 1e6:N1} / {drain.HeapPeak / 1e6:N1} / {drain.LivePeak / 1e6:N1} / {drain.HeapAfter / 1e6:N1} MB",
+                $"{drain.HeapBefore / 1e6:N1} / {drain.HeapPeak / 1e6:N1} / {drain.HeapAfter / 1e6:N1} MB", $"{drain.FullCollections} / {drain.LivePeak / 1e6:N1} MB",
                 $"{drain.AllocatedPerBatch / 1e6:N2} / {directAllocated / 1e6:N2} / {floor.AllocatedPerBatch / 1e6:N2} MB"],
         ];
     }
@@ -127,16 +127,23 @@ public static class DispatchBenchmark
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var hosts = Enumerable.Range(0, dispatchers).Select(i => Host<OtherProcessContext>(database, port, batchSize, $"bench-{i}", batchesInFlight, transport)).ToList();
         var collectionsBefore = GC.CollectionCount(0);
+        var fullBefore = GC.CollectionCount(2);
+        var lastFull = LastFullGc().Index;
         long heapPeak = heapBefore;
-        long livePeak = heapBefore;
+        long livePeak = 0;
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
             while (!sampling.IsCancellationRequested)
             {
-                // The heap now (garbage not yet collected included), and what the last GC left: what is retained.
+                // The heap now, garbage not yet collected included; and what a full (gen2) GC during the drain found
+                // alive, which is what the process retains.
                 heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(forceFullCollection: false));
-                livePeak = Math.Max(livePeak, HeapAfterLastGc());
+                var full = LastFullGc();
+                if (full.Index > lastFull)
+                {
+                    livePeak = Math.Max(livePeak, full.PromotedBytes);
+                }
                 await Task.Delay(20, CancellationToken.None);
             }
         });
@@ -154,6 +161,7 @@ public static class DispatchBenchmark
         clock.Stop();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var collections = GC.CollectionCount(0) - collectionsBefore;
+        var fullCollections = GC.CollectionCount(2) - fullBefore;
         await sampling.CancelAsync();
         await sampler;
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
@@ -172,20 +180,15 @@ public static class DispatchBenchmark
             }
         }
 
-        return new Drain(messages / clock.Elapsed.TotalSeconds, heapBefore, heapPeak, livePeak, heapAfter, collections, (double)allocated / Math.Ceiling((double)messages / batchSize));
+        return new Drain(messages / clock.Elapsed.TotalSeconds, heapBefore, heapPeak, livePeak, heapAfter, collections, fullCollections, (double)allocated / Math.Ceiling((double)messages / batchSize));
     }
 
-    /// <summary>The managed heap as the last GC left it: the sum of the generations' sizes after it.</summary>
-    private static long HeapAfterLastGc()
+    /// <summary>The last full (gen2) GC, background or blocking: a full GC marks everything alive, so its promoted bytes are the live heap.</summary>
+    private static GCMemoryInfo LastFullGc()
     {
-        var info = GC.GetGCMemoryInfo(GCKind.Any);
-        long size = 0;
-        foreach (var generation in info.GenerationInfo)
-        {
-            size += generation.SizeAfterBytes;
-        }
-
-        return size;
+        var background = GC.GetGCMemoryInfo(GCKind.Background);
+        var blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        return background.Index > blocking.Index ? background : blocking;
     }
 
     /// <summary>The rate of the same messages sent straight through SmtpTransports, and what it allocates per batch.</summary>
@@ -260,5 +263,5 @@ public static class DispatchBenchmark
         }
     }
 
-    private readonly record struct Drain(double Rate, long HeapBefore, long HeapPeak, long LivePeak, long HeapAfter, int Collections, double AllocatedPerBatch);
+    private readonly record struct Drain(double Rate, long HeapBefore, long HeapPeak, long LivePeak, long HeapAfter, int Collections, int FullCollections, double AllocatedPerBatch);
 }
