@@ -154,10 +154,10 @@ internal sealed partial class PostgreSqlOutboxProvider
             Messages = System.Array.ConvertAll(mapping.Messages.Columns, ArrayColumn.Of);
             Recipients = System.Array.ConvertAll(mapping.Recipients.Columns, ArrayColumn.Of);
             recipientColumns = System.Array.ConvertAll(mapping.Recipients.Columns, c => Quote(c.Name));
-            var messageRows = $"unnest({Parameters("m", Messages.Length)})";
-            var recipientRows = $"unnest({Parameters("r", Recipients.Length)})";
-            Plain = PlainText(messageRows, recipientRows);
-            Keyed = KeyedText(messageRows, recipientRows);
+            var messages = $"unnest({Parameters("m", Messages.Length)})";
+            var recipients = $"unnest({Parameters("r", Recipients.Length)})";
+            Plain = PlainText("SELECT * FROM " + messages, "SELECT * FROM " + recipients);
+            Keyed = KeyedText("SELECT * FROM " + messages, recipients);
         }
 
         /// <summary>For messages without idempotency keys, from arrays.</summary>
@@ -176,7 +176,7 @@ internal sealed partial class PostgreSqlOutboxProvider
             {
                 var messageRows = Rows(0, self.Messages.Length, shape.Messages);
                 var recipientRows = shape.Recipients == 0 ? null : Rows(shape.Messages * self.Messages.Length, self.Recipients.Length, shape.Recipients);
-                return shape.Keyed ? self.KeyedText(messageRows, recipientRows) : self.PlainText(messageRows, recipientRows);
+                return shape.Keyed ? self.KeyedText(messageRows, recipientRows is null ? null : "(" + recipientRows + ")") : self.PlainText(messageRows, recipientRows);
             }, this);
 
         private static string Quote(string name) => "\"" + name + "\"";
@@ -184,31 +184,33 @@ internal sealed partial class PostgreSqlOutboxProvider
         private static string Parameters(string prefix, int count)
             => string.Join(", ", Enumerable.Range(0, count).Select(i => "@" + prefix + i.ToString(CultureInfo.InvariantCulture)));
 
-        /// <summary><c>(VALUES (@p<i>first</i>, …), …)</c>: <paramref name="rows"/> rows of <paramref name="columns"/> parameters numbered on from <paramref name="first"/>.</summary>
+        /// <summary><c>VALUES (@p<i>first</i>, …), …</c>: <paramref name="rows"/> rows of <paramref name="columns"/> parameters numbered on from <paramref name="first"/>.</summary>
         private static string Rows(int first, int columns, int rows)
-            => "(VALUES " + string.Join(", ", Enumerable.Range(0, rows).Select(row => "(" + string.Join(", ", Enumerable.Range(first + (row * columns), columns)
-                    .Select(i => "@p" + i.ToString(CultureInfo.InvariantCulture))) + ")")) + ")";
+            => "VALUES " + string.Join(", ", Enumerable.Range(0, rows).Select(row => "(" + string.Join(", ", Enumerable.Range(first + (row * columns), columns)
+                    .Select(i => "@p" + i.ToString(CultureInfo.InvariantCulture))) + ")"));
 
+        /// <summary>The plain inserts: <paramref name="messageRows"/> and <paramref name="recipientRows"/> are each a query or <c>VALUES</c> list.</summary>
         private string PlainText(string messageRows, string? recipientRows)
             => $"""
-                INSERT INTO {mapping.Messages.InsertTarget} SELECT * FROM {messageRows} AS v;
-                {(recipientRows is null ? "" : $"INSERT INTO {mapping.Recipients.InsertTarget} SELECT * FROM {recipientRows} AS v;")}
+                INSERT INTO {mapping.Messages.InsertTarget} {messageRows};
+                {(recipientRows is null ? "" : $"INSERT INTO {mapping.Recipients.InsertTarget} {recipientRows};")}
                 {Notify}
                 """;
 
-        private string KeyedText(string messageRows, string? recipientRows)
+        /// <summary>The keyed insert: <paramref name="messageRows"/> is a query or <c>VALUES</c> list, <paramref name="recipients"/> a <c>FROM</c> item.</summary>
+        private string KeyedText(string messageRows, string? recipients)
         {
             var key = Quote(mapping.MessageKey);
             var recipientKey = Quote(mapping.Recipients.Column(nameof(OutboxRecipient.OutboxMessageId)));
             return $"""
                 WITH m AS (
                     INSERT INTO {mapping.Messages.InsertTarget}
-                    SELECT * FROM {messageRows} AS v
-                    ON CONFLICT ({key}) DO NOTHING RETURNING {key}){(recipientRows is null ? "" : $"""
+                    {messageRows}
+                    ON CONFLICT ({key}) DO NOTHING RETURNING {key}){(recipients is null ? "" : $"""
                 ,
                 r AS (
                     INSERT INTO {mapping.Recipients.InsertTarget}
-                    SELECT v.* FROM {recipientRows} AS v ({string.Join(", ", recipientColumns)})
+                    SELECT v.* FROM {recipients} AS v ({string.Join(", ", recipientColumns)})
                     WHERE v.{recipientKey} IN (SELECT {key} FROM m))
                 """)}
                 SELECT {key} FROM m;
