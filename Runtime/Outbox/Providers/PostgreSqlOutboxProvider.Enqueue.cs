@@ -14,7 +14,8 @@ namespace TypedMail.Outbox.Providers;
 /// <summary>
 /// PostgreSQL enqueue: one round trip, whatever the number of messages. Each column travels as one array parameter,
 /// <c>unnest</c>ed into the insert, so the statements' text depends only on the model (the server parses a short
-/// statement, not thousands of placeholders) and the driver binds a few arrays instead of a parameter per value.
+/// statement, not thousands of placeholders) and the driver binds a few arrays instead of a parameter per value. A few
+/// messages (one per transaction above all) are cheaper as a <c>VALUES</c> list with a parameter per value.
 /// Messages without idempotency keys are two plain inserts (messages, then recipients). With keys, the messages are
 /// inserted with <c>ON CONFLICT DO NOTHING</c> (which waits for a concurrent transaction inserting the same key and
 /// skips the row if that one commits) and, in a data-modifying <c>WITH</c>, the recipients of the messages it inserted.
