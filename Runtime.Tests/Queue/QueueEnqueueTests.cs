@@ -336,6 +336,65 @@ public abstract class QueueEnqueueTests(ShopDatabase shop) : IDisposable
         }
     }
 
+    // Few messages and recipients are written from VALUES lists on PostgreSQL, more from arrays: both sides of each bound.
+    [Theory]
+    [InlineData(1, 1, false)]
+    [InlineData(1, 1, true)]
+    [InlineData(4, 4, true)]
+    [InlineData(2, 10, true)]
+    [InlineData(5, 1, false)]
+    [InlineData(5, 1, true)]
+    public async Task A_save_skips_stored_keys_keeps_every_recipient_and_writes_nothing_when_rolled_back(int messages, int recipientsEach, bool keyed)
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            db.Emails().Enqueue(Order("K-0"), to: "stored@example.com", new EnqueueOptions { IdempotencyKey = "order-K-0" });
+            await db.SaveChangesAsync();
+        }
+
+        List<EnqueuedEmail> Enqueue(ShopContext db)
+        {
+            db.Orders.Add(new Order { Number = "K" });
+            return Enumerable.Range(0, messages).Select(i => db.Emails().Enqueue(Order("K-" + i), to: $"to{i}@example.com", new EnqueueOptions
+            {
+                // With keys, the first message's is stored already: it is skipped with its recipients.
+                IdempotencyKey = keyed ? "order-K-" + i : null,
+                Cc = [.. Enumerable.Range(1, recipientsEach - 1).Select(r => $"cc{i}-{r}@example.com")],
+            })).ToList();
+        }
+
+        await using (var db = Shop.CreateDbContext())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            Enqueue(db);
+            await db.SaveChangesAsync();
+            await tx.RollbackAsync();
+        }
+
+        List<EnqueuedEmail> enqueued;
+        await using (var db = Shop.CreateDbContext())
+        {
+            enqueued = Enqueue(db);
+            var written = keyed ? messages - 1 : messages;
+            Assert.Equal(1 + (written * (1 + recipientsEach)), await db.SaveChangesAsync());
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(1, await check.Orders.CountAsync());
+        var rows = await check.Set<OutboxMessage>().Include(m => m.Recipients).ToDictionaryAsync(m => m.Id);
+        Assert.Equal(["stored@example.com"], rows.Values.Single(m => m.IdempotencyKey == "order-K-0").Recipients.Select(r => r.Address));
+        Assert.Equal(keyed ? messages : messages + 1, rows.Count);
+        for (var i = keyed ? 1 : 0; i < messages; i++)
+        {
+            var row = rows[enqueued[i].Id];
+            Assert.Equal(keyed ? "order-K-" + i : null, row.IdempotencyKey);
+            Assert.Contains("K-" + i, row.Subject, StringComparison.Ordinal);
+            Assert.Equal(
+                [$"to{i}@example.com", .. Enumerable.Range(1, recipientsEach - 1).Select(r => $"cc{i}-{r}@example.com")],
+                row.Recipients.OrderBy(r => r.Kind).ThenBy(r => r.Address, StringComparer.Ordinal).Select(r => r.Address));
+        }
+    }
+
     [Fact]
     public async Task Attachments_over_the_size_limit_fail_at_enqueue_naming_the_file_and_nothing_is_tracked()
     {
