@@ -59,11 +59,8 @@ public sealed class PostgresCluster : IDisposable
     }
 
     /// <summary>Restarts the server (fast shutdown: every connection is dropped), for recovery tests.</summary>
-    public void Restart()
-    {
-        RunAsPostgres(Path.Combine(BinDirectory, "pg_ctl"), "-D", DataDirectory, "-m", "fast", "-w", "stop");
-        Start();
-    }
+    /// <summary>Stops the server as an administrator's restart does (<c>-m fast</c>); <see cref="Start"/> brings it back.</summary>
+    public void Stop() => RunAsPostgres(Path.Combine(BinDirectory, "pg_ctl"), "-D", DataDirectory, "-m", "fast", "-w", "stop");
 
     public void Dispose()
     {
@@ -78,7 +75,7 @@ public sealed class PostgresCluster : IDisposable
         }
     }
 
-    private void Start()
+    public void Start()
         => RunAsPostgres(Path.Combine(BinDirectory, "pg_ctl"), "-D", DataDirectory, "-l", Path.Combine(Root, "server.log"), "-w", "-t", "60",
             "-o", $"-p {Port} -k {SocketDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
             "start");

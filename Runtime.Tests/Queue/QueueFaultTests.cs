@@ -43,9 +43,21 @@ public sealed class QueueFaultTestsPostgres(PostgresCluster cluster) : QueueFaul
             await Task.Delay(50);
         }
 
-        ((PostgresShop)Shop).Cluster.Restart();
+        // The server stays down until the dispatcher has met the outage (its polls run every 200 ms), so the test does
+        // not depend on the dispatcher being mid-batch at the moment of the restart: a fast dispatcher may have sent
+        // all 150 by then, and an idle one that misses a short outage sees nothing to ride out.
+        var cluster = ((PostgresShop)Shop).Cluster;
+        cluster.Stop();
+        var down = Stopwatch.StartNew();
+        while (!logs.Lines.Any(l => l.StartsWith("Warning", StringComparison.Ordinal)))
+        {
+            Assert.True(down.Elapsed < TimeSpan.FromSeconds(60), "the dispatcher logged no warning within 60 s of the database going down");
+            await Task.Delay(50);
+        }
 
-        // Measured from the restart (pg_ctl restart alone can take tens of seconds on a loaded machine), and generous:
+        cluster.Start();
+
+        // Measured from the restart (pg_ctl start alone can take tens of seconds on a loaded machine), and generous:
         // the loop ends as soon as every message is in, so the bound only decides how long a real hang takes to fail.
         var restarted = Stopwatch.StartNew();
         var second = await EnqueueAfterRestartAsync("after", 50);
