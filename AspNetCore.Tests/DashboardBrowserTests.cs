@@ -51,14 +51,21 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
 
         _server.StartDispatcher();
         await Eventually.True(async () => await _server.StateAsync(failed) == OutboxMessageState.Failed, "the first message fails");
+        Guid[] others;
         await using (var db = _server.CreateDbContext())
         {
-            db.Emails().Enqueue(new WelcomeEmail("Grace", "Acme Mail", 5), "grace@example.com");
-            db.Emails().Enqueue(new ReceiptEmail("A-1001"), "bob@example.com");
+            others =
+            [
+                db.Emails().Enqueue(new WelcomeEmail("Grace", "Acme Mail", 5), "grace@example.com").Id,
+                db.Emails().Enqueue(new ReceiptEmail("A-1001"), "bob@example.com").Id,
+            ];
             await db.SaveChangesAsync();
         }
 
-        await Eventually.True(async () => _server.Transport.Accepted.Count == 2, "the other two are sent");
+        // The transport accepts a message before the dispatcher records it: wait for the record the page reads.
+        await Eventually.True(async () => _server.Transport.Accepted.Count == 2
+            && await _server.StateAsync(others[0]) == OutboxMessageState.Sent
+            && await _server.StateAsync(others[1]) == OutboxMessageState.Sent, "the other two are sent and recorded");
 
         await _page.GotoAsync(_server.Dashboard.ToString());
         Assert.Equal("Outbox - TypedMail", await _page.TitleAsync());
