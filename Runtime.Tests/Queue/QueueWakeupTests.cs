@@ -178,11 +178,18 @@ public abstract class QueueWakeupTests(ShopDatabase shop) : IDisposable
 
     protected WakeProbeContext CreateProbe() => new Factory<WakeProbeContext>(Shop, o => new WakeProbeContext(o)).CreateDbContext();
 
+    /// <summary>Registers <paramref name="signal"/> as a dispatcher of probe contexts on this test's database.</summary>
+    private protected IDisposable RegisterProbe(WakeSignal signal)
+    {
+        using var db = CreateProbe();
+        return OutboxWakeups.Register(typeof(WakeProbeContext), OutboxWakeups.DatabaseOf(db), signal, batchSize: 50);
+    }
+
     [Fact]
     public async Task Wakes_after_commit_only()
     {
         var signal = new WakeSignal();
-        using var registration = OutboxWakeups.Register(typeof(WakeProbeContext), signal);
+        using var registration = RegisterProbe(signal);
         async Task<bool> Woken() => await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None);
 
         await using (var db = CreateProbe())
@@ -228,7 +235,7 @@ public abstract class QueueWakeupTests(ShopDatabase shop) : IDisposable
     public async Task Bulk_enqueue_wakes_after_commit_only()
     {
         var signal = new WakeSignal();
-        using var registration = OutboxWakeups.Register(typeof(WakeProbeContext), signal);
+        using var registration = RegisterProbe(signal);
         async Task<bool> Woken() => await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None);
         BulkEmail<OrderConfirmationEmail>[] Batch(string prefix) => [new(new("Ada", prefix + "1", 1m), "ada@example.com"), new(new("Bob", prefix + "2", 1m), "bob@example.com")];
 

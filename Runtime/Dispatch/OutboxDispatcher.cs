@@ -110,13 +110,17 @@ public sealed partial class OutboxDispatcher<TContext>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var wakeSources = _options.WakeSources.ToList();
-        if (_options.ListenForNotifications)
+        string database;
+        await using (var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            wakeSources.Add(OutboxProvider.For(db).CreateWakeSource(db));
+            database = OutboxWakeups.DatabaseOf(db);
+            if (_options.ListenForNotifications)
+            {
+                wakeSources.Add(OutboxProvider.For(db).CreateWakeSource(db));
+            }
         }
 
-        using var registration = OutboxWakeups.Register(typeof(TContext), _signal);
+        using var registration = OutboxWakeups.Register(typeof(TContext), database, _signal, _options.BatchSize);
         using var stopSources = new CancellationTokenSource();
         var sources = wakeSources.ConvertAll(s => RunWakeSourceAsync(s, stopSources.Token));
         try

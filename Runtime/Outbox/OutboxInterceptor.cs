@@ -96,7 +96,7 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
         if (_pendingWakeups.TryGetValue(transaction, out var pending))
         {
             _pendingWakeups.Remove(transaction);
-            OutboxWakeups.Pulse(pending.ContextType, pending.Messages);
+            OutboxWakeups.Pulse(pending.ContextType, pending.Database, pending.Messages);
         }
     }
 
@@ -413,11 +413,13 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     public void WakeAfterCommit(DbContext context, int messages)
     {
         var contextType = context.GetType();
+        var database = OutboxWakeups.DatabaseOf(context);
         if (context.Database.CurrentTransaction is { } current)
         {
             // Several saves in one transaction: their messages count when it commits.
             var pending = _pendingWakeups.GetOrCreateValue(current.GetDbTransaction());
             pending.ContextType = contextType;
+            pending.Database = database;
             pending.Messages += messages;
         }
         else if (Transaction.Current is { } ambient)
@@ -426,13 +428,13 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
             {
                 if (e.Transaction?.TransactionInformation.Status == TransactionStatus.Committed)
                 {
-                    OutboxWakeups.Pulse(contextType, messages);
+                    OutboxWakeups.Pulse(contextType, database, messages);
                 }
             };
         }
         else
         {
-            OutboxWakeups.Pulse(contextType, messages);
+            OutboxWakeups.Pulse(contextType, database, messages);
         }
     }
 
@@ -585,10 +587,12 @@ internal sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactio
     }
 }
 
-/// <summary>Messages enqueued in a transaction that has not committed yet, and the context type that wrote them.</summary>
+/// <summary>Messages enqueued in a transaction that has not committed yet, and the context type and database that wrote them.</summary>
 internal sealed class PendingCommit
 {
     public Type ContextType { get; set; } = typeof(DbContext);
+
+    public string Database { get; set; } = "";
 
     public int Messages { get; set; }
 }

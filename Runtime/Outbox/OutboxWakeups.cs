@@ -2,48 +2,112 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.EntityFrameworkCore;
 
 namespace TypedMail.Outbox;
 
 /// <summary>
-/// An auto-reset wake-up: any number of <see cref="Set"/> calls while nobody waits collapse into one, and a waiter
-/// returns at the first <see cref="Set"/> or when its timeout passes.
+/// A dispatcher's wake-up: any number of <see cref="Set"/> calls while nobody waits collapse into one, and a waiter
+/// returns at the first <see cref="Set"/> or when its timeout passes. It knows whether one of the dispatcher's lanes is
+/// waiting on it, so a commit can wake an idle dispatcher rather than a busy one.
 /// </summary>
 internal sealed class WakeSignal
 {
     private readonly SemaphoreSlim _semaphore = new(0, 1);
+    private readonly object _gate = new();
+    private int _waiting;
+    private bool _pending;
+
+    /// <summary>A lane waits on it and no wake-up is pending: a <see cref="Set"/> now starts a claim at once.</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting > 0 && !_pending;
+            }
+        }
+    }
 
     public void Set()
     {
-        lock (_semaphore)
+        lock (_gate)
         {
-            if (_semaphore.CurrentCount == 0)
+            // A wake-up not yet taken by a waiter covers this one: the claim it starts comes after this call.
+            if (!_pending)
             {
+                _pending = true;
                 _semaphore.Release();
             }
         }
     }
 
     /// <summary>Waits for a wake-up; returns <see langword="true"/> if woken, <see langword="false"/> on timeout.</summary>
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _semaphore.WaitAsync(timeout, cancellationToken);
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _waiting++;
+        }
+
+        var woken = false;
+        try
+        {
+            woken = await _semaphore.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return woken;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _waiting--;
+                if (woken)
+                {
+                    _pending = false;
+                }
+            }
+        }
+    }
 }
 
 /// <summary>
-/// The in-process wake-ups between the commit interceptor and the dispatchers: a commit that enqueued mail through a
-/// context of type <c>T</c> wakes every local dispatcher registered for <c>T</c> (or a base type of it).
+/// The in-process wake-ups between the commit interceptor and the dispatchers. A commit that enqueued n messages through
+/// a context of type <c>T</c> wakes as many local dispatchers registered for <c>T</c> (or a base type of it) on the same
+/// database as n fills batches (one for a commit of up to a batch): idle ones first, the least recently woken first, so
+/// commits take turns among them. Waking every dispatcher at every commit made all of them race for one commit's rows,
+/// and all but one came back empty.
 /// </summary>
+/// <remarks>
+/// No wake-up is lost: when no dispatcher is idle (every lane is claiming, sending or writing), every one is woken, and
+/// the first lane to finish claims at once; a dispatcher woken while busy claims as soon as a lane is free. A claim that
+/// comes back full wakes its dispatcher's next lane (<c>OutboxDispatcher.RunAsync</c>), and polling finds anything
+/// else. Dispatchers are told apart by database through the context's connection string; a commit whose connection
+/// string no dispatcher has (one database reached by two spellings) is shared out among every dispatcher of its context
+/// type.
+/// </remarks>
 internal static class OutboxWakeups
 {
-    private static readonly List<(Type ContextType, WakeSignal Signal)> Registrations = [];
+    private static readonly List<Registration> Registrations = [];
+    private static long _wakeups;
 
-    public static IDisposable Register(Type contextType, WakeSignal signal)
+    /// <summary>The database a context's commits go to, as dispatchers are told apart: its connection string.</summary>
+    public static string DatabaseOf(DbContext context) => context.Database.GetConnectionString() ?? "";
+
+    /// <summary>Registers a dispatcher for commits through <paramref name="contextType"/> (or a subtype) to <paramref name="database"/>.</summary>
+    /// <param name="contextType">The dispatcher's context type.</param>
+    /// <param name="database">The dispatcher's <see cref="DatabaseOf"/>.</param>
+    /// <param name="signal">Its wake-up.</param>
+    /// <param name="batchSize">How many messages one of its claims takes.</param>
+    public static IDisposable Register(Type contextType, string database, WakeSignal signal, int batchSize)
     {
+        var registration = new Registration(contextType, database, signal, batchSize);
         lock (Registrations)
         {
-            Registrations.Add((contextType, signal));
+            Registrations.Add(registration);
         }
 
-        return new Registration(contextType, signal);
+        return registration;
     }
 
     private static readonly List<(Type ContextType, Action<int> OnCommitted)> Listeners = [];
@@ -59,18 +123,21 @@ internal static class OutboxWakeups
         return new Listener(contextType, onCommitted);
     }
 
-    /// <summary>A commit through <paramref name="contextType"/> enqueued <paramref name="messages"/> messages: wakes dispatchers and tells listeners.</summary>
-    public static void Pulse(Type contextType, int messages)
+    /// <summary>
+    /// A commit through <paramref name="contextType"/> to <paramref name="database"/> enqueued <paramref name="messages"/>
+    /// messages: wakes the dispatchers that many messages need and tells listeners.
+    /// </summary>
+    public static void Pulse(Type contextType, string database, int messages)
     {
         lock (Registrations)
         {
-            foreach (var (type, signal) in Registrations)
+            var candidates = Registrations.FindAll(r => r.ContextType.IsAssignableFrom(contextType) && r.Database == database);
+            if (candidates.Count == 0)
             {
-                if (type.IsAssignableFrom(contextType))
-                {
-                    signal.Set();
-                }
+                candidates = Registrations.FindAll(r => r.ContextType.IsAssignableFrom(contextType));
             }
+
+            Wake(candidates, messages);
         }
 
         lock (Listeners)
@@ -81,6 +148,35 @@ internal static class OutboxWakeups
                 {
                     onCommitted(messages);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Idle dispatchers first, the least recently woken first, until their batches cover <paramref name="messages"/>;
+    /// then busy ones, which claim when a lane is free, for what is left. Every one when none is idle: the first to be
+    /// free takes the rows.
+    /// </summary>
+    private static void Wake(List<Registration> candidates, int messages)
+    {
+        candidates.Sort(static (a, b) => a.LastWoken.CompareTo(b.LastWoken));
+        var left = Math.Max(1, messages);
+        var woken = new bool[candidates.Count];
+        var any = false;
+        for (var i = 0; i < candidates.Count && left > 0; i++)
+        {
+            if (candidates[i].Signal.IsIdle)
+            {
+                left -= candidates[i].Wake();
+                woken[i] = any = true;
+            }
+        }
+
+        for (var i = 0; i < candidates.Count && (!any || left > 0); i++)
+        {
+            if (!woken[i])
+            {
+                left -= candidates[i].Wake();
             }
         }
     }
@@ -96,13 +192,32 @@ internal static class OutboxWakeups
         }
     }
 
-    private sealed class Registration(Type contextType, WakeSignal signal) : IDisposable
+    private sealed class Registration(Type contextType, string database, WakeSignal signal, int batchSize) : IDisposable
     {
+        public Type ContextType { get; } = contextType;
+
+        public string Database { get; } = database;
+
+        public WakeSignal Signal { get; } = signal;
+
+        public int BatchSize { get; } = batchSize;
+
+        /// <summary>When <see cref="Wake"/> last ran, on a counter of wake-ups; under the registrations' lock.</summary>
+        public long LastWoken { get; private set; }
+
+        /// <summary>Wakes the dispatcher; returns how many messages its claim takes.</summary>
+        public int Wake()
+        {
+            LastWoken = ++_wakeups;
+            Signal.Set();
+            return BatchSize;
+        }
+
         public void Dispose()
         {
             lock (Registrations)
             {
-                Registrations.Remove((contextType, signal));
+                Registrations.Remove(this);
             }
         }
     }
