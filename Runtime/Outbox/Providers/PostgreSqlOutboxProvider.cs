@@ -30,44 +30,42 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
     /// <summary>Announces new mail. <c>NOTIFY</c>, not <c>pg_notify()</c>: a utility statement with nothing to plan.</summary>
     private const string Notify = "NOTIFY " + NotificationChannel;
 
+    /// <remarks>
+    /// One statement in autocommit: one round trip. It must walk the claim index in send order and stop after
+    /// <paramref name="max"/> rows, whatever the statistics say. Written as <c>(state &lt;&gt; 1 AND due_at &lt;= now) OR
+    /// (state = 1 AND lease_expires_at &lt; now)</c>, the due condition is estimated from the columns' statistics: ones that
+    /// predate a burst of enqueues (autovacuum has not analyzed the table yet; the rows then were scheduled for later) put
+    /// the backlog at a few rows, and the planner sorts all of it at every claim, so a burn-down of n messages costs
+    /// n²/max row reads. As one <c>CASE</c> it is an expression the planner gives a fixed share of the unfinished rows:
+    /// the ordered index scan that stops after a batch stays the cheapest plan. <c>LIMIT</c> is a literal, so a generic
+    /// plan (a prepared statement) also knows the batch is small and joins it back by primary key, not by a hash of the
+    /// whole table.
+    /// </remarks>
     public override async Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
     {
-        // The claim must walk the claim index in send order and stop after max rows. With statistics that predate a
-        // burst of enqueues (autovacuum has not analyzed the table yet) the planner takes the backlog for a few rows and
-        // sorts all of it instead, at every claim: a burn-down of n messages then costs n²/max row reads. Sorting is
-        // therefore ruled out for this one statement, in a transaction of its own.
-        var database = context.Database;
-        var own = database.CurrentTransaction is null ? await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
-        try
-        {
-            await database.ExecuteSqlRawAsync("SET LOCAL enable_sort = off", cancellationToken).ConfigureAwait(false);
-            var claimed = await context.Set<OutboxMessage>().FromSql($"""
-                UPDATE typedmail_messages AS m
-                SET attempt_count = m.attempt_count + CASE WHEN m.state = 1 THEN 1 ELSE 0 END,
-                    state = 1, lease_owner = {owner}, lease_token = {leaseToken}, lease_expires_at = {leaseUntil}
-                FROM (
-                    SELECT id FROM typedmail_messages
-                    WHERE state IN (0, 1, 3) AND ((state <> 1 AND due_at <= {now}) OR (state = 1 AND lease_expires_at < {now}))
-                    ORDER BY priority DESC, due_at
-                    LIMIT {max}
-                    FOR UPDATE SKIP LOCKED) AS claimed
-                WHERE m.id = claimed.id
-                RETURNING m.*
-                """).AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
-            if (own is not null)
-            {
-                await own.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
+        using var factory = context.Database.GetDbConnection().CreateCommand();
+        return await context.Set<OutboxMessage>()
+            .FromSqlRaw(ClaimSql(max), Scalar(factory, "owner", owner), Scalar(factory, "lease_token", leaseToken), Scalar(factory, "now", Utc(now)), Scalar(factory, "lease_until", Utc(leaseUntil)))
+            .AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
 
-            return claimed;
-        }
-        finally
-        {
-            if (own is not null)
-            {
-                await own.DisposeAsync().ConfigureAwait(false);
-            }
-        }
+    /// <summary>The claim of up to <paramref name="max"/> rows: parameters <c>@owner</c>, <c>@lease_token</c>, <c>@now</c>, <c>@lease_until</c>.</summary>
+    internal static string ClaimSql(int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        return $"""
+            UPDATE typedmail_messages AS m
+            SET attempt_count = m.attempt_count + CASE WHEN m.state = 1 THEN 1 ELSE 0 END,
+                state = 1, lease_owner = @owner, lease_token = @lease_token, lease_expires_at = @lease_until
+            FROM (
+                SELECT id FROM typedmail_messages
+                WHERE state IN (0, 1, 3) AND CASE WHEN state = 1 THEN lease_expires_at < @now ELSE due_at <= @now END
+                ORDER BY priority DESC, due_at
+                LIMIT {max.ToString(CultureInfo.InvariantCulture)}
+                FOR UPDATE SKIP LOCKED) AS claimed
+            WHERE m.id = claimed.id
+            RETURNING m.*
+            """;
     }
 
     public override async Task<HashSet<Guid>> WriteOutcomesAsync(DbContext context, Guid leaseToken, OutcomeBatch outcomes, CancellationToken cancellationToken)
