@@ -77,7 +77,7 @@ if (sections.Contains("dispatch"))
 if (sections.Contains("steady"))
 {
     var rows = await SteadyStateBenchmark.RunAsync(providers[1], 4, rate, seconds, batch);
-    Table("Steady state", ["Database", "Hosted dispatchers", "Producer", "Emails", "Backlog max", "p50", "p99", "max"], rows);
+    Table("Steady state", ["Database", "Hosted dispatchers", "Producer", "Emails", "Backlog max", "p50", "p99", "max", "Claims / empty"], rows);
 }
 
 if (sections.Contains("latency"))

@@ -95,6 +95,8 @@ public sealed class QueueDatabase : IDisposable
             builder.UseTypedMail(o => o.DefaultFrom = "Example Shop <shop@example.com>");
         }
 
+        builder.AddInterceptors(ClaimCounter.Instance);
+
         return (TContext)Activator.CreateInstance(typeof(TContext), builder.Options)!;
     }
 

@@ -19,7 +19,8 @@ namespace TypedMail.Benchmarks.Queue;
 /// schedule back) while hosted dispatchers in the same process (woken by the commits) drain to smtp-sink. Reports the
 /// backlog (unfinished rows, sampled every second) and commit-to-accepted latency: from the moment before
 /// <c>CommitAsync</c> to the message's <c>sent_at</c>, which the dispatcher stamps when the transport has returned the
-/// server's acceptance for its batch.
+/// server's acceptance for its batch. Counts the dispatchers' claims while the producer runs and until the backlog is
+/// drained, and those that came back empty (PostgreSQL).
 /// </summary>
 public static class SteadyStateBenchmark
 {
@@ -47,6 +48,7 @@ public static class SteadyStateBenchmark
             }
         });
 
+        var claimsBefore = ClaimCounter.Instance.Read();
         var next = -1;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
@@ -95,6 +97,9 @@ public static class SteadyStateBenchmark
             }
         }
 
+        var claimsAfter = ClaimCounter.Instance.Read();
+        var claims = claimsAfter.Claims - claimsBefore.Claims;
+        var empty = claimsAfter.Empty - claimsBefore.Empty;
         await stopSampling.CancelAsync();
         await sampler;
         foreach (var host in hosts)
@@ -118,11 +123,11 @@ public static class SteadyStateBenchmark
         var p50 = Percentile(latencies, 0.50);
         var p99 = Percentile(latencies, 0.99);
         var offered = committed.Count / produced.TotalSeconds;
-        Console.WriteLine($"// {database.Provider}, {dispatchers} dispatchers: {committed.Count:N0} emails committed in {produced.TotalSeconds:N1} s ({offered:N0}/s); backlog max {backlog.Max():N0}, last during production {backlog.Take(seconds).LastOrDefault():N0}; p50 {p50:N1} ms, p99 {p99:N1} ms, max {latencies[^1]:N1} ms");
+        Console.WriteLine($"// {database.Provider}, {dispatchers} dispatchers: {committed.Count:N0} emails committed in {produced.TotalSeconds:N1} s ({offered:N0}/s); backlog max {backlog.Max():N0}, last during production {backlog.Take(seconds).LastOrDefault():N0}; p50 {p50:N1} ms, p99 {p99:N1} ms, max {latencies[^1]:N1} ms; {claims:N0} claims, {empty:N0} empty");
         return
         [
             [database.Provider, $"{dispatchers}", $"{rate:N0}/s × {seconds} s ({offered:N0}/s achieved)", $"{committed.Count:N0}", $"{backlog.Max():N0}",
-                $"{p50:N1} ms", $"{p99:N1} ms", $"{latencies[^1]:N1} ms"],
+                $"{p50:N1} ms", $"{p99:N1} ms", $"{latencies[^1]:N1} ms", $"{claims:N0} / {empty:N0}"],
         ];
     }
 
