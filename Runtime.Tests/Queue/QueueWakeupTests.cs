@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
@@ -136,6 +137,43 @@ public sealed class QueueWakeupTestsPostgres(PostgresCluster cluster) : QueueWak
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Single(transport.Sent);
+    }
+
+    [Fact]
+    public async Task Dispatchers_listening_in_one_process_share_one_connection()
+    {
+        var transport = new ScriptedTransport();
+        var sent = new TaskCompletionSource();
+        transport.BeforeSend = _ => { sent.TrySetResult(); return Task.CompletedTask; };
+        using var stop = new CancellationTokenSource();
+        var runs = Enumerable.Range(0, 3).Select(_ => new OutboxDispatcher<RemoteProbeContext>(
+                new Factory<RemoteProbeContext>(Shop, o => new RemoteProbeContext(o)), transport,
+                new DispatcherOptions { PollInterval = TimeSpan.FromMinutes(10), ListenForNotifications = true })
+            .RunAsync(stop.Token)).ToList();
+
+        // Only NOTIFY can wake them; commit until one is heard.
+        for (var i = 0; !sent.Task.IsCompleted; i++)
+        {
+            Assert.True(i < 60, "no wake-up within 30 s");
+            await using (var db = CreateProbe())
+            {
+                db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "S-" + i, 1m), to: "ada@example.com");
+                await db.SaveChangesAsync();
+            }
+
+            await Task.WhenAny(sent.Task, Task.Delay(500));
+        }
+
+        await using (var connection = new NpgsqlConnection(Shop.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var count = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN " + PostgreSqlNotificationWakeSource.Channel + "'", connection);
+            Assert.Equal(1L, await count.ExecuteScalarAsync());
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

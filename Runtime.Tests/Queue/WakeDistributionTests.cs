@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using TypedMail.Dispatch;
 using TypedMail.Outbox;
 
 namespace TypedMail.Runtime.Tests.Queue;
@@ -128,6 +129,29 @@ public sealed class WakeDistributionTests : IDisposable
         Assert.Equal(1, await WokenAsync(lanes));
     }
 
+    [Fact]
+    public async Task Dispatchers_on_one_database_share_one_listener_and_a_notification_wakes_one_of_them()
+    {
+        var dispatchers = Register(3);
+        var sources = new[] { new FakeSource(), new FakeSource(), new FakeSource() };
+        var shares = sources.Select(s => OutboxWakeups.ListenForNotifications(Database, s, ex => Assert.Fail(ex.ToString()))).ToList();
+        await sources[0].Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var lanes = dispatchers.ConvertAll(Wait);
+
+        sources[0].Notify();
+
+        Assert.Equal(1, await WokenAsync(lanes));
+        Assert.False(sources[1].Started.Task.IsCompleted);
+        Assert.False(sources[2].Started.Task.IsCompleted);
+
+        // The listener stops with the last dispatcher that shares it.
+        await shares[0].ReleaseAsync();
+        await shares[1].ReleaseAsync();
+        Assert.False(sources[0].Stopped.Task.IsCompleted);
+        await shares[2].ReleaseAsync();
+        Assert.True(sources[0].Stopped.Task.IsCompleted);
+    }
+
     private List<WakeSignal> Register(int count, int batchSize = 50, string database = Database)
     {
         var signals = new List<WakeSignal>();
@@ -186,6 +210,32 @@ public sealed class WakeDistributionTests : IDisposable
     {
         await SettleAsync(lanes);
         return (await ResultsAsync(lanes)).Count(r => r);
+    }
+
+    /// <summary>A wake source whose notifications the test sends.</summary>
+    private sealed class FakeSource : IOutboxWakeSource
+    {
+        private Action? _wake;
+
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task ListenAsync(Action wake, CancellationToken cancellationToken)
+        {
+            _wake = wake;
+            Started.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            finally
+            {
+                Stopped.TrySetResult();
+            }
+        }
+
+        public void Notify() => _wake!();
     }
 
     /// <summary>A context type no other test commits through.</summary>

@@ -109,29 +109,35 @@ public sealed partial class OutboxDispatcher<TContext>
     /// </exception>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var wakeSources = _options.WakeSources.ToList();
         string database;
+        IOutboxWakeSource? notifications = null;
         await using (var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             database = OutboxWakeups.DatabaseOf(db);
             if (_options.ListenForNotifications)
             {
-                wakeSources.Add(OutboxProvider.For(db).CreateWakeSource(db));
+                notifications = OutboxProvider.For(db).CreateWakeSource(db);
             }
         }
 
         using var registration = OutboxWakeups.Register(typeof(TContext), database, _signal, _options.BatchSize);
+        var listener = notifications is null ? null
+            : OutboxWakeups.ListenForNotifications(database, notifications, ex => LogWakeSourceFailed(_logger, ex, notifications.GetType().Name));
         using var stopSources = new CancellationTokenSource();
-        var sources = wakeSources.ConvertAll(s => RunWakeSourceAsync(s, stopSources.Token));
+        var sources = _options.WakeSources.Select(s => RunWakeSourceAsync(s, stopSources.Token)).ToList();
         try
         {
-            var lanes = Enumerable.Range(0, _options.BatchesInFlight).Select(lane => RunLaneAsync(lane, cancellationToken));
+            var lanes = Enumerable.Range(0, _options.BatchesInFlight).Select(lane => RunLaneAsync(lane, database, cancellationToken));
             await Task.WhenAll(lanes).ConfigureAwait(false);
         }
         finally
         {
             await stopSources.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(sources).ConfigureAwait(false);
+            if (listener is not null)
+            {
+                await listener.ReleaseAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -142,24 +148,25 @@ public sealed partial class OutboxDispatcher<TContext>
     /// others wait for a wake-up only, which a lane whose claim came back full gives, so an idle dispatcher queries the
     /// database once per poll however many lanes it has. Each lane finishes its batch before it returns.
     /// </summary>
-    private async Task RunLaneAsync(int lane, CancellationToken cancellationToken)
+    private async Task RunLaneAsync(int lane, string database, CancellationToken cancellationToken)
     {
         var poll = lane == 0 ? _options.PollInterval : Timeout.InfiniteTimeSpan;
-        Action<int>? onClaimed = _options.BatchesInFlight == 1 ? null : claimed =>
+        void OnClaimed(int claimed)
         {
             if (claimed >= _options.BatchSize)
             {
-                // More may be due: start another lane on it while this one sends.
-                _signal.Set();
+                // More may be due: start an idle lane on it while this one sends, this dispatcher's or another's.
+                OutboxWakeups.PulseDatabase(database, _options.BatchSize);
             }
-        };
+        }
+
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             DispatchSummary batch;
             try
             {
-                batch = await RunBatchAsync(onClaimed, cancellationToken).ConfigureAwait(false);
+                batch = await RunBatchAsync(OnClaimed, cancellationToken).ConfigureAwait(false);
                 failures = 0;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)

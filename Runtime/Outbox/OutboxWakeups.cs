@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using TypedMail.Dispatch;
 
 namespace TypedMail.Outbox;
 
@@ -89,6 +90,7 @@ internal sealed class WakeSignal
 internal static class OutboxWakeups
 {
     private static readonly List<Registration> Registrations = [];
+    private static readonly Dictionary<string, SharedListener> Listening = [];
     private static long _wakeups;
 
     /// <summary>The database a context's commits go to, as dispatchers are told apart: its connection string.</summary>
@@ -153,6 +155,45 @@ internal static class OutboxWakeups
     }
 
     /// <summary>
+    /// Wakes dispatchers on <paramref name="database"/>, whatever their context type, for <paramref name="messages"/>
+    /// more messages that may be due: one that another process committed (<paramref name="messages"/> 1; a notification
+    /// does not say how many), or the rest of a backlog whose claim came back full.
+    /// </summary>
+    public static void PulseDatabase(string database, int messages)
+    {
+        lock (Registrations)
+        {
+            Wake(Registrations.FindAll(r => r.Database == database), messages);
+        }
+    }
+
+    /// <summary>
+    /// Starts listening for other processes' commits to <paramref name="database"/> with <paramref name="source"/>, or
+    /// joins the listener already started for it: one listening connection per database per process, however many
+    /// dispatchers run on it. Each notification wakes one of them (<see cref="PulseDatabase"/>), not every one: a burst
+    /// of notifications becomes a claim per notification at most, on as many dispatchers as are idle, and fewer when
+    /// they are busy, since a wake-up still pending absorbs the next ones.
+    /// </summary>
+    /// <param name="database">The dispatchers' <see cref="DatabaseOf"/>.</param>
+    /// <param name="source">The listener to start; dropped when one runs already.</param>
+    /// <param name="onFailed">Told when the listener stops on an error it does not recover from.</param>
+    /// <returns>The dispatcher's share; the last one released stops the listener.</returns>
+    public static SharedListener ListenForNotifications(string database, IOutboxWakeSource source, Action<Exception> onFailed)
+    {
+        lock (Listening)
+        {
+            if (!Listening.TryGetValue(database, out var listener))
+            {
+                listener = new SharedListener(database, source, onFailed);
+                Listening.Add(database, listener);
+            }
+
+            listener.Users++;
+            return listener;
+        }
+    }
+
+    /// <summary>
     /// Idle dispatchers first, the least recently woken first, until their batches cover <paramref name="messages"/>;
     /// then busy ones, which claim when a lane is free, for what is left. Every one when none is idle: the first to be
     /// free takes the rows.
@@ -188,6 +229,57 @@ internal static class OutboxWakeups
             lock (Listeners)
             {
                 Listeners.Remove((contextType, onCommitted));
+            }
+        }
+    }
+
+    /// <summary>One listener for other processes' commits to a database, shared by the dispatchers on it.</summary>
+    internal sealed class SharedListener
+    {
+        private readonly string _database;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _run;
+
+        public SharedListener(string database, IOutboxWakeSource source, Action<Exception> onFailed)
+        {
+            _database = database;
+            _run = RunAsync(source, onFailed);
+        }
+
+        /// <summary>The dispatchers sharing it; under the listeners' lock.</summary>
+        public int Users { get; set; }
+
+        /// <summary>Gives back one dispatcher's share; the last one stops the listener and waits for it.</summary>
+        public async Task ReleaseAsync()
+        {
+            lock (Listening)
+            {
+                if (--Users > 0)
+                {
+                    return;
+                }
+
+                Listening.Remove(_database);
+            }
+
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _run.ConfigureAwait(false);
+            _stop.Dispose();
+        }
+
+        private async Task RunAsync(IOutboxWakeSource source, Action<Exception> onFailed)
+        {
+            try
+            {
+                await Task.Yield();
+                await source.ListenAsync(() => PulseDatabase(_database, 1), _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                onFailed(ex);
             }
         }
     }
