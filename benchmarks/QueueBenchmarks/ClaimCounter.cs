@@ -30,12 +30,14 @@ public sealed class ClaimCounter : DbCommandInterceptor
         return ValueTask.FromResult(result);
     }
 
-    private void Count(DbCommand command, int rows)
+    /// <param name="command">The command whose reader closes.</param>
+    /// <param name="reads">EF Core's count of <c>Read</c> calls, the last one (which found no row) included.</param>
+    private void Count(DbCommand command, int reads)
     {
         if (command.CommandText.Contains("SKIP LOCKED", System.StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _claims);
-            if (rows == 0)
+            if (reads <= 1)
             {
                 Interlocked.Increment(ref _empty);
             }
