@@ -12,7 +12,8 @@ namespace TypedMail.Runtime.Tests.Queue;
 /// <summary>
 /// How a commit's wake-up is shared out among the dispatchers of its database, without a database: each dispatcher is a
 /// <see cref="WakeSignal"/> with a lane waiting on it (idle) or none (busy), and a commit is a
-/// <see cref="OutboxWakeups.Pulse"/>. The context type is this class's own, so no other test's commits reach it.
+/// <see cref="OutboxWakeups.Pulse"/>, a notification a <see cref="FakeSource"/> call. The context type and the
+/// database name are this class's own, so no other test's commits reach them.
 /// </summary>
 public sealed class WakeDistributionTests : IDisposable
 {
@@ -127,6 +128,27 @@ public sealed class WakeDistributionTests : IDisposable
         OutboxWakeups.Pulse(typeof(DistributionContext), "Data Source=shop.db", 1);
 
         Assert.Equal(1, await WokenAsync(lanes));
+    }
+
+    [Fact]
+    public async Task A_full_claim_wakes_an_idle_lane_of_another_dispatcher_or_else_only_its_own()
+    {
+        var dispatchers = Register(3);
+        var (claimer, idle, busy) = (dispatchers[0], dispatchers[1], dispatchers[2]);
+        var lane = Wait(idle);
+
+        OutboxWakeups.WakeOneMore(Database, claimer);
+
+        Assert.Equal(1, await WokenAsync([lane]));
+        Assert.False(await claimer.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+        Assert.False(await busy.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+
+        // Nobody idle: the claimer's next free lane takes it; the other busy dispatcher is left alone.
+        OutboxWakeups.WakeOneMore(Database, claimer);
+
+        Assert.True(await claimer.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+        Assert.False(await busy.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+        Assert.False(await idle.WaitAsync(TimeSpan.Zero, CancellationToken.None));
     }
 
     [Fact]

@@ -151,12 +151,15 @@ public sealed partial class OutboxDispatcher<TContext>
     private async Task RunLaneAsync(int lane, string database, CancellationToken cancellationToken)
     {
         var poll = lane == 0 ? _options.PollInterval : Timeout.InfiniteTimeSpan;
+
+        // With one lane, a full batch is followed by the next claim anyway: nothing of its own to wake.
+        var self = _options.BatchesInFlight > 1 ? _signal : null;
         void OnClaimed(int claimed)
         {
             if (claimed >= _options.BatchSize)
             {
                 // More may be due: start an idle lane on it while this one sends, this dispatcher's or another's.
-                OutboxWakeups.PulseDatabase(database, _options.BatchSize);
+                OutboxWakeups.WakeOneMore(database, self);
             }
         }
 

@@ -155,15 +155,43 @@ internal static class OutboxWakeups
     }
 
     /// <summary>
-    /// Wakes dispatchers on <paramref name="database"/>, whatever their context type, for <paramref name="messages"/>
-    /// more messages that may be due: one that another process committed (<paramref name="messages"/> 1; a notification
-    /// does not say how many), or the rest of a backlog whose claim came back full.
+    /// Another process committed mail to <paramref name="database"/> (a notification, which does not say how much):
+    /// wakes one dispatcher on it, whatever its context type, as a local commit of one message would.
     /// </summary>
-    public static void PulseDatabase(string database, int messages)
+    public static void PulseDatabase(string database)
     {
         lock (Registrations)
         {
-            Wake(Registrations.FindAll(r => r.Database == database), messages);
+            Wake(Registrations.FindAll(r => r.Database == database), 1);
+        }
+    }
+
+    /// <summary>
+    /// A claim on <paramref name="database"/> came back full, so more may be due: wakes one idle lane on it, the least
+    /// recently woken dispatcher's, which may be the claimer's own. When none is idle, sets <paramref name="claimer"/>
+    /// (its next free lane claims) when given; the lanes that are busy claim again anyway when their batch was full.
+    /// </summary>
+    public static void WakeOneMore(string database, WakeSignal? claimer)
+    {
+        lock (Registrations)
+        {
+            Registration? idle = null;
+            foreach (var registration in Registrations)
+            {
+                if (registration.Database == database && registration.Signal.IsIdle && (idle is null || registration.LastWoken < idle.LastWoken))
+                {
+                    idle = registration;
+                }
+            }
+
+            if (idle is not null)
+            {
+                idle.Wake();
+            }
+            else
+            {
+                claimer?.Set();
+            }
         }
     }
 
@@ -272,7 +300,7 @@ internal static class OutboxWakeups
             try
             {
                 await Task.Yield();
-                await source.ListenAsync(() => PulseDatabase(_database, 1), _stop.Token).ConfigureAwait(false);
+                await source.ListenAsync(() => PulseDatabase(_database), _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
