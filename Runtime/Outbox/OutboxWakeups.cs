@@ -82,7 +82,7 @@ internal sealed class WakeSignal
 /// <remarks>
 /// No wake-up is lost: when no dispatcher is idle (every lane is claiming, sending or writing), every one is woken, and
 /// the first lane to finish claims at once; a dispatcher woken while busy claims as soon as a lane is free. A claim that
-/// comes back full wakes its dispatcher's next lane (<c>OutboxDispatcher.RunAsync</c>), and polling finds anything
+/// comes back full wakes one more idle lane on the database (<see cref="WakeOneMore"/>), and polling finds anything
 /// else. Dispatchers are told apart by database through the context's connection string; a commit whose connection
 /// string no dispatcher has (one database reached by two spellings) is shared out among every dispatcher of its context
 /// type.
@@ -198,9 +198,8 @@ internal static class OutboxWakeups
     /// <summary>
     /// Starts listening for other processes' commits to <paramref name="database"/> with <paramref name="source"/>, or
     /// joins the listener already started for it: one listening connection per database per process, however many
-    /// dispatchers run on it. Each notification wakes one of them (<see cref="PulseDatabase"/>), not every one: a burst
-    /// of notifications becomes a claim per notification at most, on as many dispatchers as are idle, and fewer when
-    /// they are busy, since a wake-up still pending absorbs the next ones.
+    /// dispatchers run on it. A notification wakes one idle dispatcher (<see cref="PulseDatabase"/>), not every one;
+    /// when none is idle, each busy one keeps a single pending wake-up however many notifications arrive meanwhile.
     /// </summary>
     /// <param name="database">The dispatchers' <see cref="DatabaseOf"/>.</param>
     /// <param name="source">The listener to start; dropped when one runs already.</param>
