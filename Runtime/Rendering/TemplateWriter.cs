@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -23,9 +24,6 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Scriban's default <c>date.format</c>.</summary>
     public const string DefaultDateFormat = "%d %b %Y";
-
-    /// <summary>The ASCII characters <see cref="System.Net.WebUtility.HtmlEncode(string)"/> encodes.</summary>
-    private static readonly SearchValues<char> AsciiToEncode = SearchValues.Create("\"&'<>");
 
     /// <summary>What WebUtility writes for each character below U+0100: the character itself or its entity.</summary>
     private static readonly byte[] Latin1 = Latin1Encoding.CreateTable();
@@ -136,8 +134,8 @@ public sealed class TemplateWriter : IDisposable
         }
 
         // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2), and the
-        // loop stores a whole table entry (8 characters) for each character below U+0100 before counting those that belong.
-        var worst = first + ((span.Length - first) * 6) + Latin1Encoding.Width;
+        // loop stores a whole table entry (16 characters for a pair) before counting those that belong.
+        var worst = first + ((span.Length - first) * 6) + AsciiPairEncoding.Width;
         if (_length + worst > _buffer.Length)
         {
             Grow(worst);
@@ -151,23 +149,37 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>
     /// Writes the encoding of <c>text[i..]</c> at <c>buffer[pos]</c> and returns the position after it. The buffer has
-    /// room for the worst case plus <see cref="Latin1Encoding.Width"/>, so no bounds are checked.
+    /// room for the worst case plus <see cref="AsciiPairEncoding.Width"/>, so no bounds are checked.
     /// </summary>
     private static int Encode(ReadOnlySpan<char> text, int i, char[] buffer, int pos)
     {
         ref var source = ref MemoryMarshal.GetReference(text);
         ref var target = ref MemoryMarshal.GetArrayDataReference(buffer);
         ref var table = ref MemoryMarshal.GetArrayDataReference(Latin1);
+        ref var pairs = ref MemoryMarshal.GetArrayDataReference(AsciiPairEncoding.Table);
         var at = (nuint)i;
         var end = (nuint)text.Length;
         var written = (nuint)pos;
         while (at < end)
         {
-            // Eight characters at a time while all eight are below U+0100: no branch on which characters they are.
+            // Eight characters at a time: two by two when all eight are ASCII, else one by one when all are below
+            // U+0100. No branch depends on which of them are encoded.
             if (at + 8 <= end)
             {
                 ref var block = ref Unsafe.As<char, byte>(ref Unsafe.Add(ref source, at));
-                if (((Unsafe.ReadUnaligned<ulong>(ref block) | Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref block, sizeof(ulong)))) & 0xFF00_FF00_FF00_FF00) == 0)
+                var low = Unsafe.ReadUnaligned<ulong>(ref block);
+                var high = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref block, sizeof(ulong)));
+                if (((low | high) & 0xFF80_FF80_FF80_FF80) == 0)
+                {
+                    written = AsciiPairEncoding.Store(ref pairs, (uint)low, ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, (uint)(low >> 32), ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, (uint)high, ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, (uint)(high >> 32), ref target, written);
+                    at += 8;
+                    continue;
+                }
+
+                if (((low | high) & 0xFF00_FF00_FF00_FF00) == 0)
                 {
                     written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at), ref target, written);
                     written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 1), ref target, written);
@@ -178,6 +190,17 @@ public sealed class TemplateWriter : IDisposable
                     written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 6), ref target, written);
                     written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 7), ref target, written);
                     at += 8;
+                    continue;
+                }
+            }
+            else if (at + 2 <= end)
+            {
+                // The last characters: two at a time while both are ASCII.
+                var two = Unsafe.ReadUnaligned<uint>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref source, at)));
+                if ((two & 0xFF80_FF80) == 0)
+                {
+                    written = AsciiPairEncoding.Store(ref pairs, two, ref target, written);
+                    at += 2;
                     continue;
                 }
             }
@@ -506,28 +529,58 @@ public sealed class TemplateWriter : IDisposable
     }
 
     /// <summary>
-    /// The index of the next character WebUtility encodes: <c>"&amp;'&lt;&gt;</c>, U+00A0 to U+00FF and surrogates.
-    /// ASCII text, the common case, is searched with one vectorized scan.
+    /// The index of the next character WebUtility encodes: <c>"&amp;'&lt;&gt;</c>, U+00A0 to U+00FF and surrogates; -1
+    /// when there is none. One pass, eight characters at a time (the last eight overlap those before them); text shorter
+    /// than eight characters is read one by one.
     /// </summary>
     private static int NextToEncode(ReadOnlySpan<char> text)
     {
-        var ascii = text.IndexOfAny(AsciiToEncode);
-        var end = ascii < 0 ? text.Length : ascii;
-        var high = text.Slice(0, end).IndexOfAnyInRange('\u00A0', '\uFFFF');
-        if (high >= 0)
+        if (text.Length < 8)
         {
-            for (var i = high; i < end; i++)
+            for (var i = 0; i < text.Length; i++)
             {
                 var c = text[i];
-                if (c <= '\u00FF' || char.IsSurrogate(c))
+                if (c < '\u00A0' ? c is '<' or '>' or '&' or '"' or '\'' : c <= '\u00FF' || char.IsSurrogate(c))
                 {
                     return i;
                 }
             }
+
+            return -1;
         }
 
-        return ascii;
+        ref var start = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+        var last = (nuint)(uint)(text.Length - 8);
+        for (nuint at = 0; ; at += 8)
+        {
+            if (at > last)
+            {
+                at = last;
+            }
+
+            var found = ToEncode(Vector128.LoadUnsafe(ref start, at)).ExtractMostSignificantBits();
+            if (found != 0)
+            {
+                return (int)at + BitOperations.TrailingZeroCount(found);
+            }
+
+            if (at == last)
+            {
+                return -1;
+            }
+        }
     }
+
+    /// <summary>The characters of a block that WebUtility encodes: all bits set in their lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ushort> ToEncode(Vector128<ushort> block) =>
+        Vector128.Equals(block, Vector128.Create((ushort)'<'))
+        | Vector128.Equals(block, Vector128.Create((ushort)'>'))
+        | Vector128.Equals(block, Vector128.Create((ushort)'&'))
+        | Vector128.Equals(block, Vector128.Create((ushort)'"'))
+        | Vector128.Equals(block, Vector128.Create((ushort)'\''))
+        | Vector128.LessThanOrEqual(block - Vector128.Create((ushort)0xA0), Vector128.Create((ushort)(0xFF - 0xA0)))
+        | Vector128.Equals(block & Vector128.Create((ushort)0xF800), Vector128.Create((ushort)0xD800));
 
     private void WriteFormattable<T>(T value)
         where T : ISpanFormattable
@@ -697,6 +750,71 @@ public sealed class TemplateWriter : IDisposable
             }
 
             return length;
+        }
+    }
+
+    /// <summary>
+    /// The encoding of each pair of ASCII characters, for the encoding loop: <see cref="Width"/> bytes per entry, the
+    /// encodings of both characters one after the other as bytes (<c>a&amp;lt;</c>, <c>&amp;quot;&amp;amp;</c>…, padded),
+    /// the last of which holds how many count. The pair <c>a</c>, <c>b</c> has entry <c>a + 128 b</c>, so the two
+    /// characters read from memory as one <see cref="uint"/> (<c>a | b &lt;&lt; 16</c>) give it with two masks and a shift.
+    /// The table takes 256 KB, made on the first encoding of an ASCII character.
+    /// </summary>
+    private static class AsciiPairEncoding
+    {
+        /// <summary>The characters the table covers in each position of a pair: U+0000 to U+007F.</summary>
+        public const int Count = 128;
+
+        /// <summary>The bytes of an entry, and the characters the encoding loop stores for each pair.</summary>
+        public const int Width = 16;
+
+        /// <summary>The entry's byte that holds its length (two entities are at most 12 characters long).</summary>
+        public const int LengthByte = Width - 1;
+
+        /// <summary>The table: the <see cref="Latin1Encoding"/> entries of both characters of each pair, concatenated.</summary>
+        public static readonly byte[] Table = CreateTable();
+
+        private static byte[] CreateTable()
+        {
+            var table = new byte[Count * Count * Width];
+            for (var second = 0; second < Count; second++)
+            {
+                var secondLength = Latin1[(second * Latin1Encoding.Width) + Latin1Encoding.LengthByte];
+                for (var first = 0; first < Count; first++)
+                {
+                    var firstLength = Latin1[(first * Latin1Encoding.Width) + Latin1Encoding.LengthByte];
+                    var entry = (first + (second * Count)) * Width;
+                    Array.Copy(Latin1, first * Latin1Encoding.Width, table, entry, firstLength);
+                    Array.Copy(Latin1, second * Latin1Encoding.Width, table, entry + firstLength, secondLength);
+                    table[entry + LengthByte] = (byte)(firstLength + secondLength);
+                }
+            }
+
+            return table;
+        }
+
+        /// <summary>
+        /// Stores the entry of two ASCII characters, read from memory as one <see cref="uint"/>, widened to
+        /// <see cref="Width"/> characters at <c>target[at]</c> (one 32-byte store, or two 16-byte ones without 32-byte
+        /// vectors), and returns the position after the characters that count. The target has room for <see cref="Width"/>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static nuint Store(ref byte table, uint pair, ref char target, nuint at)
+        {
+            var entry = (nuint)((pair & 0x7F) | ((pair >> 9) & 0x3F80)) * Width;
+            var bytes = Vector128.LoadUnsafe(ref table, entry);
+            ref var destination = ref Unsafe.As<char, ushort>(ref target);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256.WidenLower(bytes.ToVector256Unsafe()).StoreUnsafe(ref destination, at);
+            }
+            else
+            {
+                Vector128.WidenLower(bytes).StoreUnsafe(ref destination, at);
+                Vector128.WidenUpper(bytes).StoreUnsafe(ref destination, at + 8);
+            }
+
+            return at + Unsafe.Add(ref table, entry + LengthByte);
         }
     }
 }
