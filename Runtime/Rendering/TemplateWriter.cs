@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Globalization;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -24,6 +23,9 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>Scriban's default <c>date.format</c>.</summary>
     public const string DefaultDateFormat = "%d %b %Y";
+
+    /// <summary>The ASCII characters <see cref="System.Net.WebUtility.HtmlEncode(string)"/> encodes.</summary>
+    private static readonly SearchValues<char> AsciiToEncode = SearchValues.Create("\"&'<>");
 
     /// <summary>What WebUtility writes for each character below U+0100: the character itself or its entity.</summary>
     private static readonly byte[] Latin1 = Latin1Encoding.CreateTable();
@@ -529,58 +531,28 @@ public sealed class TemplateWriter : IDisposable
     }
 
     /// <summary>
-    /// The index of the next character WebUtility encodes: <c>"&amp;'&lt;&gt;</c>, U+00A0 to U+00FF and surrogates; -1
-    /// when there is none. One pass, eight characters at a time (the last eight overlap those before them); text shorter
-    /// than eight characters is read one by one.
+    /// The index of the next character WebUtility encodes: <c>"&amp;'&lt;&gt;</c>, U+00A0 to U+00FF and surrogates.
+    /// ASCII text, the common case, is searched with one vectorized scan.
     /// </summary>
     private static int NextToEncode(ReadOnlySpan<char> text)
     {
-        if (text.Length < 8)
+        var ascii = text.IndexOfAny(AsciiToEncode);
+        var end = ascii < 0 ? text.Length : ascii;
+        var high = text.Slice(0, end).IndexOfAnyInRange('\u00A0', '\uFFFF');
+        if (high >= 0)
         {
-            for (var i = 0; i < text.Length; i++)
+            for (var i = high; i < end; i++)
             {
                 var c = text[i];
-                if (c < '\u00A0' ? c is '<' or '>' or '&' or '"' or '\'' : c <= '\u00FF' || char.IsSurrogate(c))
+                if (c <= '\u00FF' || char.IsSurrogate(c))
                 {
                     return i;
                 }
             }
-
-            return -1;
         }
 
-        ref var start = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
-        var last = (nuint)(uint)(text.Length - 8);
-        for (nuint at = 0; ; at += 8)
-        {
-            if (at > last)
-            {
-                at = last;
-            }
-
-            var found = ToEncode(Vector128.LoadUnsafe(ref start, at)).ExtractMostSignificantBits();
-            if (found != 0)
-            {
-                return (int)at + BitOperations.TrailingZeroCount(found);
-            }
-
-            if (at == last)
-            {
-                return -1;
-            }
-        }
+        return ascii;
     }
-
-    /// <summary>The characters of a block that WebUtility encodes: all bits set in their lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ushort> ToEncode(Vector128<ushort> block) =>
-        Vector128.Equals(block, Vector128.Create((ushort)'<'))
-        | Vector128.Equals(block, Vector128.Create((ushort)'>'))
-        | Vector128.Equals(block, Vector128.Create((ushort)'&'))
-        | Vector128.Equals(block, Vector128.Create((ushort)'"'))
-        | Vector128.Equals(block, Vector128.Create((ushort)'\''))
-        | Vector128.LessThanOrEqual(block - Vector128.Create((ushort)0xA0), Vector128.Create((ushort)(0xFF - 0xA0)))
-        | Vector128.Equals(block & Vector128.Create((ushort)0xF800), Vector128.Create((ushort)0xD800));
 
     private void WriteFormattable<T>(T value)
         where T : ISpanFormattable
