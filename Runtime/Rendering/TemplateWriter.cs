@@ -773,7 +773,8 @@ public sealed class TemplateWriter : IDisposable
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static nuint Store(ref byte table, uint pair, ref char target, nuint at)
         {
-            var entry = (nuint)((pair & 0x7F) | ((pair >> 9) & 0x3F80)) * Width;
+            // The first character is the low 7 bits; the second, from bit 16, shifted by 9 lands on bits 7 to 13.
+            var entry = (nuint)((pair & 0x7F) | (pair >> 9)) * Width;
             var bytes = Vector128.LoadUnsafe(ref table, entry);
             ref var destination = ref Unsafe.As<char, ushort>(ref target);
             if (Vector256.IsHardwareAccelerated)
