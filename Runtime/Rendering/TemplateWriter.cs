@@ -171,7 +171,7 @@ public sealed class TemplateWriter : IDisposable
                 ref var block = ref Unsafe.As<char, byte>(ref Unsafe.Add(ref source, at));
                 var low = Unsafe.ReadUnaligned<ulong>(ref block);
                 var high = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref block, sizeof(ulong)));
-                if (((low | high) & 0xFF80_FF80_FF80_FF80) == 0)
+                if (BitConverter.IsLittleEndian && ((low | high) & 0xFF80_FF80_FF80_FF80) == 0)
                 {
                     written = AsciiPairEncoding.Store(ref pairs, (uint)low, ref target, written);
                     written = AsciiPairEncoding.Store(ref pairs, (uint)(low >> 32), ref target, written);
@@ -199,7 +199,7 @@ public sealed class TemplateWriter : IDisposable
             {
                 // The last characters: two at a time while both are ASCII.
                 var two = Unsafe.ReadUnaligned<uint>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref source, at)));
-                if ((two & 0xFF80_FF80) == 0)
+                if (BitConverter.IsLittleEndian && (two & 0xFF80_FF80) == 0)
                 {
                     written = AsciiPairEncoding.Store(ref pairs, two, ref target, written);
                     at += 2;
@@ -729,8 +729,8 @@ public sealed class TemplateWriter : IDisposable
     /// The encoding of each pair of ASCII characters, for the encoding loop: <see cref="Width"/> bytes per entry, the
     /// encodings of both characters one after the other as bytes (<c>a&amp;lt;</c>, <c>&amp;quot;&amp;amp;</c>…, padded),
     /// the last of which holds how many count. The pair <c>a</c>, <c>b</c> has entry <c>a + 128 b</c>, so the two
-    /// characters read from memory as one <see cref="uint"/> (<c>a | b &lt;&lt; 16</c>) give it with two masks and a shift.
-    /// The table takes 256 KB, made on the first encoding of an ASCII character.
+    /// characters read from memory as one <see cref="uint"/> (<c>a | b &lt;&lt; 16</c> on a little-endian machine) give it
+    /// with a mask, a shift and an or. The table takes 256 KB, made when the first value is encoded.
     /// </summary>
     private static class AsciiPairEncoding
     {
