@@ -136,8 +136,8 @@ public sealed class TemplateWriter : IDisposable
         }
 
         // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2), and the
-        // loop stores a whole table entry (16 characters for a pair) before counting those that belong.
-        var worst = first + ((span.Length - first) * 6) + AsciiPairEncoding.Width;
+        // loop stores a whole table entry (8 characters, for one character or a pair) before counting those that belong.
+        var worst = first + ((span.Length - first) * 6) + Latin1Encoding.Width;
         if (_length + worst > _buffer.Length)
         {
             Grow(worst);
@@ -151,7 +151,7 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>
     /// Writes the encoding of <c>text[i..]</c> at <c>buffer[pos]</c> and returns the position after it. The buffer has
-    /// room for the worst case plus <see cref="AsciiPairEncoding.Width"/>, so no bounds are checked.
+    /// room for the worst case plus <see cref="Latin1Encoding.Width"/>, so no bounds are checked.
     /// </summary>
     private static int Encode(ReadOnlySpan<char> text, int i, char[] buffer, int pos)
     {
@@ -173,10 +173,10 @@ public sealed class TemplateWriter : IDisposable
                 var high = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref block, sizeof(ulong)));
                 if (BitConverter.IsLittleEndian && ((low | high) & 0xFF80_FF80_FF80_FF80) == 0)
                 {
-                    written = AsciiPairEncoding.Store(ref pairs, (uint)low, ref target, written);
-                    written = AsciiPairEncoding.Store(ref pairs, (uint)(low >> 32), ref target, written);
-                    written = AsciiPairEncoding.Store(ref pairs, (uint)high, ref target, written);
-                    written = AsciiPairEncoding.Store(ref pairs, (uint)(high >> 32), ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, ref table, (uint)low, ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, ref table, (uint)(low >> 32), ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, ref table, (uint)high, ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, ref table, (uint)(high >> 32), ref target, written);
                     at += 8;
                     continue;
                 }
@@ -201,7 +201,7 @@ public sealed class TemplateWriter : IDisposable
                 var two = Unsafe.ReadUnaligned<uint>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref source, at)));
                 if (BitConverter.IsLittleEndian && (two & 0xFF80_FF80) == 0)
                 {
-                    written = AsciiPairEncoding.Store(ref pairs, two, ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, ref table, two, ref target, written);
                     at += 2;
                     continue;
                 }
@@ -727,10 +727,11 @@ public sealed class TemplateWriter : IDisposable
 
     /// <summary>
     /// The encoding of each pair of ASCII characters, for the encoding loop: <see cref="Width"/> bytes per entry, the
-    /// encodings of both characters one after the other as bytes (<c>a&amp;lt;</c>, <c>&amp;quot;&amp;amp;</c>…, padded),
-    /// the last of which holds how many count. The pair <c>a</c>, <c>b</c> has entry <c>a + 128 b</c>, so the two
-    /// characters read from memory as one <see cref="uint"/> (<c>a | b &lt;&lt; 16</c> on a little-endian machine) give it
-    /// with a mask, a shift and an or. The table takes 256 KB, made when the first value is encoded.
+    /// encodings of both characters one after the other as bytes (<c>ab</c>, <c>a&amp;lt;</c>, <c>&amp;quot;b</c>,
+    /// padded), the last of which holds how many count, or <see cref="Split"/> for two entities (<c>&amp;lt;&amp;gt;</c>),
+    /// which do not fit. The pair <c>a</c>, <c>b</c> has entry <c>a + 128 b</c>, so the two characters read from memory as
+    /// one <see cref="uint"/> (<c>a | b &lt;&lt; 16</c> on a little-endian machine) give it with a mask, a shift and an or.
+    /// The table takes 128 KB, made when the first value is encoded.
     /// </summary>
     private static class AsciiPairEncoding
     {
@@ -738,17 +739,23 @@ public sealed class TemplateWriter : IDisposable
         public const int Count = 128;
 
         /// <summary>The bytes of an entry, and the characters the encoding loop stores for each pair.</summary>
-        public const int Width = 16;
+        public const int Width = 8;
 
-        /// <summary>The entry's byte that holds its length (two entities are at most 12 characters long).</summary>
+        /// <summary>The entry's byte that holds its length.</summary>
         public const int LengthByte = Width - 1;
 
-        /// <summary>The table: the <see cref="Latin1Encoding"/> entries of both characters of each pair, concatenated.</summary>
+        /// <summary>The length byte of a pair whose encoding is longer than <see cref="LengthByte"/> characters: two entities.</summary>
+        public const byte Split = 0xFF;
+
+        /// <summary>
+        /// The table: the <see cref="Latin1Encoding"/> entries of both characters of each pair, concatenated; and
+        /// <see cref="Width"/> bytes of padding, so that the last entry can be read as a 16-byte vector.
+        /// </summary>
         public static readonly byte[] Table = CreateTable();
 
         private static byte[] CreateTable()
         {
-            var table = new byte[Count * Count * Width];
+            var table = new byte[((Count * Count) + 1) * Width];
             for (var second = 0; second < Count; second++)
             {
                 var secondLength = Latin1[(second * Latin1Encoding.Width) + Latin1Encoding.LengthByte];
@@ -756,6 +763,12 @@ public sealed class TemplateWriter : IDisposable
                 {
                     var firstLength = Latin1[(first * Latin1Encoding.Width) + Latin1Encoding.LengthByte];
                     var entry = (first + (second * Count)) * Width;
+                    if (firstLength + secondLength > LengthByte)
+                    {
+                        table[entry + LengthByte] = Split;
+                        continue;
+                    }
+
                     Array.Copy(Latin1, first * Latin1Encoding.Width, table, entry, firstLength);
                     Array.Copy(Latin1, second * Latin1Encoding.Width, table, entry + firstLength, secondLength);
                     table[entry + LengthByte] = (byte)(firstLength + secondLength);
@@ -767,27 +780,24 @@ public sealed class TemplateWriter : IDisposable
 
         /// <summary>
         /// Stores the entry of two ASCII characters, read from memory as one <see cref="uint"/>, widened to
-        /// <see cref="Width"/> characters at <c>target[at]</c> (one 32-byte store, or two 16-byte ones without 32-byte
-        /// vectors), and returns the position after the characters that count. The target has room for <see cref="Width"/>.
+        /// <see cref="Width"/> characters at <c>target[at]</c> (one 16-byte store), and returns the position after the
+        /// characters that count; two entities are stored one after the other from <paramref name="latin1"/>. The
+        /// target has room for <see cref="Width"/> characters past the encoding of the first character and past the pair.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static nuint Store(ref byte table, uint pair, ref char target, nuint at)
+        public static nuint Store(ref byte table, ref byte latin1, uint pair, ref char target, nuint at)
         {
             // The first character is the low 7 bits; the second, from bit 16, shifted by 9 lands on bits 7 to 13.
             var entry = (nuint)((pair & 0x7F) | (pair >> 9)) * Width;
-            var bytes = Vector128.LoadUnsafe(ref table, entry);
-            ref var destination = ref Unsafe.As<char, ushort>(ref target);
-            if (Vector256.IsHardwareAccelerated)
+            Vector128.WidenLower(Vector128.LoadUnsafe(ref table, entry)).StoreUnsafe(ref Unsafe.As<char, ushort>(ref target), at);
+            var length = Unsafe.Add(ref table, entry + LengthByte);
+            if (length != Split)
             {
-                Vector256.WidenLower(bytes.ToVector256Unsafe()).StoreUnsafe(ref destination, at);
-            }
-            else
-            {
-                Vector128.WidenLower(bytes).StoreUnsafe(ref destination, at);
-                Vector128.WidenUpper(bytes).StoreUnsafe(ref destination, at + 8);
+                return at + length;
             }
 
-            return at + Unsafe.Add(ref table, entry + LengthByte);
+            at = Latin1Encoding.Store(ref latin1, (char)(pair & 0x7F), ref target, at);
+            return Latin1Encoding.Store(ref latin1, (char)(pair >> 16), ref target, at);
         }
     }
 }
