@@ -152,7 +152,7 @@ public readonly struct EmailOutbox
     /// <summary>
     /// The culture of an email: <paramref name="culture"/> when given, else <see cref="CultureInfo.CurrentUICulture"/>,
     /// else (when that is the invariant culture) <see cref="TypedMailDbContextOptions.DefaultCulture"/>, else the
-    /// invariant culture. Generated <c>Enqueue</c> methods call this.
+    /// invariant culture. The generated <c>Enqueue</c> methods choose the culture with this (through <see cref="EnqueueTemplated"/>).
     /// </summary>
     /// <param name="culture">The culture the caller asked for, or <see langword="null"/>.</param>
     /// <returns>The culture to render the email in.</returns>
@@ -204,7 +204,7 @@ public readonly struct EmailOutbox
         return enqueued;
     }
 
-    /// <summary>Adds a rendered email to the outbox. Generated <c>Enqueue</c> methods call this; use those instead.</summary>
+    /// <summary>Adds a rendered email to the outbox. <see cref="EnqueueTemplated"/> renders an email and calls this; use the generated <c>Enqueue</c> methods instead.</summary>
     /// <param name="emailType">The email type's full name.</param>
     /// <param name="rendered">The rendered subject and bodies.</param>
     /// <param name="to">The first recipient.</param>
@@ -286,7 +286,7 @@ public readonly struct EmailOutbox
     /// <exception cref="InvalidOperationException">No sender is given and no default is configured; or on PostgreSQL the TypedMail.PostgreSql package is not referenced.</exception>
     /// <exception cref="System.Data.Common.DbException">The database failed the write; nothing of it is written.</exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
-public async Task<int> EnqueueTemplatedManyAsync<TEmail>(string emailType, IEnumerable<BulkEmail<TEmail>> emails, EnqueueOptions? options, CultureInfo? culture, EmailTypeSettings? typeSettings, CancellationToken cancellationToken)
+    public async Task<int> EnqueueTemplatedManyAsync<TEmail>(string emailType, IEnumerable<BulkEmail<TEmail>> emails, EnqueueOptions? options, CultureInfo? culture, EmailTypeSettings? typeSettings, CancellationToken cancellationToken)
         where TEmail : ITemplatedEmail
     {
         ArgumentNullException.ThrowIfNull(emailType);
