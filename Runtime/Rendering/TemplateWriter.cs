@@ -398,6 +398,162 @@ public sealed class TemplateWriter : IDisposable
         }
     }
 
+    // A template's text and the value that follows it, written by one call: the same output as the two calls, for
+    // about half as many statements in the generated code (the compiler's time on it is per statement). Inlined into
+    // the renderer, as the one-argument WriteString is: as calls of their own they made a short render 1.4× slower.
+
+    /// <summary>Writes template text, then text as is (<see cref="WriteString(string?)"/>).</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value; <see langword="null"/> writes nothing.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteString(string text, string? value)
+    {
+        Put(text.AsSpan());
+        WriteString(value);
+    }
+
+    /// <summary>Writes template text, then text HTML-encoded (<see cref="WriteHtml(string?)"/>).</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value; <see langword="null"/> writes nothing.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteHtml(string text, string? value)
+    {
+        Put(text.AsSpan());
+        WriteHtml(value);
+    }
+
+    /// <summary>Writes template text, then an <see cref="int"/> with the invariant culture.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteInt32(string text, int value)
+    {
+        Put(text.AsSpan());
+        WriteFormattable(value);
+    }
+
+    /// <summary>Writes template text, then a nullable <see cref="int"/>; <see langword="null"/> writes no value.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteInt32(string text, int? value)
+    {
+        Put(text.AsSpan());
+        WriteInt32(value);
+    }
+
+    /// <summary>Writes template text, then a <see cref="long"/> with the invariant culture.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteInt64(string text, long value)
+    {
+        Put(text.AsSpan());
+        WriteFormattable(value);
+    }
+
+    /// <summary>Writes template text, then a nullable <see cref="long"/>; <see langword="null"/> writes no value.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteInt64(string text, long? value)
+    {
+        Put(text.AsSpan());
+        WriteInt64(value);
+    }
+
+    /// <summary>Writes template text, then a <see cref="decimal"/> with the invariant culture, keeping its scale.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDecimal(string text, decimal value)
+    {
+        Put(text.AsSpan());
+        WriteFormattable(value);
+    }
+
+    /// <summary>Writes template text, then a nullable <see cref="decimal"/>; <see langword="null"/> writes no value.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDecimal(string text, decimal? value)
+    {
+        Put(text.AsSpan());
+        WriteDecimal(value);
+    }
+
+    /// <summary>Writes template text, then a <see cref="double"/> in its shortest round-trip form with the invariant culture.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDouble(string text, double value)
+    {
+        Put(text.AsSpan());
+        WriteFormattable(value);
+    }
+
+    /// <summary>Writes template text, then a nullable <see cref="double"/>; <see langword="null"/> writes no value.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDouble(string text, double? value)
+    {
+        Put(text.AsSpan());
+        WriteDouble(value);
+    }
+
+    /// <summary>Writes template text, then a <see cref="float"/> in its shortest round-trip form with the invariant culture.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteSingle(string text, float value)
+    {
+        Put(text.AsSpan());
+        WriteFormattable(value);
+    }
+
+    /// <summary>Writes template text, then <c>true</c> or <c>false</c>.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteBoolean(string text, bool value)
+    {
+        Put(text.AsSpan());
+        WriteBoolean(value);
+    }
+
+    /// <summary>Writes template text, then a nullable <see cref="bool"/>; <see langword="null"/> writes no value.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteBoolean(string text, bool? value)
+    {
+        Put(text.AsSpan());
+        WriteBoolean(value);
+    }
+
+    /// <summary>Writes template text, then a date with <see cref="DateFormat"/> (<see cref="WriteDate(DateTime?, bool)"/>).</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The date; <see langword="null"/> writes no value.</param>
+    /// <param name="html">Whether to HTML-encode the date's text.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDate(string text, DateTime? value, bool html)
+    {
+        Put(text.AsSpan());
+        WriteDate(value, html);
+    }
+
+    /// <summary>Writes template text, then any value with Scriban's conversion to text (<see cref="WriteValue(object?, bool)"/>).</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value; <see langword="null"/> writes no value.</param>
+    /// <param name="html">Whether to HTML-encode the value's text.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteValue(string text, object? value, bool html)
+    {
+        Put(text.AsSpan());
+        WriteValue(value, html);
+    }
+
     /// <summary>
     /// Starts an auto-indented region: every line that starts inside it begins with <paramref name="indent"/>. As in
     /// Scriban, the indent of a code block replaces that of the block around it (within one template or partial), and a
