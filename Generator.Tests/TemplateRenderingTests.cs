@@ -97,6 +97,46 @@ public sealed class TemplateRenderingTests
     }
 
     [Fact]
+    public void Html_encoding_is_WebUtility_HtmlEncode_for_every_pair_of_ASCII_characters_and_wherever_a_character_to_encode_sits()
+    {
+        // Every pair of ASCII characters, starting on an even and on an odd position (the encoder reads ASCII two by two).
+        var pairs = new StringBuilder();
+        for (var first = 0; first < 128; first++)
+        {
+            for (var second = 0; second < 128; second++)
+            {
+                pairs.Append((char)first).Append((char)second);
+            }
+        }
+
+        foreach (var text in new[] { "<" + pairs, "<x" + pairs })
+        {
+            using var writer = TemplateWriter.Rent(16, System.Globalization.CultureInfo.InvariantCulture);
+            writer.WriteHtml(text);
+            Assert.Equal(WebUtility.HtmlEncode(text), writer.ToString());
+        }
+
+        // One character to encode (or one that is not, from U+0100) at each position of texts 1 to 40 characters long,
+        // in ASCII and in Cyrillic: the search for the first one and the encoding loop's blocks and tail.
+        foreach (var special in new[] { "<", ">", "&", "\"", "'", "\u00A0", "\u00FF", "\u0100", "\u00E9", "😀", "\uD800", "\uDC00" })
+        {
+            foreach (var filler in new[] { 'x', 'ж' })
+            {
+                for (var length = 1; length <= 40; length++)
+                {
+                    for (var at = 0; at < length; at++)
+                    {
+                        var text = new string(filler, at) + special + new string(filler, length - at - 1);
+                        using var writer = TemplateWriter.Rent(16, System.Globalization.CultureInfo.InvariantCulture);
+                        writer.WriteHtml(text);
+                        Assert.Equal(WebUtility.HtmlEncode(text), writer.ToString());
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void The_next_render_on_a_thread_reuses_its_writer_and_starts_clean()
     {
         // A render that fails inside an indented loop leaves its state behind: the indent, the loop count, a date format,

@@ -18,7 +18,7 @@ public sealed partial class EmailGenerator
                     w.WriteLine($"output.{(text.Verbatim ? "WriteVerbatim" : "WriteString")}({Literal(text.Text)});");
                     break;
                 case BoundWrite write:
-                    w.WriteLine(WriteCall(write));
+                    w.WriteLine(WriteCall(write, "") ?? $"_ = {Expression(write.Value)};");
                     break;
                 case BoundComment comment:
                     w.WriteComment(comment.Text);
@@ -183,7 +183,7 @@ public sealed partial class EmailGenerator
                     // Texts that meet (where the layout's content or a partial ends) are written by one call: the
                     // writer indents text the same whether it comes in one piece or in several.
                     var end = i + 1;
-                    while (end < statements.Count && statements[end] is BoundText next && next.Verbatim == text.Verbatim)
+                    while (end < statements.Count && statements[end] is BoundText following && following.Verbatim == text.Verbatim)
                     {
                         end++;
                     }
@@ -197,7 +197,27 @@ public sealed partial class EmailGenerator
                         }
 
                         i = end - 1;
-                        statement = new BoundText(merged.ToString(), text.Verbatim);
+                        text = new BoundText(merged.ToString(), text.Verbatim);
+                        statement = text;
+                    }
+
+                    // A text and the value written after it (past the value's comment) are written by one call.
+                    var value = i + 1;
+                    while (value < statements.Count && statements[value] is BoundComment)
+                    {
+                        value++;
+                    }
+
+                    if (!text.Verbatim && value < statements.Count && statements[value] is BoundWrite write && WriteCall(write, Literal(text.Text) + ", ") is { } fused)
+                    {
+                        for (var k = i + 1; k < value; k++)
+                        {
+                            EmitStatement(w, statements[k]);
+                        }
+
+                        w.WriteLine(fused);
+                        i = value;
+                        continue;
                     }
                 }
 
@@ -221,18 +241,23 @@ public sealed partial class EmailGenerator
             _ => throw new InvalidOperationException($"A {kind} value is not written as text."),
         };
 
-        private static string WriteCall(BoundWrite write)
+        /// <summary>
+        /// The call that writes a value, after <paramref name="text"/> (<c>"template text", </c>: the writer's methods take the
+        /// template text before the value too); <see langword="null"/> for a value that is evaluated and not written, and for a
+        /// <c>char</c> after a text (rare: written by its own call).
+        /// </summary>
+        private static string? WriteCall(BoundWrite write, string text)
         {
             var code = Expression(write.Value);
             var html = write.Html ? "true" : "false";
             return write.Kind switch
             {
-                BoundWriteKind.Text => $"output.{TextWriteMethod(write.Value.Type.Kind)}({code});",
-                BoundWriteKind.EncodedText => $"output.WriteHtml({code});",
-                BoundWriteKind.Date => $"output.WriteDate({code}, {html});",
-                BoundWriteKind.Char => $"output.WriteText({code}.ToString(), {html});",
-                BoundWriteKind.Value => $"output.WriteValue({code}, {html});",
-                _ => $"_ = {code};",
+                BoundWriteKind.Text => $"output.{TextWriteMethod(write.Value.Type.Kind)}({text}{code});",
+                BoundWriteKind.EncodedText => $"output.WriteHtml({text}{code});",
+                BoundWriteKind.Date => $"output.WriteDate({text}{code}, {html});",
+                BoundWriteKind.Char when text.Length == 0 => $"output.WriteText({code}.ToString(), {html});",
+                BoundWriteKind.Value => $"output.WriteValue({text}{code}, {html});",
+                _ => null,
             };
         }
     }

@@ -116,14 +116,6 @@ public sealed class EnqueueOptions
 /// <param name="IdempotencyKey">A key for this logical email, unique across the outbox (see <see cref="EnqueueOptions.IdempotencyKey"/>), or <see langword="null"/>.</param>
 public readonly record struct BulkEmail<TEmail>(TEmail Email, EmailAddress To, string? IdempotencyKey = null);
 
-/// <summary>One rendered email of a fan-out. Generated <c>EnqueueManyAsync</c> methods build these.</summary>
-/// <param name="Rendered">The rendered subject and bodies.</param>
-/// <param name="To">The recipient.</param>
-/// <param name="IdempotencyKey">The email's idempotency key, or <see langword="null"/>.</param>
-/// <param name="Model">The email's data, for the test helpers' capture while one listens (<see cref="Outbox.EnqueueCapture.IsListening"/>); otherwise <see langword="null"/>.</param>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public readonly record struct RenderedBulkEmail(RenderedEmail Rendered, EmailAddress To, string? IdempotencyKey, object? Model = null);
-
 /// <summary>
 /// A bulk enqueue (<c>EnqueueManyAsync</c>) refused because an idempotency key is already stored in the outbox, or is
 /// given to two of its emails. Nothing of the call was written.
@@ -160,7 +152,7 @@ public readonly struct EmailOutbox
     /// <summary>
     /// The culture of an email: <paramref name="culture"/> when given, else <see cref="CultureInfo.CurrentUICulture"/>,
     /// else (when that is the invariant culture) <see cref="TypedMailDbContextOptions.DefaultCulture"/>, else the
-    /// invariant culture. Generated <c>Enqueue</c> methods call this.
+    /// invariant culture. The generated <c>Enqueue</c> methods choose the culture with this (through <see cref="EnqueueTemplated"/>).
     /// </summary>
     /// <param name="culture">The culture the caller asked for, or <see langword="null"/>.</param>
     /// <returns>The culture to render the email in.</returns>
@@ -182,7 +174,37 @@ public readonly struct EmailOutbox
         return settings?.DefaultCulture ?? CultureInfo.InvariantCulture;
     }
 
-    /// <summary>Adds a rendered email to the outbox. Generated <c>Enqueue</c> methods call this; use those instead.</summary>
+    /// <summary>
+    /// Renders an email in its culture (<see cref="ChooseCulture"/>) and adds it to the outbox, then hands it to the test
+    /// helpers' capture while one listens. Every generated <c>Enqueue</c> method is this call; use those instead.
+    /// </summary>
+    /// <typeparam name="TEmail">The <c>[Email]</c> type.</typeparam>
+    /// <param name="emailType">The email type's full name.</param>
+    /// <param name="email">The email's data.</param>
+    /// <param name="to">The first recipient.</param>
+    /// <param name="options">Further options, or <see langword="null"/>.</param>
+    /// <param name="culture">The culture the caller asked for, or <see langword="null"/>.</param>
+    /// <param name="typeSettings">The email type's settings from its <see cref="EmailAttribute"/>; <see langword="null"/> for none.</param>
+    /// <returns>The queued message's key and Message-ID (see <see cref="EnqueueRendered"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="email"/> is <see langword="null"/>.</exception>
+    /// <exception cref="MessageFormatException">The message cannot be built (see <see cref="EnqueueRendered"/>). Nothing is tracked.</exception>
+    /// <exception cref="InvalidOperationException">No sender is given and no default is configured (see <see cref="EnqueueRendered"/>).</exception>
+    /// <exception cref="ArgumentException">An option is invalid (see <see cref="EnqueueRendered"/>). Nothing is tracked.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public EnqueuedEmail EnqueueTemplated<TEmail>(string emailType, TEmail email, EmailAddress to, EnqueueOptions? options, CultureInfo? culture, EmailTypeSettings? typeSettings = null)
+        where TEmail : ITemplatedEmail
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        var enqueued = EnqueueRendered(emailType, email.Render(ChooseCulture(culture)), to, options, typeSettings);
+        if (EnqueueCapture.IsListening)
+        {
+            EnqueueCapture.Enqueued(this, email, options, enqueued);
+        }
+
+        return enqueued;
+    }
+
+    /// <summary>Adds a rendered email to the outbox. <see cref="EnqueueTemplated"/> renders an email and calls this; use the generated <c>Enqueue</c> methods instead.</summary>
     /// <param name="emailType">The email type's full name.</param>
     /// <param name="rendered">The rendered subject and bodies.</param>
     /// <param name="to">The first recipient.</param>
@@ -243,12 +265,15 @@ public readonly struct EmailOutbox
     }
 
     /// <summary>
-    /// Writes many rendered emails of one type to the outbox at once, in the caller's transaction. Generated
-    /// <c>EnqueueManyAsync</c> methods call this; use those instead.
+    /// Renders many emails of one type in one culture and writes them to the outbox at once, in the caller's transaction;
+    /// each is rendered as the database writer takes it. Every generated <c>EnqueueManyAsync</c> method is this call; use
+    /// those instead.
     /// </summary>
+    /// <typeparam name="TEmail">The <c>[Email]</c> type.</typeparam>
     /// <param name="emailType">The email type's full name.</param>
-    /// <param name="emails">The rendered emails, each with its recipient and, optionally, its idempotency key.</param>
+    /// <param name="emails">Each email's data, its recipient and, optionally, its idempotency key.</param>
     /// <param name="options">Options every message shares (not <see cref="EnqueueOptions.IdempotencyKey"/> nor <see cref="EnqueueOptions.Attachments"/>), or <see langword="null"/>.</param>
+    /// <param name="culture">The culture the caller asked for, or <see langword="null"/> (see <see cref="ChooseCulture"/>).</param>
     /// <param name="typeSettings">
     /// The email type's category, headers, tags and unsubscribe setting, as the generator read them from its
     /// <see cref="EmailAttribute"/>; <see langword="null"/> for none (transactional mail).
@@ -257,11 +282,12 @@ public readonly struct EmailOutbox
     /// <returns>How many messages were written.</returns>
     /// <exception cref="DuplicateIdempotencyKeyException">An idempotency key is already stored, or given twice; nothing is written.</exception>
     /// <exception cref="MessageFormatException">A message cannot be built; it names the field and the value. Nothing is written.</exception>
-    /// <exception cref="ArgumentException">An option is invalid, or not supported for bulk enqueue. Nothing is written.</exception>
+    /// <exception cref="ArgumentException">An email of the batch is <see langword="null"/>, or an option is invalid or not supported for bulk enqueue. Nothing is written.</exception>
     /// <exception cref="InvalidOperationException">No sender is given and no default is configured; or on PostgreSQL the TypedMail.PostgreSql package is not referenced.</exception>
     /// <exception cref="System.Data.Common.DbException">The database failed the write; nothing of it is written.</exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public async Task<int> EnqueueRenderedManyAsync(string emailType, IEnumerable<RenderedBulkEmail> emails, EnqueueOptions? options, EmailTypeSettings? typeSettings, CancellationToken cancellationToken)
+    public async Task<int> EnqueueTemplatedManyAsync<TEmail>(string emailType, IEnumerable<BulkEmail<TEmail>> emails, EnqueueOptions? options, CultureInfo? culture, EmailTypeSettings? typeSettings, CancellationToken cancellationToken)
+        where TEmail : ITemplatedEmail
     {
         ArgumentNullException.ThrowIfNull(emailType);
         ArgumentNullException.ThrowIfNull(emails);
@@ -284,7 +310,7 @@ public readonly struct EmailOutbox
 
         var keys = new Dictionary<Guid, string>();
         List<(object? Model, OutboxMessage Message)>? captured = EnqueueCapture.IsListening ? [] : null;
-        var written = await OutboxBulkWriter.WriteAsync(Context, BuildAll(Settings, emailType, emails, options, typeSettings, keys, captured), keys, cancellationToken).ConfigureAwait(false);
+        var written = await OutboxBulkWriter.WriteAsync(Context, BuildAll(Settings, emailType, emails, ChooseCulture(culture), options, typeSettings, keys, captured), keys, cancellationToken).ConfigureAwait(false);
         if (captured is not null && written > 0)
         {
             EnqueueCapture.Written(Context, captured, options);
@@ -297,21 +323,26 @@ public readonly struct EmailOutbox
     /// Builds the messages of a bulk enqueue one by one, as the writer consumes them (so the database takes in the first
     /// while the next are rendered), collecting their idempotency keys; refuses a key given twice.
     /// </summary>
-    private static IEnumerable<OutboxMessage> BuildAll(
-        TypedMailDbContextOptions settings, string emailType, IEnumerable<RenderedBulkEmail> emails, EnqueueOptions? options, EmailTypeSettings? typeSettings,
+    private static IEnumerable<OutboxMessage> BuildAll<TEmail>(
+        TypedMailDbContextOptions settings, string emailType, IEnumerable<BulkEmail<TEmail>> emails, CultureInfo culture, EnqueueOptions? options, EmailTypeSettings? typeSettings,
         Dictionary<Guid, string> keys, List<(object? Model, OutboxMessage Message)>? captured)
+        where TEmail : ITemplatedEmail
     {
         foreach (var email in emails)
         {
-            ArgumentNullException.ThrowIfNull(email.Rendered, nameof(RenderedBulkEmail.Rendered));
-            ArgumentNullException.ThrowIfNull(email.To, nameof(RenderedBulkEmail.To));
-            var message = Build(settings, emailType, email.Rendered, email.To, options, email.IdempotencyKey, typeSettings);
+            if (email.Email is null)
+            {
+                throw new ArgumentException("An email of the batch is null.", nameof(emails));
+            }
+
+            ArgumentNullException.ThrowIfNull(email.To, nameof(BulkEmail<TEmail>.To));
+            var message = Build(settings, emailType, email.Email.Render(culture), email.To, options, email.IdempotencyKey, typeSettings);
             if (message.IdempotencyKey is { } key && !keys.TryAdd(message.Id, key))
             {
                 throw new DuplicateIdempotencyKeyException(key, $"The idempotency key '{key}' is given to two emails of one EnqueueManyAsync call; nothing was written.");
             }
 
-            captured?.Add((email.Model, message));
+            captured?.Add((email.Email, message));
             yield return message;
         }
     }

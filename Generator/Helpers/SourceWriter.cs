@@ -38,6 +38,9 @@ internal sealed class SourceWriter
 
     public void WriteLine() => _sb.Append('\n');
 
+    /// <summary>Writes a preprocessor directive at the start of its line.</summary>
+    public void WriteDirective(string directive) => _sb.Append(directive).Append('\n');
+
     /// <summary>Writes text as one comment line per source line.</summary>
     public void WriteComment(string text)
     {

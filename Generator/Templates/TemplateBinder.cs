@@ -32,8 +32,10 @@ internal sealed partial class TemplateBinder
     private Dictionary<string, BoundType> _known = new(StringComparer.Ordinal);
     private HashSet<string> _readKnown = new(StringComparer.Ordinal);
 
-    /// <summary>How many auto-indented regions enclose the statement being bound.</summary>
-    private int _indentDepth;
+    // The writer's auto-indentation where the statement being bound is written, known at build time: the indent of the
+    // innermost partial (what its blocks indent relative to) and the current indent, as TemplateWriter holds them.
+    private string _indentBase = "";
+    private string _indent = "";
 
     // Per-pass state.
     private Dictionary<string, BoundType> _assigned = new(StringComparer.Ordinal);
@@ -173,6 +175,8 @@ internal sealed partial class TemplateBinder
         _contentWrites = 0;
         _literalLength = 0;
         _dynamicWrites = 0;
+        _indentBase = "";
+        _indent = "";
 
         // Globals get their C# names first, in a stable order, so the generated code reads well.
         foreach (var name in _known.Keys.OrderBy(k => k, StringComparer.Ordinal))
@@ -287,24 +291,39 @@ internal sealed partial class TemplateBinder
     }
 
     private void BindIndent(IndentStatement indent, List<BoundStatement> sink)
+        => BindIndented(indent.Indent, indent.Body, sink, body => BindBlock(indent.Body, body));
+
+    /// <summary>
+    /// Binds statements written with an indent (<paramref name="indent"/>, which replaces the enclosing block's within the
+    /// partial) or, when <paramref name="indent"/> is <see langword="null"/>, the body of a partial or layout (whose blocks
+    /// indent relative to where it is written): as a <see cref="BoundIndent"/>, or in place when that would leave the
+    /// writer's indentation as it is (most code blocks: an empty indent where no other is active).
+    /// </summary>
+    private void BindIndented(string? indent, Statement source, List<BoundStatement> sink, Action<List<BoundStatement>> bind)
     {
-        if (indent.Indent.Length == 0 && _indentDepth == 0)
+        var (outerBase, outerIndent) = (_indentBase, _indent);
+        if (indent is null)
         {
-            // An empty indent only matters inside another indented block, whose indent it replaces.
-            BindBlock(indent.Body, sink);
+            _indentBase = _indent;
+        }
+        else
+        {
+            _indent = _indentBase + indent;
+        }
+
+        if (_indentBase == outerBase && _indent == outerIndent)
+        {
+            bind(sink);
             return;
         }
 
         var body = new List<BoundStatement>();
-        _indentDepth++;
-        BindBlock(indent.Body, body);
-        _indentDepth--;
-        if (body.Count == 0)
+        bind(body);
+        (_indentBase, _indent) = (outerBase, outerIndent);
+        if (body.Count > 0)
         {
-            return;
+            sink.Add(new BoundIndent(indent, body.ToEquatableArray(), LeavesEarly(source)));
         }
-
-        sink.Add(new BoundIndent(indent.Indent, body.ToEquatableArray(), LeavesEarly(indent.Body)));
     }
 
     /// <summary>Whether a <c>break</c> or <c>continue</c> can leave the statement's region (so its indentation must be undone in a <c>finally</c>).</summary>
@@ -337,18 +356,9 @@ internal sealed partial class TemplateBinder
             sink.Add(new BoundComment("{{ content }}: " + _file.FileName));
             var saved = _current;
             _current = _file;
-            if (_indentDepth > 0)
-            {
-                // Like a partial: the body's own indented blocks indent relative to the layout's `{{ content }}`.
-                var inner = new List<BoundStatement>();
-                BindBlock(_file.Template.Body, inner);
-                sink.Add(new BoundIndent(null, inner.ToEquatableArray(), LeavesEarly(_file.Template.Body)));
-            }
-            else
-            {
-                BindBlock(_file.Template.Body, sink);
-            }
 
+            // Like a partial: the body's own indented blocks indent relative to the layout's `{{ content }}`.
+            BindIndented(null, _file.Template.Body, sink, body => BindBlock(_file.Template.Body, body));
             _current = saved;
             return;
         }
@@ -630,20 +640,7 @@ internal sealed partial class TemplateBinder
 
     /// <summary>A <c>when</c> or <c>else</c> body of a <c>case</c>: Scriban writes it without the indentation around the <c>case</c>.</summary>
     private void BindCaseBody(BlockStatement block, List<BoundStatement> sink)
-    {
-        if (_indentDepth == 0)
-        {
-            BindBlock(block, sink);
-            return;
-        }
-
-        var body = new List<BoundStatement>();
-        BindBlock(block, body);
-        if (body.Count > 0)
-        {
-            sink.Add(new BoundIndent("", body.ToEquatableArray(), LeavesEarly(block)));
-        }
-    }
+        => BindIndented("", block, sink, body => BindBlock(block, body));
 
     private void BindCase(CaseStatement @case, List<BoundStatement> sink)
     {
@@ -763,17 +760,9 @@ internal sealed partial class TemplateBinder
         _pages.Add(page);
         _includeStack.Add(name.Value);
         var body = new List<BoundStatement>(arguments);
-        var inner = new List<BoundStatement>();
-        BindBlock(partial.Template.Body, inner);
-        if (_indentDepth > 0)
-        {
-            // The partial's own indented blocks indent relative to where it is included (Scriban renders it apart).
-            body.Add(new BoundIndent(null, inner.ToEquatableArray(), LeavesEarly(partial.Template.Body)));
-        }
-        else
-        {
-            body.AddRange(inner);
-        }
+
+        // The partial's own indented blocks indent relative to where it is included (Scriban renders it apart).
+        BindIndented(null, partial.Template.Body, body, inner => BindBlock(partial.Template.Body, inner));
         _includeStack.RemoveAt(_includeStack.Count - 1);
         _pages.RemoveAt(_pages.Count - 1);
         _current = saved;

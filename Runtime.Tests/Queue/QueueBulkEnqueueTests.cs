@@ -137,5 +137,21 @@ public abstract class QueueBulkEnqueueTests(ShopDatabase shop) : IDisposable
         Assert.Equal(2, await check.Set<OutboxMessage>().CountAsync());
     }
 
+    [Fact]
+    public async Task A_null_email_in_the_batch_is_refused_naming_the_argument_and_nothing_is_written()
+    {
+        await using (var db = Shop.CreateDbContext())
+        {
+            var batch = FanOut(3);
+            batch[1] = batch[1] with { Email = null! };
+            var ex = await Assert.ThrowsAsync<ArgumentException>(() => db.Emails().EnqueueManyAsync(batch));
+            Assert.Equal("emails", ex.ParamName);
+            Assert.StartsWith("An email of the batch is null.", ex.Message, StringComparison.Ordinal);
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(0, await check.Set<OutboxMessage>().CountAsync());
+    }
+
     private static Guid EnqueueIdOf(string key) => EmailOutbox.IdFromIdempotencyKey(key);
 }

@@ -186,7 +186,9 @@ public sealed partial class BounceProcessor<TContext>
             var messages = db.Set<OutboxMessage>().AsNoTracking().Include(m => m.Recipients);
             var message = report.Verp is { } verp
                 ? await messages.FirstOrDefaultAsync(m => m.Id == verp.OutboxId, cancellationToken).ConfigureAwait(false)
-                : await messages.FirstOrDefaultAsync(m => m.MessageId == report.OriginalMessageId, cancellationToken).ConfigureAwait(false);
+                : OutboxMessage.KeyOfMessageId(report.OriginalMessageId ?? "") is { } id
+                    ? await messages.FirstOrDefaultAsync(m => m.Id == id && m.MessageId == report.OriginalMessageId, cancellationToken).ConfigureAwait(false)
+                    : null;
             if (message is null)
             {
                 var about = report.Verp is { } token

@@ -8,7 +8,7 @@ namespace TypedMail.Deliverability;
 /// <summary>
 /// What an email type's <see cref="EmailAttribute"/> asks of every message: category, one-click unsubscribe, headers and
 /// tags. The generator reads the attribute at build time (reporting bad values as TM12xx errors) and hands these
-/// settings, as constants, from the generated <c>Enqueue</c> to <see cref="EmailOutbox.EnqueueRendered"/>.
+/// settings, as constants, from the generated <c>Enqueue</c> to <see cref="EmailOutbox.EnqueueTemplated"/>.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class EmailTypeSettings

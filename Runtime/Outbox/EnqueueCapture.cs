@@ -29,15 +29,15 @@ public static class EnqueueCapture
     private static readonly ConditionalWeakTable<DbTransaction, List<CapturedEnqueue>> Uncommitted = [];
     private static int _scopes;
 
-    /// <summary>Whether any test has a capture open, in any flow. Generated <c>Enqueue</c> methods check this first.</summary>
-    public static bool IsListening => Volatile.Read(ref _scopes) != 0;
+    /// <summary>Whether any test has a capture open, in any flow. The outbox checks this before handing a model over.</summary>
+    internal static bool IsListening => Volatile.Read(ref _scopes) != 0;
 
-    /// <summary>Records an enqueued email for the capture of the current flow, if there is one. Generated <c>Enqueue</c> methods call this.</summary>
+    /// <summary>Records an enqueued email for the capture of the current flow, if there is one (<see cref="EmailOutbox.EnqueueTemplated"/>).</summary>
     /// <param name="outbox">The outbox the email was added to.</param>
     /// <param name="email">The email's model.</param>
     /// <param name="options">The options it was enqueued with, or <see langword="null"/>.</param>
     /// <param name="enqueued">What <c>Enqueue</c> returned.</param>
-    public static void Enqueued(EmailOutbox outbox, object email, EnqueueOptions? options, EnqueuedEmail enqueued)
+    internal static void Enqueued(EmailOutbox outbox, object email, EnqueueOptions? options, EnqueuedEmail enqueued)
     {
         ArgumentNullException.ThrowIfNull(email);
         ArgumentNullException.ThrowIfNull(enqueued);
@@ -140,7 +140,7 @@ public static class EnqueueCapture
     }
 
     /// <summary>
-    /// Called by <see cref="EmailOutbox.EnqueueRenderedManyAsync"/> once a fan-out is written: each email with its model
+    /// Called by <see cref="EmailOutbox.EnqueueTemplatedManyAsync"/> once a fan-out is written: each email with its model
     /// counts for the capture of the current flow when the context's transaction commits (at once when there is none).
     /// </summary>
     internal static void Written(DbContext context, IReadOnlyList<(object? Model, OutboxMessage Message)> written, EnqueueOptions? options)

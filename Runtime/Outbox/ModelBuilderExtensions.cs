@@ -24,8 +24,8 @@ public static class ModelBuilderExtensions
         {
             e.ToTable(OutboxTables.Messages);
             e.HasKey(m => m.Id);
+            // Message-ID needs no index: it holds the key (OutboxMessage.KeyOfMessageId), which the primary key keeps unique.
             e.Property(m => m.MessageId).HasMaxLength(255).IsRequired();
-            e.HasIndex(m => m.MessageId).IsUnique();
             // The key needs no index of its own: a keyed message's Id is derived from it, so the primary key keeps it unique.
             e.Property(m => m.IdempotencyKey).HasMaxLength(200);
             e.Property(m => m.EmailType).HasMaxLength(255).IsRequired();
@@ -45,15 +45,16 @@ public static class ModelBuilderExtensions
             e.Property(m => m.SentAt).HasConversion(utcNullable);
             e.Property(m => m.FailedAt).HasConversion(utcNullable);
 
-            // Every index is one more entry to write at each state change, so the hot table keeps only those a query
-            // needs. The claim scans only unfinished rows, in send order; a partial index keeps it small however many
-            // sent rows remain. Message-ID is looked up by the bounce processor and the CLI.
+            // Every index is one more entry to write at enqueue and at each state change, so the hot table keeps only
+            // those a query needs, each holding only the rows that query reads. The claim scans only unfinished rows, in
+            // send order; a partial index keeps it small however many sent rows remain.
             e.HasIndex(m => new { m.Priority, m.DueAt }, "ix_typedmail_messages_claim")
                 .IsDescending(true, false)
                 .HasFilter("state IN (0, 1, 3)");
 
-            // Sent in the last hour (the dashboard), and the retention purge.
-            e.HasIndex(m => new { m.State, m.SentAt });
+            // Sent in the last hour (the dashboard), and the retention purge: sent rows only (a query on sent_at implies
+            // sent_at IS NOT NULL), so a queued message is not written into it.
+            e.HasIndex(m => new { m.State, m.SentAt }).HasFilter("sent_at IS NOT NULL");
 
             // Lists of one state, newest first, a page at a time (the dashboard): keyset pages walk this index.
             e.HasIndex(m => new { m.State, m.CreatedAt, m.Id }, "ix_typedmail_messages_state_created");

@@ -65,7 +65,11 @@ public sealed class OutboxMessage
     /// </summary>
     public Guid Id { get; set; }
 
-    /// <summary>The <c>Message-ID</c> header, without angle brackets. Fixed at enqueue, so every retry carries the same one.</summary>
+    /// <summary>
+    /// The <c>Message-ID</c> header, without angle brackets: <see cref="Id"/> as 32 hex digits, <c>@</c>, a domain. Fixed
+    /// at enqueue, so every retry carries the same one. It has no index of its own: find a message by its Message-ID
+    /// through the key it holds (<see cref="KeyOfMessageId"/>).
+    /// </summary>
     public string MessageId { get; set; } = "";
 
     /// <summary>
@@ -173,6 +177,21 @@ public sealed class OutboxMessage
 
     /// <summary>Every attempt to send it: the attempt log.</summary>
     public List<OutboxAttempt> Attempts { get; set; } = [];
+
+    /// <summary>
+    /// The <see cref="Id"/> of the message whose <see cref="MessageId"/> is <paramref name="messageId"/> (angle brackets
+    /// and surrounding spaces allowed): the 32 hex digits before its <c>@</c>. Look the message up by that key, which is
+    /// indexed, and compare the whole Message-ID, which is not.
+    /// </summary>
+    /// <param name="messageId">A Message-ID, such as <c>&lt;0193a5b2c4d87e6f9a0b1c2d3e4f5a6b@example.com&gt;</c>.</param>
+    /// <returns>The key, or <see langword="null"/> when <paramref name="messageId"/> is not of the form TypedMail gives (then no outbox message has it).</returns>
+    public static Guid? KeyOfMessageId(string messageId)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        var text = messageId.AsSpan().Trim().TrimStart('<').TrimEnd('>');
+        var at = text.IndexOf('@');
+        return at == 32 && Guid.TryParseExact(text[..at], "N", out var key) ? key : null;
+    }
 }
 
 /// <summary>One recipient of a queued message, with its own outcome.</summary>

@@ -136,7 +136,7 @@ public sealed class TemplateWriter : IDisposable
         }
 
         // An encoded character takes at most 6 characters (`&quot;`, `&#255;`; a surrogate pair 10 for 2), and the
-        // loop stores a whole table entry (8 characters) for each character below U+0100 before counting those that belong.
+        // loop stores a whole table entry (8 characters, for one character or a pair) before counting those that belong.
         var worst = first + ((span.Length - first) * 6) + Latin1Encoding.Width;
         if (_length + worst > _buffer.Length)
         {
@@ -158,16 +158,30 @@ public sealed class TemplateWriter : IDisposable
         ref var source = ref MemoryMarshal.GetReference(text);
         ref var target = ref MemoryMarshal.GetArrayDataReference(buffer);
         ref var table = ref MemoryMarshal.GetArrayDataReference(Latin1);
+        ref var pairs = ref MemoryMarshal.GetArrayDataReference(AsciiPairEncoding.Table);
         var at = (nuint)i;
         var end = (nuint)text.Length;
         var written = (nuint)pos;
         while (at < end)
         {
-            // Eight characters at a time while all eight are below U+0100: no branch on which characters they are.
+            // Eight characters at a time: two by two when all eight are ASCII, else one by one when all are below
+            // U+0100. No branch depends on which of them are encoded.
             if (at + 8 <= end)
             {
                 ref var block = ref Unsafe.As<char, byte>(ref Unsafe.Add(ref source, at));
-                if (((Unsafe.ReadUnaligned<ulong>(ref block) | Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref block, sizeof(ulong)))) & 0xFF00_FF00_FF00_FF00) == 0)
+                var low = Unsafe.ReadUnaligned<ulong>(ref block);
+                var high = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref block, sizeof(ulong)));
+                if (BitConverter.IsLittleEndian && ((low | high) & 0xFF80_FF80_FF80_FF80) == 0)
+                {
+                    written = AsciiPairEncoding.Store(ref pairs, ref table, (uint)low, ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, ref table, (uint)(low >> 32), ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, ref table, (uint)high, ref target, written);
+                    written = AsciiPairEncoding.Store(ref pairs, ref table, (uint)(high >> 32), ref target, written);
+                    at += 8;
+                    continue;
+                }
+
+                if (((low | high) & 0xFF00_FF00_FF00_FF00) == 0)
                 {
                     written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at), ref target, written);
                     written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 1), ref target, written);
@@ -178,6 +192,17 @@ public sealed class TemplateWriter : IDisposable
                     written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 6), ref target, written);
                     written = Latin1Encoding.Store(ref table, Unsafe.Add(ref source, at + 7), ref target, written);
                     at += 8;
+                    continue;
+                }
+            }
+            else if (at + 2 <= end)
+            {
+                // The last characters: two at a time while both are ASCII.
+                var two = Unsafe.ReadUnaligned<uint>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref source, at)));
+                if (BitConverter.IsLittleEndian && (two & 0xFF80_FF80) == 0)
+                {
+                    written = AsciiPairEncoding.Store(ref pairs, ref table, two, ref target, written);
+                    at += 2;
                     continue;
                 }
             }
@@ -371,6 +396,162 @@ public sealed class TemplateWriter : IDisposable
         {
             WriteString(text);
         }
+    }
+
+    // A template's text and the value that follows it, written by one call: the same output as the two calls, for
+    // about half as many statements in the generated code (the compiler's time on it is per statement). Inlined into
+    // the renderer, as the one-argument WriteString is: as calls of their own they made a short render 1.4× slower.
+
+    /// <summary>Writes template text, then text as is (<see cref="WriteString(string?)"/>).</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value; <see langword="null"/> writes nothing.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteString(string text, string? value)
+    {
+        Put(text.AsSpan());
+        WriteString(value);
+    }
+
+    /// <summary>Writes template text, then text HTML-encoded (<see cref="WriteHtml(string?)"/>).</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value; <see langword="null"/> writes nothing.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteHtml(string text, string? value)
+    {
+        Put(text.AsSpan());
+        WriteHtml(value);
+    }
+
+    /// <summary>Writes template text, then an <see cref="int"/> with the invariant culture.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteInt32(string text, int value)
+    {
+        Put(text.AsSpan());
+        WriteFormattable(value);
+    }
+
+    /// <summary>Writes template text, then a nullable <see cref="int"/>; <see langword="null"/> writes no value.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteInt32(string text, int? value)
+    {
+        Put(text.AsSpan());
+        WriteInt32(value);
+    }
+
+    /// <summary>Writes template text, then a <see cref="long"/> with the invariant culture.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteInt64(string text, long value)
+    {
+        Put(text.AsSpan());
+        WriteFormattable(value);
+    }
+
+    /// <summary>Writes template text, then a nullable <see cref="long"/>; <see langword="null"/> writes no value.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteInt64(string text, long? value)
+    {
+        Put(text.AsSpan());
+        WriteInt64(value);
+    }
+
+    /// <summary>Writes template text, then a <see cref="decimal"/> with the invariant culture, keeping its scale.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDecimal(string text, decimal value)
+    {
+        Put(text.AsSpan());
+        WriteFormattable(value);
+    }
+
+    /// <summary>Writes template text, then a nullable <see cref="decimal"/>; <see langword="null"/> writes no value.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDecimal(string text, decimal? value)
+    {
+        Put(text.AsSpan());
+        WriteDecimal(value);
+    }
+
+    /// <summary>Writes template text, then a <see cref="double"/> in its shortest round-trip form with the invariant culture.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDouble(string text, double value)
+    {
+        Put(text.AsSpan());
+        WriteFormattable(value);
+    }
+
+    /// <summary>Writes template text, then a nullable <see cref="double"/>; <see langword="null"/> writes no value.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDouble(string text, double? value)
+    {
+        Put(text.AsSpan());
+        WriteDouble(value);
+    }
+
+    /// <summary>Writes template text, then a <see cref="float"/> in its shortest round-trip form with the invariant culture.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteSingle(string text, float value)
+    {
+        Put(text.AsSpan());
+        WriteFormattable(value);
+    }
+
+    /// <summary>Writes template text, then <c>true</c> or <c>false</c>.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteBoolean(string text, bool value)
+    {
+        Put(text.AsSpan());
+        WriteBoolean(value);
+    }
+
+    /// <summary>Writes template text, then a nullable <see cref="bool"/>; <see langword="null"/> writes no value.</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteBoolean(string text, bool? value)
+    {
+        Put(text.AsSpan());
+        WriteBoolean(value);
+    }
+
+    /// <summary>Writes template text, then a date with <see cref="DateFormat"/> (<see cref="WriteDate(DateTime?, bool)"/>).</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The date; <see langword="null"/> writes no value.</param>
+    /// <param name="html">Whether to HTML-encode the date's text.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDate(string text, DateTime? value, bool html)
+    {
+        Put(text.AsSpan());
+        WriteDate(value, html);
+    }
+
+    /// <summary>Writes template text, then any value with Scriban's conversion to text (<see cref="WriteValue(object?, bool)"/>).</summary>
+    /// <param name="text">The template text before the value.</param>
+    /// <param name="value">The value; <see langword="null"/> writes no value.</param>
+    /// <param name="html">Whether to HTML-encode the value's text.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteValue(string text, object? value, bool html)
+    {
+        Put(text.AsSpan());
+        WriteValue(value, html);
     }
 
     /// <summary>
@@ -697,6 +878,82 @@ public sealed class TemplateWriter : IDisposable
             }
 
             return length;
+        }
+    }
+
+    /// <summary>
+    /// The encoding of each pair of ASCII characters, for the encoding loop: <see cref="Width"/> bytes per entry, the
+    /// encodings of both characters one after the other as bytes (<c>ab</c>, <c>a&amp;lt;</c>, <c>&amp;quot;b</c>,
+    /// padded), the last of which holds how many count, or <see cref="Split"/> for two entities (<c>&amp;lt;&amp;gt;</c>),
+    /// which do not fit. The pair <c>a</c>, <c>b</c> has entry <c>a + 128 b</c>, so the two characters read from memory as
+    /// one <see cref="uint"/> (<c>a | b &lt;&lt; 16</c> on a little-endian machine) give it with a mask, a shift and an or.
+    /// The table takes 128 KB, made when the first value is encoded.
+    /// </summary>
+    private static class AsciiPairEncoding
+    {
+        /// <summary>The characters the table covers in each position of a pair: U+0000 to U+007F.</summary>
+        public const int Count = 128;
+
+        /// <summary>The bytes of an entry, and the characters the encoding loop stores for each pair.</summary>
+        public const int Width = 8;
+
+        /// <summary>The entry's byte that holds its length.</summary>
+        public const int LengthByte = Width - 1;
+
+        /// <summary>The length byte of a pair whose encoding is longer than <see cref="LengthByte"/> characters: two entities.</summary>
+        public const byte Split = 0xFF;
+
+        /// <summary>
+        /// The table: the <see cref="Latin1Encoding"/> entries of both characters of each pair, concatenated; and
+        /// <see cref="Width"/> bytes of padding, so that the last entry can be read as a 16-byte vector.
+        /// </summary>
+        public static readonly byte[] Table = CreateTable();
+
+        private static byte[] CreateTable()
+        {
+            var table = new byte[((Count * Count) + 1) * Width];
+            for (var second = 0; second < Count; second++)
+            {
+                var secondLength = Latin1[(second * Latin1Encoding.Width) + Latin1Encoding.LengthByte];
+                for (var first = 0; first < Count; first++)
+                {
+                    var firstLength = Latin1[(first * Latin1Encoding.Width) + Latin1Encoding.LengthByte];
+                    var entry = (first + (second * Count)) * Width;
+                    if (firstLength + secondLength > LengthByte)
+                    {
+                        table[entry + LengthByte] = Split;
+                        continue;
+                    }
+
+                    Array.Copy(Latin1, first * Latin1Encoding.Width, table, entry, firstLength);
+                    Array.Copy(Latin1, second * Latin1Encoding.Width, table, entry + firstLength, secondLength);
+                    table[entry + LengthByte] = (byte)(firstLength + secondLength);
+                }
+            }
+
+            return table;
+        }
+
+        /// <summary>
+        /// Stores the entry of two ASCII characters, read from memory as one <see cref="uint"/>, widened to
+        /// <see cref="Width"/> characters at <c>target[at]</c> (one 16-byte store), and returns the position after the
+        /// characters that count; two entities are stored one after the other from <paramref name="latin1"/>. The
+        /// target has room for <see cref="Width"/> characters past the encoding of the first character and past the pair.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static nuint Store(ref byte table, ref byte latin1, uint pair, ref char target, nuint at)
+        {
+            // The first character is the low 7 bits; the second, from bit 16, shifted by 9 lands on bits 7 to 13.
+            var entry = (nuint)((pair & 0x7F) | (pair >> 9)) * Width;
+            Vector128.WidenLower(Vector128.LoadUnsafe(ref table, entry)).StoreUnsafe(ref Unsafe.As<char, ushort>(ref target), at);
+            var length = Unsafe.Add(ref table, entry + LengthByte);
+            if (length != Split)
+            {
+                return at + length;
+            }
+
+            at = Latin1Encoding.Store(ref latin1, (char)(pair & 0x7F), ref target, at);
+            return Latin1Encoding.Store(ref latin1, (char)(pair >> 16), ref target, at);
         }
     }
 }

@@ -366,10 +366,8 @@ namespace WebApp.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("MessageId")
-                        .IsUnique();
-
-                    b.HasIndex("State", "SentAt");
+                    b.HasIndex("State", "SentAt")
+                        .HasFilter("sent_at IS NOT NULL");
 
                     b.HasIndex(new[] { "Priority", "DueAt" }, "ix_typedmail_messages_claim")
                         .IsDescending(true, false)

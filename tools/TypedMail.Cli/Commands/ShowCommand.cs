@@ -46,7 +46,9 @@ internal static class ShowCommand
         }
 
         var messageId = idOrMessageId.Trim().TrimStart('<').TrimEnd('>');
-        return await messages.SingleOrDefaultAsync(m => m.MessageId == messageId, cancellationToken).ConfigureAwait(false);
+        return OutboxMessage.KeyOfMessageId(messageId) is { } id
+            ? await messages.SingleOrDefaultAsync(m => m.Id == id && m.MessageId == messageId, cancellationToken).ConfigureAwait(false)
+            : null;
     }
 
     private static void Write(IAnsiConsole console, OutboxMessage m)

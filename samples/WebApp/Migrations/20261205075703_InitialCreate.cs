@@ -278,12 +278,6 @@ namespace WebApp.Migrations
                 filter: "state IN (0, 1, 3)");
 
             migrationBuilder.CreateIndex(
-                name: "IX_typedmail_messages_message_id",
-                table: "typedmail_messages",
-                column: "message_id",
-                unique: true);
-
-            migrationBuilder.CreateIndex(
                 name: "ix_typedmail_messages_state_created",
                 table: "typedmail_messages",
                 columns: new[] { "state", "created_at", "id" });
@@ -291,7 +285,8 @@ namespace WebApp.Migrations
             migrationBuilder.CreateIndex(
                 name: "IX_typedmail_messages_state_sent_at",
                 table: "typedmail_messages",
-                columns: new[] { "state", "sent_at" });
+                columns: new[] { "state", "sent_at" },
+                filter: "sent_at IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_typedmail_recipients_outbox_message_id",

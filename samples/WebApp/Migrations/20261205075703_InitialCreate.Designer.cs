@@ -11,7 +11,7 @@ using WebApp;
 namespace WebApp.Migrations
 {
     [DbContext(typeof(ShopContext))]
-    [Migration("20261205035509_InitialCreate")]
+    [Migration("20261205075703_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -369,10 +369,8 @@ namespace WebApp.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("MessageId")
-                        .IsUnique();
-
-                    b.HasIndex("State", "SentAt");
+                    b.HasIndex("State", "SentAt")
+                        .HasFilter("sent_at IS NOT NULL");
 
                     b.HasIndex(new[] { "Priority", "DueAt" }, "ix_typedmail_messages_claim")
                         .IsDescending(true, false)
