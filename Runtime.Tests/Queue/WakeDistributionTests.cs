@@ -73,6 +73,28 @@ public sealed class WakeDistributionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_commit_prefers_a_dispatcher_whose_every_lane_waits()
+    {
+        var dispatchers = Register(2);
+        var (partly, whole) = (dispatchers[0], dispatchers[1]);
+
+        // The whole-idle dispatcher was woken last; the other has one lane busy and one waiting.
+        var first = Wait(whole);
+        OutboxWakeups.Pulse(typeof(DistributionContext), Database, 1);
+        Assert.Equal(1, await WokenAsync([first]));
+        Assert.False(await partly.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+        Rearm();
+        var lanes = new List<Task<bool>> { Wait(partly), Wait(whole), Wait(whole) };
+
+        OutboxWakeups.Pulse(typeof(DistributionContext), Database, 1);
+
+        await SettleAsync(lanes);
+        var results = await ResultsAsync(lanes);
+        Assert.False(results[0]);
+        Assert.Single(results.Skip(1), r => r);
+    }
+
+    [Fact]
     public async Task A_commit_while_every_dispatcher_is_busy_wakes_each_once_whatever_the_burst()
     {
         // No lane waits: every dispatcher is in the middle of a batch. Twenty commits arrive meanwhile.

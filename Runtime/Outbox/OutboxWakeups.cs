@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
@@ -20,13 +21,19 @@ internal sealed class WakeSignal
     private bool _pending;
 
     /// <summary>A lane waits on it and no wake-up is pending: a <see cref="Set"/> now starts a claim at once.</summary>
-    public bool IsIdle
+    public bool IsIdle => IdleLanes > 0;
+
+    /// <summary>
+    /// How many lanes wait on it with no wake-up pending (0 when one is pending). A dispatcher all of whose lanes wait
+    /// sends a new batch at once; one with a lane busy makes it wait for that lane's send to end.
+    /// </summary>
+    public int IdleLanes
     {
         get
         {
             lock (_gate)
             {
-                return _waiting > 0 && !_pending;
+                return _pending ? 0 : _waiting;
             }
         }
     }
@@ -75,8 +82,8 @@ internal sealed class WakeSignal
 /// <summary>
 /// The in-process wake-ups between the commit interceptor and the dispatchers. A commit that enqueued n messages through
 /// a context of type <c>T</c> wakes as many local dispatchers registered for <c>T</c> (or a base type of it) on the same
-/// database as n fills batches (one for a commit of up to a batch): idle ones first, the least recently woken first, so
-/// commits take turns among them. Waking every dispatcher at every commit made all of them race for one commit's rows,
+/// database as n fills batches (one for a commit of up to a batch): idle ones first, those with every lane waiting
+/// before those with a lane busy, then the least recently woken, so commits take turns among them. Waking every dispatcher at every commit made all of them race for one commit's rows,
 /// and all but one came back empty.
 /// </summary>
 /// <remarks>
@@ -167,8 +174,8 @@ internal static class OutboxWakeups
     }
 
     /// <summary>
-    /// A claim on <paramref name="database"/> came back full, so more may be due: wakes one idle lane on it, the least
-    /// recently woken dispatcher's, which may be the claimer's own. When none is idle, sets <paramref name="claimer"/>
+    /// A claim on <paramref name="database"/> came back full, so more may be due: wakes one idle lane on it, of the
+    /// dispatcher with the most idle lanes, the least recently woken among equals, which may be the claimer. When none is idle, sets <paramref name="claimer"/>
     /// (its next free lane claims) when given; the lanes that are busy claim again anyway when their batch was full.
     /// </summary>
     public static void WakeOneMore(string database, WakeSignal? claimer)
@@ -176,11 +183,13 @@ internal static class OutboxWakeups
         lock (Registrations)
         {
             Registration? idle = null;
+            var most = 0;
             foreach (var registration in Registrations)
             {
-                if (registration.Database == database && registration.Signal.IsIdle && (idle is null || registration.LastWoken < idle.LastWoken))
+                var lanes = registration.Database == database ? registration.Signal.IdleLanes : 0;
+                if (lanes > most || (lanes == most && lanes > 0 && registration.LastWoken < idle!.LastWoken))
                 {
-                    idle = registration;
+                    (idle, most) = (registration, lanes);
                 }
             }
 
@@ -221,19 +230,22 @@ internal static class OutboxWakeups
     }
 
     /// <summary>
-    /// Idle dispatchers first, the least recently woken first, until their batches cover <paramref name="messages"/>;
-    /// then busy ones, which claim when a lane is free, for what is left. Every one when none is idle: the first to be
-    /// free takes the rows.
+    /// Idle dispatchers first, those with the most idle lanes first, then the least recently woken, until their batches
+    /// cover <paramref name="messages"/>; then busy ones, which claim when a lane is free, for what is left. Every one
+    /// when none is idle: the first to be free takes the rows.
     /// </summary>
     private static void Wake(List<Registration> candidates, int messages)
     {
-        candidates.Sort(static (a, b) => a.LastWoken.CompareTo(b.LastWoken));
+        // Most idle lanes first (a dispatcher with a lane busy sends a new batch only after that lane's send), then the
+        // least recently woken. The lanes are counted once, so the order holds still while it is sorted.
+        var idleLanes = candidates.ToDictionary(c => c, c => c.Signal.IdleLanes);
+        candidates.Sort((a, b) => idleLanes[a] != idleLanes[b] ? idleLanes[b].CompareTo(idleLanes[a]) : a.LastWoken.CompareTo(b.LastWoken));
         var left = Math.Max(1, messages);
         var woken = new bool[candidates.Count];
         var any = false;
         for (var i = 0; i < candidates.Count && left > 0; i++)
         {
-            if (candidates[i].Signal.IsIdle)
+            if (idleLanes[candidates[i]] > 0)
             {
                 left -= candidates[i].Wake();
                 woken[i] = any = true;
