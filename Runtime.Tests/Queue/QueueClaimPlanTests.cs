@@ -1,10 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.Data.Common;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using TypedMail.Outbox;
 using TypedMail.Outbox.Providers;
@@ -38,7 +36,7 @@ public sealed class QueueClaimPlanTestsPostgres(PostgresCluster cluster) : IDisp
             Assert.Single(claimed);
         }
 
-        var command = Assert.Single(commands.Executed);
+        var command = Assert.Single(commands.Recorded);
         Assert.StartsWith("UPDATE typedmail_messages", command.Text.TrimStart(), StringComparison.Ordinal);
         Assert.False(command.InTransaction);
     }
@@ -91,31 +89,5 @@ public sealed class QueueClaimPlanTestsPostgres(PostgresCluster cluster) : IDisp
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>Every command EF Core runs: its text and whether a transaction held it.</summary>
-    private sealed class CommandRecorder : DbCommandInterceptor
-    {
-        public List<(string Text, bool InTransaction)> Executed { get; } = [];
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Record(command);
-            return ValueTask.FromResult(result);
-        }
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            Record(command);
-            return ValueTask.FromResult(result);
-        }
-
-        private void Record(DbCommand command)
-        {
-            lock (Executed)
-            {
-                Executed.Add((command.CommandText, command.Transaction is not null));
-            }
-        }
     }
 }

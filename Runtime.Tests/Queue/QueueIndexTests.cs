@@ -6,7 +6,6 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using TypedMail.Cli.Commands;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
@@ -71,7 +70,7 @@ public abstract partial class QueueIndexTests(ShopDatabase shop) : IDisposable
         Shop.ConfigureContext = null;
         var scans = new List<string>();
         var explained = 0;
-        foreach (var command in commands.Recorded.ToList().Where(c => HotTable().IsMatch(c.Text) && !c.Text.TrimStart().StartsWith("INSERT", StringComparison.OrdinalIgnoreCase)))
+        foreach (var command in commands.Recorded.Where(c => HotTable().IsMatch(c.Text) && !c.Text.TrimStart().StartsWith("INSERT", StringComparison.OrdinalIgnoreCase)))
         {
             explained++;
             foreach (var line in await ExplainAsync(command))
@@ -147,47 +146,4 @@ public abstract partial class QueueIndexTests(ShopDatabase shop) : IDisposable
 
     [GeneratedRegex(@"^\W*SCAN (\w+)")]
     private static partial Regex SqliteScan();
-
-    private sealed record RecordedCommand(string Text, List<DbParameter> Parameters);
-
-    /// <summary>Every command EF Core sends, with its parameters' values as they were at execution.</summary>
-    private sealed class CommandRecorder : DbCommandInterceptor
-    {
-        private readonly Lock _gate = new();
-
-        public List<RecordedCommand> Recorded { get; } = [];
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Record(command);
-            return ValueTask.FromResult(result);
-        }
-
-        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
-        {
-            Record(command);
-            return result;
-        }
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            Record(command);
-            return ValueTask.FromResult(result);
-        }
-
-        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
-        {
-            Record(command);
-            return ValueTask.FromResult(result);
-        }
-
-        private void Record(DbCommand command)
-        {
-            var parameters = command.Parameters.Cast<DbParameter>().Select(p => p is ICloneable c ? (DbParameter)c.Clone() : p).ToList();
-            lock (_gate)
-            {
-                Recorded.Add(new RecordedCommand(command.CommandText, parameters));
-            }
-        }
-    }
 }
