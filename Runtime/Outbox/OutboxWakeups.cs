@@ -20,9 +20,6 @@ internal sealed class WakeSignal
     private int _waiting;
     private bool _pending;
 
-    /// <summary>A lane waits on it and no wake-up is pending: a <see cref="Set"/> now starts a claim at once.</summary>
-    public bool IsIdle => IdleLanes > 0;
-
     /// <summary>
     /// How many lanes wait on it with no wake-up pending (0 when one is pending). A dispatcher all of whose lanes wait
     /// sends a new batch at once; one with a lane busy makes it wait for that lane's send to end.
