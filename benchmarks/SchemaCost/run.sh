@@ -12,6 +12,13 @@
 # peer); pgbench runs the variants in turn, CYCLES times, TX transactions each. CPU is the private cluster's: the
 # postmaster's own and reaped children's ticks plus the live children's, before and after each run (autovacuum off).
 #
+# Then the parse and plan share, for the lean schema and the peer, by protocol:
+#   simple    the statements' text with the values in it, parsed and planned at every transaction (as above);
+#   extended  the statements with the key as a parameter, sent as Npgsql sends an unprepared command (Parse, Bind and
+#             Execute of each statement, then one Sync: one round trip, one implicit transaction); parsed and planned
+#             at every transaction;
+#   prepared  the same, each statement parsed once per connection and its plan kept (Npgsql's Prepare).
+#
 # Run as root (the cluster runs as the postgres user): benchmarks/SchemaCost/run.sh [CYCLES] [TX_ONE] [TX_HUNDRED]
 set -euo pipefail
 CYCLES=${1:-6}; TX1=${2:-4000}; TX100=${3:-300}
@@ -48,6 +55,7 @@ HTML=$(printf '<p>Order line 1: Walnut desk organizer, 1 x 24.00</p>%.0s' $(seq 
 TEXT=$(printf 'Order line 1: Walnut desk organizer, 1 x 24.00\n%.0s' $(seq 1 9) | cut -c1-400)
 COLUMNS='id, message_id, email_type, headers, state, priority, created_at, due_at, "from", culture, subject, html_body, text_body, attempt_count'
 values() { echo "md5(':r' || $1)::uuid, md5(':r' || $1) || '@shop.example.com', 'Shop.OrderShippedEmail', '[[\"X-TypedMail-Id\",\"x\"]]', 0, 0, now(), now(), 'Shop <shop@example.com>', '', 'Your order K-1 has shipped', '$HTML', '$TEXT', 0"; }
+pvalues() { echo "md5(:r::text || $1)::uuid, md5(:r::text || $1) || '@shop.example.com', 'Shop.OrderShippedEmail', '[[\"X-TypedMail-Id\",\"x\"]]', 0, 0, now(), now(), 'Shop <shop@example.com>', '', 'Your order K-1 has shipped', '$HTML', '$TEXT', 0"; }
 S="$ROOT/scripts"; mkdir -p "$S"
 # One email per transaction: one round trip, as the interceptor sends it.
 cat > "$S/rows1.sql" <<EOF
@@ -63,7 +71,20 @@ NOTIFY typedmail_outbox
 EOF
 cat > "$S/peer1.sql" <<EOF
 \set r random(1, 1000000000000)
-INSERT INTO plain_emails (id, message_id, "from", "to", subject, html_body, text_body, created_at) VALUES (md5(':r')::uuid, md5(':r') || '@shop.example.com', 'Shop <shop@example.com>', 'customer:r@example.com', 'Your order K-1 has shipped', '$HTML', '$TEXT', now())
+INSERT INTO plain_emails (id, message_id, "from", "to", subject, html_body, text_body, created_at) VALUES (md5(':r')::uuid, md5(':r') || '@shop.example.com', 'Shop <shop@example.com>', 'customer:r@example.com', 'Your order K-1 has shipped', '$HTML', '$TEXT', now());
+EOF
+# The same writes with the key as a parameter (:r outside quotes), in a pipeline: what Npgsql sends for one command.
+cat > "$S/prows1.sql" <<EOF
+\set r random(1, 1000000000000)
+\startpipeline
+INSERT INTO typedmail_messages ($COLUMNS) VALUES ($(pvalues 0));
+INSERT INTO typedmail_recipients (outbox_message_id, kind, address, state) VALUES (md5(:r::text || 0)::uuid, 0, 'customer@example.com', 0);
+NOTIFY typedmail_outbox;
+\endpipeline
+EOF
+cat > "$S/ppeer1.sql" <<EOF
+\set r random(1, 1000000000000)
+INSERT INTO plain_emails (id, message_id, "from", "to", subject, html_body, text_body, created_at) VALUES (md5(:r::text)::uuid, md5(:r::text) || '@shop.example.com', 'Shop <shop@example.com>', 'customer@example.com', 'Your order K-1 has shipped', '$HTML', '$TEXT', now());
 EOF
 # A hundred emails per transaction.
 cat > "$S/rows100.sql" <<EOF
@@ -74,6 +95,18 @@ INSERT INTO typedmail_recipients (outbox_message_id, kind, address, state) SELEC
 NOTIFY typedmail_outbox;
 COMMIT;
 EOF
+cat > "$S/prows100.sql" <<EOF
+\set r random(1, 1000000000000)
+\startpipeline
+INSERT INTO typedmail_messages ($COLUMNS) SELECT $(pvalues g) FROM generate_series(1, 100) g;
+INSERT INTO typedmail_recipients (outbox_message_id, kind, address, state) SELECT md5(:r::text || g)::uuid, 0, 'c' || g || '@example.com', 0 FROM generate_series(1, 100) g;
+NOTIFY typedmail_outbox;
+\endpipeline
+EOF
+cat > "$S/ppeer100.sql" <<EOF
+\set r random(1, 1000000000000)
+INSERT INTO plain_emails (id, message_id, "from", "to", subject, html_body, text_body, created_at) SELECT md5(:r::text || g)::uuid, md5(:r::text || g) || '@shop.example.com', 'Shop <shop@example.com>', 'c' || g || '@example.com', 'Your order K-1 has shipped', '$HTML', '$TEXT', now() FROM generate_series(1, 100) g;
+EOF
 cat > "$S/inline100.sql" <<EOF
 \set r random(1, 1000000000000)
 BEGIN;
@@ -83,7 +116,7 @@ COMMIT;
 EOF
 cat > "$S/peer100.sql" <<EOF
 \set r random(1, 1000000000000)
-INSERT INTO plain_emails (id, message_id, "from", "to", subject, html_body, text_body, created_at) SELECT md5(':r' || g)::uuid, md5(':r' || g) || '@shop.example.com', 'Shop <shop@example.com>', 'c' || g || '@example.com', 'Your order K-1 has shipped', '$HTML', '$TEXT', now() FROM generate_series(1, 100) g;
+INSERT INTO plain_emails (id, message_id, "from", "to", subject, html_body, text_body, created_at) SELECT md5(':r' || g)::uuid, md5(':r' || g) || '@shop.example.com', 'Shop <shop@example.com>', 'c' || g || '@example.com', 'Your order K-1 has shipped', '$HTML', '$TEXT', now() FROM generate_series(1, 100) g;;
 EOF
 
 POSTMASTER=$(head -1 "$ROOT/data/postmaster.pid")
@@ -93,18 +126,25 @@ ticks() {
   for child in $(pgrep -P "$POSTMASTER"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0))); done
   echo "$t"
 }
-for per in 1 100; do
-  tx=$([ "$per" = 1 ] && echo "$TX1" || echo "$TX100")
-  echo "// $per email(s) per transaction, $tx transactions per run: server CPU per transaction (us)"
-  for cycle in $(seq 1 "$CYCLES"); do
-    line="load $(cut -d' ' -f1 /proc/loadavg):"
-    for variant in before:rows lean:rows inline:inline peer:peer; do
-      db=${variant%%:*}; script=${variant##*:}
-      before=$(ticks)
-      pgbench -h "$ROOT" -p "$PORT" -U postgres -n -M simple -c 1 -t "$tx" -f "$S/$script$per.sql" "$db" >/dev/null
-      sleep 0.3
-      line="$line $db=$(( ($(ticks) - before) * 1000000 / HZ / tx ))"
+# Runs the variants ("label:database:script:protocol") in turn, CYCLES times: server CPU per transaction.
+measure() {
+  local title=$1; shift
+  for per in 1 100; do
+    tx=$([ "$per" = 1 ] && echo "$TX1" || echo "$TX100")
+    echo "// $title, $per email(s) per transaction, $tx transactions per run: server CPU per transaction (us)"
+    for cycle in $(seq 1 "$CYCLES"); do
+      line="load $(cut -d' ' -f1 /proc/loadavg):"
+      for variant in "$@"; do
+        IFS=: read -r label db script protocol <<<"$variant"
+        before=$(ticks)
+        pgbench -h "$ROOT" -p "$PORT" -U postgres -n -M "$protocol" -c 1 -t "$tx" -f "$S/$script$per.sql" "$db" >/dev/null
+        sleep 0.3
+        line="$line $label=$(( ($(ticks) - before) * 1000000 / HZ / tx ))"
+      done
+      echo "$line"
     done
-    echo "$line"
   done
-done
+}
+measure schemas before:before:rows:simple lean:lean:rows:simple inline:inline:inline:simple peer:peer:peer:simple
+measure protocols lean-simple:lean:rows:simple lean-extended:lean:prows:extended lean-prepared:lean:prows:prepared \
+  peer-extended:peer:ppeer:extended peer-prepared:peer:ppeer:prepared
