@@ -7,6 +7,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -244,6 +245,22 @@ public sealed class HostingTests : IDisposable
         Assert.DoesNotContain("dG9vIHNob3J0", string.Join("\n", error.Failures), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("false", false)]
+    public async Task PrepareStatements_from_configuration_reaches_the_context(string? value, bool expected)
+    {
+        var settings = HostedShop.Settings(_shop);
+        if (value is not null)
+        {
+            settings["TypedMail:PrepareStatements"] = value;
+        }
+
+        using var host = HostedShop.Builder(_shop, settings).Build();
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<HostedShopContext>>().CreateDbContextAsync();
+        Assert.Equal(expected, db.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()!.Options.PrepareStatements);
+    }
+
     [Fact]
     public async Task Unknown_setting_stops_the_host_naming_it()
     {
@@ -258,6 +275,7 @@ public sealed class HostingTests : IDisposable
     [Theory]
     [InlineData("TypedMail:Dispatcher:PollInterval", "soon")]
     [InlineData("TypedMail:Transport", "Carrier pigeon")]
+    [InlineData("TypedMail:PrepareStatements", "sometimes")]
     public async Task Value_of_the_wrong_type_stops_the_host_naming_the_setting(string key, string value)
     {
         var settings = HostedShop.Settings(_shop);

@@ -28,26 +28,38 @@ public sealed class QueueClaimPlanTestsPostgres(PostgresCluster cluster) : IDisp
             await db.SaveChangesAsync();
         }
 
-        var commands = new CommandRecorder();
-        _shop.ConfigureContext = b => b.AddInterceptors(commands);
         await using (var db = _shop.CreateDbContext())
         {
+            await db.Database.OpenConnectionAsync();
             var claimed = await OutboxProvider.For(db).ClaimAsync(db, "one", Guid.NewGuid(), 10, DateTime.UtcNow, DateTime.UtcNow.AddMinutes(5), CancellationToken.None);
             Assert.Single(claimed);
-        }
 
-        var command = Assert.Single(commands.Recorded);
-        Assert.StartsWith("UPDATE typedmail_messages", command.Text.TrimStart(), StringComparison.Ordinal);
-        Assert.False(command.InTransaction);
+            // Committed when the claim returns, with the context's connection still open: no transaction holds it.
+            await using (var other = new NpgsqlConnection(_shop.ConnectionString))
+            {
+                await other.OpenAsync();
+                await using var read = new NpgsqlCommand("SELECT lease_owner FROM typedmail_messages", other);
+                Assert.Equal("one", await read.ExecuteScalarAsync());
+            }
+
+            // The one statement the claim prepared on the connection (which the enqueue's statements may share).
+            await using var prepared = db.Database.GetDbConnection().CreateCommand();
+            prepared.CommandText = "SELECT statement FROM pg_prepared_statements WHERE NOT from_sql AND statement LIKE '%UPDATE typedmail_messages%'";
+            var statement = (string)(await prepared.ExecuteScalarAsync())!;
+            Assert.StartsWith("UPDATE typedmail_messages AS m", statement.TrimStart(), StringComparison.Ordinal);
+            Assert.DoesNotContain(";", statement, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
     public async Task Statistics_that_predate_the_backlog_do_not_turn_the_claim_into_a_sort()
     {
+        string claim;
         await using (var db = _shop.CreateDbContext())
         {
             db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "P-1", 1m), to: "ada@example.com");
             await db.SaveChangesAsync();
+            claim = PostgreSqlOutboxProvider.ClaimSql(OutboxRowMapping.For(db), 50);
         }
 
         await using var connection = new NpgsqlConnection(_shop.ConnectionString);
@@ -66,23 +78,37 @@ public sealed class QueueClaimPlanTestsPostgres(PostgresCluster cluster) : IDisp
             UPDATE typedmail_messages SET due_at = due_at - interval '2 hours';
             """);
 
-        await using var explain = new NpgsqlCommand("EXPLAIN " + PostgreSqlOutboxProvider.ClaimSql(50), connection);
+        await using var explain = new NpgsqlCommand("EXPLAIN " + claim, connection);
         explain.Parameters.AddWithValue("owner", "plan");
         explain.Parameters.AddWithValue("lease_token", Guid.NewGuid());
         explain.Parameters.AddWithValue("now", DateTimeOffset.UtcNow);
         explain.Parameters.AddWithValue("lease_until", DateTimeOffset.UtcNow.AddMinutes(5));
+        AssertIndexScanWithoutSort(await ReadPlanAsync(explain));
+
+        // Prepared, the claim may run a generic plan, made without the parameters' values: the same plan.
+        await ExecuteAsync(connection, "SET plan_cache_mode = force_generic_plan; PREPARE claim (text, uuid, timestamptz, timestamptz) AS "
+            + claim.Replace("@owner", "$1", StringComparison.Ordinal).Replace("@lease_token", "$2", StringComparison.Ordinal)
+                .Replace("@now", "$3", StringComparison.Ordinal).Replace("@lease_until", "$4", StringComparison.Ordinal));
+        await using var generic = new NpgsqlCommand("EXPLAIN EXECUTE claim ('plan', gen_random_uuid(), now(), now() + interval '5 minutes')", connection);
+        AssertIndexScanWithoutSort(await ReadPlanAsync(generic));
+    }
+
+    private static void AssertIndexScanWithoutSort(string plan)
+    {
+        Assert.Contains("Index Scan using ix_typedmail_messages_claim", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sort", plan, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ReadPlanAsync(NpgsqlCommand explain)
+    {
         var plan = new List<string>();
-        await using (var reader = await explain.ExecuteReaderAsync())
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
         {
-            while (await reader.ReadAsync())
-            {
-                plan.Add(reader.GetString(0));
-            }
+            plan.Add(reader.GetString(0));
         }
 
-        var text = string.Join("\n", plan);
-        Assert.Contains("Index Scan using ix_typedmail_messages_claim", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("Sort", text, StringComparison.Ordinal);
+        return string.Join("\n", plan);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)

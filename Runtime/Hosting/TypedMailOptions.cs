@@ -85,6 +85,15 @@ public sealed class TypedMailOptions
     /// </summary>
     public Deliverability.UnsubscribeOptions Unsubscribe { get; set; } = new();
 
+    /// <summary>
+    /// Whether TypedMail prepares its own PostgreSQL statements (enqueue, claim, outcomes) on each connection, so the
+    /// server parses and plans each once per connection instead of at every use. Default <see langword="true"/>. Set it to
+    /// <see langword="false"/> behind a connection pooler in transaction mode that cannot carry prepared statements
+    /// (PgBouncer before 1.21, or later without <c>max_prepared_statements</c>); applied to the context unless it turns
+    /// preparing off itself. SQLite ignores it.
+    /// </summary>
+    public bool PrepareStatements { get; set; } = true;
+
     /// <summary>How often the queue-depth metrics read the database, at most. Default 15 seconds.</summary>
     public TimeSpan QueueMetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
 

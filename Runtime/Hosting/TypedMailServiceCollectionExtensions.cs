@@ -93,6 +93,7 @@ public static class TypedMailServiceCollectionExtensions
                     t.BounceAddress = EmailAddress.Parse(o.BounceAddress);
                 }
 
+                t.PrepareStatements &= o.PrepareStatements;
                 if (!t.Unsubscribe.IsConfigured)
                 {
                     t.Unsubscribe = o.Unsubscribe;

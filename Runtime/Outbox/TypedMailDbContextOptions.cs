@@ -40,6 +40,15 @@ public sealed class TypedMailDbContextOptions
     /// </summary>
     public EmailAddress? BounceAddress { get; set; }
 
+    /// <summary>
+    /// Whether TypedMail prepares its own PostgreSQL statements (enqueue, claim, outcomes) on each physical connection:
+    /// the server then parses and plans each once per connection, not at every use, and the statements survive the
+    /// connection's return to the pool. Default <see langword="true"/>. Set it to <see langword="false"/> behind a
+    /// connection pooler in transaction mode that cannot carry prepared statements (PgBouncer before 1.21, or later
+    /// without <c>max_prepared_statements</c>). SQLite ignores it: its statements are always prepared.
+    /// </summary>
+    public bool PrepareStatements { get; set; } = true;
+
     /// <summary>One-click unsubscribe settings, needed by email types with <see cref="EmailAttribute.OneClickUnsubscribe"/>.</summary>
     public Deliverability.UnsubscribeOptions Unsubscribe { get; set; } = new();
 

@@ -1,13 +1,16 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Data.Common;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace TypedMail.Outbox.Providers;
 
@@ -30,6 +33,14 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
     /// <summary>Announces new mail. <c>NOTIFY</c>, not <c>pg_notify()</c>: a utility statement with nothing to plan.</summary>
     private const string Notify = "NOTIFY " + NotificationChannel;
 
+    /// <summary>The most batch sizes whose claim text is kept (and prepared) per model: a dispatcher claims with one.</summary>
+    private const int MaxClaimTexts = 8;
+
+    /// <summary>SQLSTATE 0A000: a prepared statement whose result type a schema change altered (the column types it returns).</summary>
+    private const string CachedPlanChangedResultType = "0A000";
+
+    private static readonly ConditionalWeakTable<OutboxRowMapping, ConcurrentDictionary<int, string>> ClaimTexts = [];
+
     /// <remarks>
     /// One statement in autocommit: one round trip. It must walk the claim index in send order and stop after
     /// <paramref name="max"/> rows, whatever the statistics say. Written as <c>(state &lt;&gt; 1 AND due_at &lt;= now) OR
@@ -39,18 +50,62 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
     /// n²/max row reads. As one <c>CASE</c> it is an expression the planner gives a fixed share of the unfinished rows:
     /// the ordered index scan that stops after a batch stays the cheapest plan. <c>LIMIT</c> is a literal, so a generic
     /// plan (a prepared statement) also knows the batch is small and joins it back by primary key, not by a hash of the
-    /// whole table.
+    /// whole table. The statement is prepared (<see cref="TypedMailDbContextOptions.PrepareStatements"/>) and returns the
+    /// model's columns by name, so a column a migration adds does not change its result; one whose type a migration
+    /// changed fails the prepared statement once with SQLSTATE 0A000, and the claim, which wrote nothing, prepares again
+    /// and runs once more.
     /// </remarks>
     public override async Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
     {
-        using var factory = context.Database.GetDbConnection().CreateCommand();
-        return await context.Set<OutboxMessage>()
-            .FromSqlRaw(ClaimSql(max), Scalar(factory, "owner", owner), Scalar(factory, "lease_token", leaseToken), Scalar(factory, "now", Utc(now)), Scalar(factory, "lease_until", Utc(leaseUntil)))
-            .AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+        var mapping = OutboxRowMapping.For(context);
+        var texts = ClaimTexts.GetValue(mapping, static _ => new());
+        if (!texts.TryGetValue(max, out var sql))
+        {
+            sql = ClaimSql(mapping, max);
+            if (texts.Count < MaxClaimTexts)
+            {
+                texts.TryAdd(max, sql);
+            }
+        }
+
+        var prepare = PrepareStatements(context) && texts.ContainsKey(max);
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                await using var command = CreateCommand(context);
+                command.CommandText = sql;
+                command.Parameters.Add(Scalar(command, "owner", owner));
+                command.Parameters.Add(Scalar(command, "lease_token", leaseToken));
+                command.Parameters.Add(Scalar(command, "now", Utc(now)));
+                command.Parameters.Add(Scalar(command, "lease_until", Utc(leaseUntil)));
+                try
+                {
+                    if (prepare)
+                    {
+                        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return await ReadMessagesAsync(command, mapping.Messages.Columns, cancellationToken).ConfigureAwait(false);
+                }
+                catch (DbException e) when (prepare && attempt == 1 && e.SqlState == CachedPlanChangedResultType && command.Transaction is null)
+                {
+                    // Npgsql dropped the stale statement; the next PrepareAsync prepares the text again.
+                }
+            }
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
     }
 
-    /// <summary>The claim of up to <paramref name="max"/> rows: parameters <c>@owner</c>, <c>@lease_token</c>, <c>@now</c>, <c>@lease_until</c>.</summary>
-    internal static string ClaimSql(int max)
+    /// <summary>
+    /// The claim of up to <paramref name="max"/> rows, returning the message table's columns in the order of
+    /// <see cref="OutboxTableMapping.Columns"/>: parameters <c>@owner</c>, <c>@lease_token</c>, <c>@now</c>, <c>@lease_until</c>.
+    /// </summary>
+    internal static string ClaimSql(OutboxRowMapping mapping, int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         return $"""
@@ -64,8 +119,27 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
                 LIMIT {max.ToString(CultureInfo.InvariantCulture)}
                 FOR UPDATE SKIP LOCKED) AS claimed
             WHERE m.id = claimed.id
-            RETURNING m.*
+            RETURNING {string.Join(", ", mapping.Messages.Columns.Select(c => "m.\"" + c.Name + "\""))}
             """;
+    }
+
+    /// <summary>The claimed messages, not tracked, each column set from the reader's column of the same position.</summary>
+    private static async Task<List<OutboxMessage>> ReadMessagesAsync(DbCommand command, OutboxColumn[] columns, CancellationToken cancellationToken)
+    {
+        var messages = new List<OutboxMessage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var message = new OutboxMessage();
+            for (var i = 0; i < columns.Length; i++)
+            {
+                columns[i].SetFromProvider(message, reader.GetValue(i));
+            }
+
+            messages.Add(message);
+        }
+
+        return messages;
     }
 
     public override async Task<HashSet<Guid>> WriteOutcomesAsync(DbContext context, Guid leaseToken, OutcomeBatch outcomes, CancellationToken cancellationToken)
@@ -93,12 +167,13 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
                 SELECT u.* FROM unnest(@a_message, @a_number, @a_started_at, @a_duration_ms, @a_transport, @a_dispatcher, @a_outcome, @a_reply_code, @a_enhanced_status, @a_reply_text, @a_error)
                     AS u(message, number, started_at, duration_ms, transport, dispatcher, outcome, reply_code, enhanced_status, reply_text, error)
                 JOIN m ON m.id = u.message)
-            SELECT id AS "Value" FROM m
+            SELECT id FROM m
             """;
         var messages = outcomes.Messages;
         var recipients = outcomes.Recipients;
         var attempts = outcomes.Attempts;
-        using var factory = context.Database.GetDbConnection().CreateCommand();
+        await using var factory = CreateCommand(context);
+        factory.CommandText = Sql;
         DbParameter[] parameters =
         [
             Scalar(factory, "lease_token", leaseToken),
@@ -129,8 +204,24 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
             Array(factory, "a_reply_text", attempts.Select(a => a.ReplyText)),
             Array(factory, "a_error", attempts.Select(a => a.Error)),
         ];
-        var written = await context.Database.SqlQueryRaw<Guid>(Sql, parameters).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. written];
+        factory.Parameters.AddRange(parameters);
+        var written = new HashSet<Guid>();
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PrepareAsync(context, factory, async: true, cancellationToken).ConfigureAwait(false);
+            await using var reader = await factory.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                written.Add(reader.GetGuid(0));
+            }
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+
+        return written;
     }
 
     public override async Task<DateTime> ReserveSendSlotAsync(DbContext context, string transport, DateTime now, TimeSpan duration, CancellationToken cancellationToken)
@@ -159,6 +250,32 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
         var connectionString = context.Database.GetConnectionString()
             ?? throw new InvalidOperationException("DispatcherOptions.ListenForNotifications is true, but the outbox context has no connection string to listen with.");
         return (Dispatch.IOutboxWakeSource)Activator.CreateInstance(type, connectionString)!;
+    }
+
+    /// <summary>Whether <paramref name="context"/> prepares TypedMail's statements (<see cref="TypedMailDbContextOptions.PrepareStatements"/>, on unless turned off).</summary>
+    private static bool PrepareStatements(DbContext context)
+        => context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options.PrepareStatements ?? true;
+
+    /// <summary>
+    /// Prepares <paramref name="command"/> where the context prepares statements. Npgsql keeps a prepared statement on
+    /// the physical connection, across its returns to the pool, and finds it again by its text and parameter types: only
+    /// the first preparation of a text on a connection goes to the server, which then parses and plans it no more.
+    /// </summary>
+    private static async Task PrepareAsync(DbContext context, DbCommand command, bool async, CancellationToken cancellationToken)
+    {
+        if (!PrepareStatements(context))
+        {
+            return;
+        }
+
+        if (async)
+        {
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            command.Prepare();
+        }
     }
 
     /// <summary>A parameter of the provider's own type; Npgsql infers the array type (<c>uuid[]</c>, <c>integer[]</c>, <c>timestamptz[]</c>, …) from the element type.</summary>
