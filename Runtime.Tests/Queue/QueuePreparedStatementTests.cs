@@ -1,11 +1,11 @@
 using System;
 using System.Collections.Generic;
-using System.Data.Common;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using TypedMail.Dispatch;
 using TypedMail.Outbox;
 using TypedMail.Outbox.Providers;
 using TypedMail.Runtime.Tests.Emails;
@@ -58,8 +58,8 @@ public sealed class QueuePreparedStatementTests(PostgresCluster cluster) : IDisp
         // Each statement was prepared once and ran prepared in both rounds.
         Assert.Equal(2, Assert.Single(prepared, s => s.Text.StartsWith("INSERT INTO \"typedmail_messages\"", StringComparison.Ordinal)).Executions);
         Assert.Equal(2, Assert.Single(prepared, s => s.Text.StartsWith("INSERT INTO \"typedmail_recipients\"", StringComparison.Ordinal)).Executions);
-        Assert.Equal(2, Assert.Single(prepared, s => s.Text.StartsWith("UPDATE typedmail_messages AS m", StringComparison.Ordinal)).Executions);
-        Assert.Equal(2, Assert.Single(prepared, s => s.Text.StartsWith("WITH m AS (", StringComparison.Ordinal)).Executions);
+        Assert.Equal(2, Assert.Single(prepared, s => s.Text.StartsWith(OutboxStatementPreparer.Marker + "UPDATE typedmail_messages AS m", StringComparison.Ordinal)).Executions);
+        Assert.Equal(2, Assert.Single(prepared, s => s.Text.StartsWith(OutboxStatementPreparer.Marker + "WITH m AS (", StringComparison.Ordinal)).Executions);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class QueuePreparedStatementTests(PostgresCluster cluster) : IDisp
         var message = Assert.Single(await ClaimAsync(db));
         Assert.Equal((id, "prepared", OutboxMessageState.Sending), (message.Id, message.LeaseOwner, message.State));
         Assert.Contains("shop@example.com", message.From, StringComparison.Ordinal);
-        Assert.Single(await PreparedStatementsAsync(db), s => s.Text.StartsWith("UPDATE typedmail_messages AS m", StringComparison.Ordinal));
+        Assert.Single(await PreparedStatementsAsync(db), s => s.Text.StartsWith(OutboxStatementPreparer.Marker + "UPDATE typedmail_messages AS m", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -116,13 +116,14 @@ public sealed class QueuePreparedStatementTests(PostgresCluster cluster) : IDisp
         {
             await db.Database.OpenConnectionAsync();
 
-            // The pooled connection is dead: the first command on it fails (as any would) and the pool drops it.
+            // The pooled connection is dead: the first command on it fails (as any would, and the dispatcher retries it as
+            // a database outage), and the pool drops it.
             List<OutboxMessage> claimed;
             try
             {
                 claimed = await ClaimAsync(db, max: 1);
             }
-            catch (DbException)
+            catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
             {
                 await db.Database.CloseConnectionAsync();
                 await db.Database.OpenConnectionAsync();
@@ -131,7 +132,7 @@ public sealed class QueuePreparedStatementTests(PostgresCluster cluster) : IDisp
 
             Assert.Single(claimed);
             Assert.NotEqual(backend, await BackendAsync(db));
-            Assert.Single(await PreparedStatementsAsync(db), s => s.Text.StartsWith("UPDATE typedmail_messages AS m", StringComparison.Ordinal));
+            Assert.Single(await PreparedStatementsAsync(db), s => s.Text.StartsWith(OutboxStatementPreparer.Marker + "UPDATE typedmail_messages AS m", StringComparison.Ordinal));
         }
     }
 

@@ -1,10 +1,7 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Data.Common;
 using System.Linq;
-using System.Linq.Expressions;
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -84,38 +81,6 @@ internal sealed record OutboxColumn(string Name, IProperty Property, RelationalT
             Enum e => Convert.ChangeType(e, Enum.GetUnderlyingType(e.GetType()), System.Globalization.CultureInfo.InvariantCulture),
             _ => value,
         };
-    }
-
-    /// <summary>
-    /// Sets the entity's property from <paramref name="providerValue"/> as a data reader returns it (<see cref="DBNull"/>
-    /// for null): converted back as the model maps it (enums from numbers, dates as the model reads them).
-    /// </summary>
-    public void SetFromProvider(object entity, object providerValue)
-    {
-        var type = Nullable.GetUnderlyingType(Property.ClrType) ?? Property.ClrType;
-        var value = providerValue switch
-        {
-            DBNull => null,
-            _ when Mapping.Converter is { } converter => converter.ConvertFromProvider(providerValue),
-            _ when type.IsEnum => Enum.ToObject(type, providerValue),
-            _ => providerValue,
-        };
-        var property = Property.PropertyInfo
-            ?? throw new InvalidOperationException($"{Property.DeclaringType.DisplayName()}.{Property.Name} is not a CLR property; the outbox cannot read it back.");
-        Setters.GetOrAdd(property, CompileSetter)(entity, value);
-    }
-
-    private static readonly ConcurrentDictionary<PropertyInfo, Action<object, object?>> Setters = new();
-
-    /// <summary><c>(entity, value) =&gt; ((TEntity)entity).Property = (TProperty)value</c>, compiled once per property.</summary>
-    private static Action<object, object?> CompileSetter(PropertyInfo property)
-    {
-        var entity = Expression.Parameter(typeof(object), "entity");
-        var value = Expression.Parameter(typeof(object), "value");
-        var assign = Expression.Assign(
-            Expression.Property(Expression.Convert(entity, property.DeclaringType!), property),
-            Expression.Convert(value, property.PropertyType));
-        return Expression.Lambda<Action<object, object?>>(assign, entity, value).Compile();
     }
 
     /// <summary>Adds the entity's value to <paramref name="command"/> as a parameter named <paramref name="name"/>.</summary>

@@ -79,7 +79,7 @@ public static class DbContextOptionsBuilderExtensions
         ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(extension);
         if (existing is null)
         {
-            builder.AddInterceptors(OutboxInterceptor.Instance);
+            builder.AddInterceptors(OutboxInterceptor.Instance, Providers.OutboxStatementPreparer.Instance);
         }
 
         return builder;

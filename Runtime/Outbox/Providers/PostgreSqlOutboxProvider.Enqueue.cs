@@ -83,7 +83,7 @@ internal sealed partial class PostgreSqlOutboxProvider
             AddColumnArrays(command, "r", insert.Recipients, recipients);
         }
 
-        await PrepareAsync(context, command, async, cancellationToken).ConfigureAwait(false);
+        await OutboxStatementPreparer.PrepareAsync(context, command, async, cancellationToken).ConfigureAwait(false);
         var inserted = new HashSet<Guid>();
         if (!keyed)
         {

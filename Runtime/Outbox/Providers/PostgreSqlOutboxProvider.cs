@@ -10,7 +10,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace TypedMail.Outbox.Providers;
 
@@ -50,10 +49,10 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
     /// n²/max row reads. As one <c>CASE</c> it is an expression the planner gives a fixed share of the unfinished rows:
     /// the ordered index scan that stops after a batch stays the cheapest plan. <c>LIMIT</c> is a literal, so a generic
     /// plan (a prepared statement) also knows the batch is small and joins it back by primary key, not by a hash of the
-    /// whole table. The statement is prepared (<see cref="TypedMailDbContextOptions.PrepareStatements"/>) and returns the
-    /// model's columns by name, so a column a migration adds does not change its result; one whose type a migration
-    /// changed fails the prepared statement once with SQLSTATE 0A000, and the claim, which wrote nothing, prepares again
-    /// and runs once more.
+    /// whole table. The text is kept per batch size and prepared (<see cref="TypedMailDbContextOptions.PrepareStatements"/>);
+    /// it returns the model's columns by name, so a column a migration adds leaves its result as it was. A column whose
+    /// type a migration changed fails the prepared statement once with SQLSTATE 0A000: the claim, which wrote nothing,
+    /// runs once more, prepared again.
     /// </remarks>
     public override async Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
     {
@@ -66,50 +65,52 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
             {
                 texts.TryAdd(max, sql);
             }
-        }
-
-        var prepare = PrepareStatements(context) && texts.ContainsKey(max);
-        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            for (var attempt = 1; ; attempt++)
+            else
             {
-                await using var command = CreateCommand(context);
-                command.CommandText = sql;
-                command.Parameters.Add(Scalar(command, "owner", owner));
-                command.Parameters.Add(Scalar(command, "lease_token", leaseToken));
-                command.Parameters.Add(Scalar(command, "now", Utc(now)));
-                command.Parameters.Add(Scalar(command, "lease_until", Utc(leaseUntil)));
-                try
-                {
-                    if (prepare)
-                    {
-                        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-                    }
-
-                    return await ReadMessagesAsync(command, mapping.Messages.Columns, cancellationToken).ConfigureAwait(false);
-                }
-                catch (DbException e) when (prepare && attempt == 1 && e.SqlState == CachedPlanChangedResultType && command.Transaction is null)
-                {
-                    // Npgsql dropped the stale statement; the next PrepareAsync prepares the text again.
-                }
+                // Past the cap, a text of its own that is not prepared: the connection keeps no statement for it.
+                sql = sql[OutboxStatementPreparer.Marker.Length..];
             }
         }
-        finally
+
+        using var factory = context.Database.GetDbConnection().CreateCommand();
+        for (var attempt = 1; ; attempt++)
         {
-            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+            try
+            {
+                return await context.Set<OutboxMessage>()
+                    .FromSqlRaw(sql, Scalar(factory, "owner", owner), Scalar(factory, "lease_token", leaseToken), Scalar(factory, "now", Utc(now)), Scalar(factory, "lease_until", Utc(leaseUntil)))
+                    .AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt == 1 && IsCachedPlanChangedResultType(e) && context.Database.CurrentTransaction is null)
+            {
+                // Npgsql dropped the stale statement; the claim prepares its text again.
+            }
         }
     }
 
+    /// <summary>Whether <paramref name="exception"/> (or one it wraps, as an execution strategy does) is SQLSTATE 0A000.</summary>
+    private static bool IsCachedPlanChangedResultType(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DbException { SqlState: CachedPlanChangedResultType })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
-    /// The claim of up to <paramref name="max"/> rows, returning the message table's columns in the order of
-    /// <see cref="OutboxTableMapping.Columns"/>: parameters <c>@owner</c>, <c>@lease_token</c>, <c>@now</c>, <c>@lease_until</c>.
+    /// The claim of up to <paramref name="max"/> rows, marked to be prepared, returning the message table's columns:
+    /// parameters <c>@owner</c>, <c>@lease_token</c>, <c>@now</c>, <c>@lease_until</c>.
     /// </summary>
     internal static string ClaimSql(OutboxRowMapping mapping, int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         return $"""
-            UPDATE typedmail_messages AS m
+            {OutboxStatementPreparer.Marker}UPDATE typedmail_messages AS m
             SET attempt_count = m.attempt_count + CASE WHEN m.state = 1 THEN 1 ELSE 0 END,
                 state = 1, lease_owner = @owner, lease_token = @lease_token, lease_expires_at = @lease_until
             FROM (
@@ -123,30 +124,11 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
             """;
     }
 
-    /// <summary>The claimed messages, not tracked, each column set from the reader's column of the same position.</summary>
-    private static async Task<List<OutboxMessage>> ReadMessagesAsync(DbCommand command, OutboxColumn[] columns, CancellationToken cancellationToken)
-    {
-        var messages = new List<OutboxMessage>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var message = new OutboxMessage();
-            for (var i = 0; i < columns.Length; i++)
-            {
-                columns[i].SetFromProvider(message, reader.GetValue(i));
-            }
-
-            messages.Add(message);
-        }
-
-        return messages;
-    }
-
     public override async Task<HashSet<Guid>> WriteOutcomesAsync(DbContext context, Guid leaseToken, OutcomeBatch outcomes, CancellationToken cancellationToken)
     {
         // One statement, so one snapshot and one atomic write: the recipients and attempts join the message rows the
         // UPDATE actually changed, and a message whose token moved on contributes nothing.
-        const string Sql = """
+        const string Sql = OutboxStatementPreparer.Marker + """
             WITH m AS (
                 UPDATE typedmail_messages AS t
                 SET state = u.state, due_at = u.due_at, attempt_count = u.attempt_count, last_error = u.last_error,
@@ -167,13 +149,12 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
                 SELECT u.* FROM unnest(@a_message, @a_number, @a_started_at, @a_duration_ms, @a_transport, @a_dispatcher, @a_outcome, @a_reply_code, @a_enhanced_status, @a_reply_text, @a_error)
                     AS u(message, number, started_at, duration_ms, transport, dispatcher, outcome, reply_code, enhanced_status, reply_text, error)
                 JOIN m ON m.id = u.message)
-            SELECT id FROM m
+            SELECT id AS "Value" FROM m
             """;
         var messages = outcomes.Messages;
         var recipients = outcomes.Recipients;
         var attempts = outcomes.Attempts;
-        await using var factory = CreateCommand(context);
-        factory.CommandText = Sql;
+        using var factory = context.Database.GetDbConnection().CreateCommand();
         DbParameter[] parameters =
         [
             Scalar(factory, "lease_token", leaseToken),
@@ -204,24 +185,8 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
             Array(factory, "a_reply_text", attempts.Select(a => a.ReplyText)),
             Array(factory, "a_error", attempts.Select(a => a.Error)),
         ];
-        factory.Parameters.AddRange(parameters);
-        var written = new HashSet<Guid>();
-        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await PrepareAsync(context, factory, async: true, cancellationToken).ConfigureAwait(false);
-            await using var reader = await factory.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                written.Add(reader.GetGuid(0));
-            }
-        }
-        finally
-        {
-            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
-        }
-
-        return written;
+        var written = await context.Database.SqlQueryRaw<Guid>(Sql, parameters).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. written];
     }
 
     public override async Task<DateTime> ReserveSendSlotAsync(DbContext context, string transport, DateTime now, TimeSpan duration, CancellationToken cancellationToken)
@@ -250,32 +215,6 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
         var connectionString = context.Database.GetConnectionString()
             ?? throw new InvalidOperationException("DispatcherOptions.ListenForNotifications is true, but the outbox context has no connection string to listen with.");
         return (Dispatch.IOutboxWakeSource)Activator.CreateInstance(type, connectionString)!;
-    }
-
-    /// <summary>Whether <paramref name="context"/> prepares TypedMail's statements (<see cref="TypedMailDbContextOptions.PrepareStatements"/>, on unless turned off).</summary>
-    private static bool PrepareStatements(DbContext context)
-        => context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options.PrepareStatements ?? true;
-
-    /// <summary>
-    /// Prepares <paramref name="command"/> where the context prepares statements. Npgsql keeps a prepared statement on
-    /// the physical connection, across its returns to the pool, and finds it again by its text and parameter types: only
-    /// the first preparation of a text on a connection goes to the server, which then parses and plans it no more.
-    /// </summary>
-    private static async Task PrepareAsync(DbContext context, DbCommand command, bool async, CancellationToken cancellationToken)
-    {
-        if (!PrepareStatements(context))
-        {
-            return;
-        }
-
-        if (async)
-        {
-            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            command.Prepare();
-        }
     }
 
     /// <summary>A parameter of the provider's own type; Npgsql infers the array type (<c>uuid[]</c>, <c>integer[]</c>, <c>timestamptz[]</c>, …) from the element type.</summary>
