@@ -63,8 +63,9 @@ public static class DbContextOptionsBuilderExtensions
 {
     /// <summary>
     /// Sets the defaults that <c>Enqueue</c> uses for this context, such as the sender, and adds TypedMail's
-    /// interceptor: it makes idempotency keys and attachment storage work across transactions, and wakes dispatchers
-    /// right after a transaction that enqueued mail commits (locally, and on PostgreSQL through <c>NOTIFY</c>).
+    /// interceptors: they make idempotency keys and attachment storage work across transactions, wake dispatchers
+    /// right after a transaction that enqueued mail commits (locally, and on PostgreSQL through <c>NOTIFY</c>), and
+    /// prepare TypedMail's own PostgreSQL statements (<see cref="TypedMailDbContextOptions.PrepareStatements"/>).
     /// </summary>
     /// <param name="builder">The options builder from <c>OnConfiguring</c> or <c>AddDbContext</c>.</param>
     /// <param name="configure">Sets the options.</param>
