@@ -86,8 +86,8 @@ public sealed class TypedMailOptions
     public Deliverability.UnsubscribeOptions Unsubscribe { get; set; } = new();
 
     /// <summary>
-    /// Whether TypedMail prepares its own PostgreSQL statements (enqueue, claim, outcomes) on each connection, so the
-    /// server parses and plans each once per connection instead of at every use. Default <see langword="true"/>. Set it to
+    /// Whether TypedMail prepares its enqueue statements (the inserts at <c>SaveChanges</c>) on each PostgreSQL
+    /// connection, so the server parses and plans each once per connection instead of at every use. Default <see langword="true"/>. Set it to
     /// <see langword="false"/> behind a connection pooler in transaction mode that cannot carry prepared statements
     /// (PgBouncer before 1.21, or later without <c>max_prepared_statements</c>); applied to the context unless it turns
     /// preparing off itself. SQLite ignores it.

@@ -41,9 +41,9 @@ public sealed class TypedMailDbContextOptions
     public EmailAddress? BounceAddress { get; set; }
 
     /// <summary>
-    /// Whether TypedMail prepares its own PostgreSQL statements (enqueue, claim, outcomes) on each physical connection:
-    /// the server then parses and plans each once per connection, not at every use, and the statements survive the
-    /// connection's return to the pool. Default <see langword="true"/>. Set it to <see langword="false"/> behind a
+    /// Whether TypedMail prepares its enqueue statements (the inserts at <c>SaveChanges</c>) on each physical PostgreSQL
+    /// connection: the server then parses and plans each once per connection, not at every use, and the statements
+    /// survive the connection's return to the pool. Default <see langword="true"/>. Set it to <see langword="false"/> behind a
     /// connection pooler in transaction mode that cannot carry prepared statements (PgBouncer before 1.21, or later
     /// without <c>max_prepared_statements</c>). SQLite ignores it: its statements are always prepared.
     /// </summary>
@@ -63,9 +63,8 @@ public static class DbContextOptionsBuilderExtensions
 {
     /// <summary>
     /// Sets the defaults that <c>Enqueue</c> uses for this context, such as the sender, and adds TypedMail's
-    /// interceptors: they make idempotency keys and attachment storage work across transactions, wake dispatchers
-    /// right after a transaction that enqueued mail commits (locally, and on PostgreSQL through <c>NOTIFY</c>), and
-    /// prepare TypedMail's own PostgreSQL statements (<see cref="TypedMailDbContextOptions.PrepareStatements"/>).
+    /// interceptor: it makes idempotency keys and attachment storage work across transactions, and wakes dispatchers
+    /// right after a transaction that enqueued mail commits (locally, and on PostgreSQL through <c>NOTIFY</c>).
     /// </summary>
     /// <param name="builder">The options builder from <c>OnConfiguring</c> or <c>AddDbContext</c>.</param>
     /// <param name="configure">Sets the options.</param>
@@ -80,7 +79,7 @@ public static class DbContextOptionsBuilderExtensions
         ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(extension);
         if (existing is null)
         {
-            builder.AddInterceptors(OutboxInterceptor.Instance, Providers.OutboxStatementPreparer.Instance);
+            builder.AddInterceptors(OutboxInterceptor.Instance);
         }
 
         return builder;

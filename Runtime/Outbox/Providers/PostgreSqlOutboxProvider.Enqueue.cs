@@ -8,6 +8,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace TypedMail.Outbox.Providers;
 
@@ -83,7 +84,7 @@ internal sealed partial class PostgreSqlOutboxProvider
             AddColumnArrays(command, "r", insert.Recipients, recipients);
         }
 
-        await OutboxStatementPreparer.PrepareAsync(context, command, async, cancellationToken).ConfigureAwait(false);
+        await PrepareAsync(context, command, async, cancellationToken).ConfigureAwait(false);
         var inserted = new HashSet<Guid>();
         if (!keyed)
         {
@@ -100,6 +101,30 @@ internal sealed partial class PostgreSqlOutboxProvider
         }
 
         return inserted;
+    }
+
+    /// <summary>
+    /// Prepares the insert where the context prepares statements (<see cref="TypedMailDbContextOptions.PrepareStatements"/>).
+    /// Npgsql keeps a prepared statement on the physical connection, across its returns to the pool, and finds it again
+    /// by its text and parameter types: only the first preparation of a text on a connection goes to the server, which
+    /// then parses and plans it no more. The texts are few: the two array forms and the <c>VALUES</c> forms, bounded by
+    /// <see cref="InsertStatement.MaxValuesMessages"/> and <see cref="InsertStatement.MaxValuesRecipients"/>.
+    /// </summary>
+    private static async Task PrepareAsync(DbContext context, DbCommand command, bool async, CancellationToken cancellationToken)
+    {
+        if (context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options.PrepareStatements is false)
+        {
+            return;
+        }
+
+        if (async)
+        {
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            command.Prepare();
+        }
     }
 
     /// <summary>Adds one parameter per value of <paramref name="rows"/>, row by row, numbered on from the command's parameters: <c>@p0…</c>.</summary>

@@ -1,11 +1,9 @@
 using System;
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Data.Common;
 using System.Globalization;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -32,14 +30,6 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
     /// <summary>Announces new mail. <c>NOTIFY</c>, not <c>pg_notify()</c>: a utility statement with nothing to plan.</summary>
     private const string Notify = "NOTIFY " + NotificationChannel;
 
-    /// <summary>The most batch sizes whose claim text is kept (and prepared) per model: a dispatcher claims with one.</summary>
-    private const int MaxClaimTexts = 8;
-
-    /// <summary>SQLSTATE 0A000: a prepared statement whose result type a schema change altered (the column types it returns).</summary>
-    private const string CachedPlanChangedResultType = "0A000";
-
-    private static readonly ConditionalWeakTable<OutboxRowMapping, ConcurrentDictionary<int, string>> ClaimTexts = [];
-
     /// <remarks>
     /// One statement in autocommit: one round trip. It must walk the claim index in send order and stop after
     /// <paramref name="max"/> rows, whatever the statistics say. Written as <c>(state &lt;&gt; 1 AND due_at &lt;= now) OR
@@ -49,68 +39,22 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
     /// n²/max row reads. As one <c>CASE</c> it is an expression the planner gives a fixed share of the unfinished rows:
     /// the ordered index scan that stops after a batch stays the cheapest plan. <c>LIMIT</c> is a literal, so a generic
     /// plan (a prepared statement) also knows the batch is small and joins it back by primary key, not by a hash of the
-    /// whole table. The text is kept per batch size and prepared (<see cref="TypedMailDbContextOptions.PrepareStatements"/>);
-    /// it returns the model's columns by name, so a column a migration adds leaves its result as it was. A column whose
-    /// type a migration changed fails the prepared statement once with SQLSTATE 0A000: the claim, which wrote nothing,
-    /// runs once more, prepared again.
+    /// whole table.
     /// </remarks>
     public override async Task<List<OutboxMessage>> ClaimAsync(DbContext context, string owner, Guid leaseToken, int max, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
     {
-        var mapping = OutboxRowMapping.For(context);
-        var texts = ClaimTexts.GetValue(mapping, static _ => new());
-        if (!texts.TryGetValue(max, out var sql))
-        {
-            sql = ClaimSql(mapping, max);
-            if (texts.Count < MaxClaimTexts)
-            {
-                texts.TryAdd(max, sql);
-            }
-            else
-            {
-                // Past the cap, a text of its own that is not prepared: the connection keeps no statement for it.
-                sql = sql[OutboxStatementPreparer.Marker.Length..];
-            }
-        }
-
         using var factory = context.Database.GetDbConnection().CreateCommand();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await context.Set<OutboxMessage>()
-                    .FromSqlRaw(sql, Scalar(factory, "owner", owner), Scalar(factory, "lease_token", leaseToken), Scalar(factory, "now", Utc(now)), Scalar(factory, "lease_until", Utc(leaseUntil)))
-                    .AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (attempt == 1 && IsCachedPlanChangedResultType(e) && context.Database.CurrentTransaction is null)
-            {
-                // Npgsql dropped the stale statement; the claim prepares its text again.
-            }
-        }
+        return await context.Set<OutboxMessage>()
+            .FromSqlRaw(ClaimSql(max), Scalar(factory, "owner", owner), Scalar(factory, "lease_token", leaseToken), Scalar(factory, "now", Utc(now)), Scalar(factory, "lease_until", Utc(leaseUntil)))
+            .AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Whether <paramref name="exception"/> (or one it wraps, as an execution strategy does) is SQLSTATE 0A000.</summary>
-    private static bool IsCachedPlanChangedResultType(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is DbException { SqlState: CachedPlanChangedResultType })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// The claim of up to <paramref name="max"/> rows, marked to be prepared, returning the message table's columns:
-    /// parameters <c>@owner</c>, <c>@lease_token</c>, <c>@now</c>, <c>@lease_until</c>.
-    /// </summary>
-    internal static string ClaimSql(OutboxRowMapping mapping, int max)
+    /// <summary>The claim of up to <paramref name="max"/> rows: parameters <c>@owner</c>, <c>@lease_token</c>, <c>@now</c>, <c>@lease_until</c>.</summary>
+    internal static string ClaimSql(int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         return $"""
-            {OutboxStatementPreparer.Marker}UPDATE typedmail_messages AS m
+            UPDATE typedmail_messages AS m
             SET attempt_count = m.attempt_count + CASE WHEN m.state = 1 THEN 1 ELSE 0 END,
                 state = 1, lease_owner = @owner, lease_token = @lease_token, lease_expires_at = @lease_until
             FROM (
@@ -120,7 +64,7 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
                 LIMIT {max.ToString(CultureInfo.InvariantCulture)}
                 FOR UPDATE SKIP LOCKED) AS claimed
             WHERE m.id = claimed.id
-            RETURNING {string.Join(", ", mapping.Messages.Columns.Select(c => "m.\"" + c.Name + "\""))}
+            RETURNING m.*
             """;
     }
 
@@ -128,7 +72,7 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
     {
         // One statement, so one snapshot and one atomic write: the recipients and attempts join the message rows the
         // UPDATE actually changed, and a message whose token moved on contributes nothing.
-        const string Sql = OutboxStatementPreparer.Marker + """
+        const string Sql = """
             WITH m AS (
                 UPDATE typedmail_messages AS t
                 SET state = u.state, due_at = u.due_at, attempt_count = u.attempt_count, last_error = u.last_error,
