@@ -151,6 +151,7 @@ public static class TypedMailServiceCollectionExtensions
                 sp.GetRequiredService<TimeProvider>())
             {
                 Metrics = metrics,
+                LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
             };
         });
         services.AddHostedService<OutboxDispatcherService<TContext>>();
