@@ -71,7 +71,7 @@ var ownRuns = new List<double>();
 for (var i = -1; i < iterations; i++)
 {
     // On a fresh compilation the generator's first semantic query also loads the references and declares the project's
-    // types, which the compile does when the generator does not: here that is done first, to time its own work.
+    // types, which the compile does when the generator does not: here that is done first, to tell its own work apart.
     var declared = NewCompilation();
     _ = declared.GetDeclarationDiagnostics();
     var own = Timing.Now();
@@ -133,13 +133,13 @@ BuildRow("added to the build (generator + extra compile)", t => Median(generate.
 Console.WriteLine();
 Console.WriteLine($"| generator run, fresh driver with step tracking ({Format(Median(runs))} ms wall in all) | median ms |");
 Console.WriteLine("|---|---:|");
-Console.WriteLine($"| its own work: the run on a compilation already declared (references loaded, types declared), CPU | {Format(Median(ownRuns), "F1")} |");
+Console.WriteLine($"| the run on a compilation already declared (references loaded, types declared), CPU | {Format(Median(ownRuns), "F1")} |");
 foreach (var (name, times) in steps.OrderByDescending(s => Median(s.Value)).Where(s => Median(s.Value) >= 0.5))
 {
     Console.WriteLine($"| step {name} | {Format(Median(times), "F1")} |");
 }
 
-Console.WriteLine($"| parse of the generated C# ({Format(generatedChars / 1024.0 / 1024.0, "F2")} MB) as csc parses it, CPU | {Format(Median(parsePlain), "F1")} |");
+Console.WriteLine($"| parse of the generated C# ({Format(generatedChars / 1e6, "F2")} million characters) as csc parses it, CPU | {Format(Median(parsePlain), "F1")} |");
 Console.WriteLine($"| the same with doc comments parsed (GenerateDocumentationFile), CPU | {Format(Median(parseDocs), "F1")} |");
 Console.WriteLine();
 Console.WriteLine("| edit, warm driver | median ms | ratio to peer |");
