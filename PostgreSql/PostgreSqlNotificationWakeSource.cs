@@ -10,9 +10,12 @@ namespace TypedMail.PostgreSql;
 /// Wakes a dispatcher when any process commits mail to a PostgreSQL outbox: TypedMail's interceptor sends
 /// <c>NOTIFY typedmail_outbox</c> in the enqueueing transaction, and this source holds one connection that
 /// <c>LISTEN</c>s for it. When the connection drops (a database restart), it reconnects with backoff and wakes the
-/// dispatcher once, since notifications sent meanwhile were lost.
+/// dispatcher once, since notifications sent meanwhile were lost. As a wake source of its own
+/// (<see cref="DispatcherOptions.WakeSources"/>) it wakes at every notification, this process's included; the listener
+/// that <see cref="DispatcherOptions.ListenForNotifications"/> starts ignores this process's own, whose commits woke
+/// its dispatchers already.
 /// </summary>
-public sealed class PostgreSqlNotificationWakeSource : IOutboxWakeSource
+public sealed class PostgreSqlNotificationWakeSource : IOutboxWakeSource, IOutboxNotificationSource
 {
     /// <summary>The channel TypedMail notifies.</summary>
     public const string Channel = "typedmail_outbox";
@@ -34,16 +37,24 @@ public sealed class PostgreSqlNotificationWakeSource : IOutboxWakeSource
     public event EventHandler? Listening;
 
     /// <inheritdoc/>
-    public async Task ListenAsync(Action wake, CancellationToken cancellationToken)
+    public Task ListenAsync(Action wake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(wake);
+        return ListenAsync(_ => wake(), cancellationToken);
+    }
+
+    /// <summary>Listens, telling <paramref name="notified"/> each notification's payload: the committing process's sender.</summary>
+    Task IOutboxNotificationSource.ListenAsync(Action<string?> notified, CancellationToken cancellationToken) => ListenAsync(notified, cancellationToken);
+
+    private async Task ListenAsync(Action<string?> notified, CancellationToken cancellationToken)
+    {
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 await using var connection = new NpgsqlConnection(_connectionString);
-                connection.Notification += (_, _) => wake();
+                connection.Notification += (_, e) => notified(e.Payload);
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using (var listen = new NpgsqlCommand("LISTEN " + Channel, connection))
                 {
@@ -53,7 +64,7 @@ public sealed class PostgreSqlNotificationWakeSource : IOutboxWakeSource
                 Listening?.Invoke(this, EventArgs.Empty);
                 if (failures > 0)
                 {
-                    wake();
+                    notified(null);
                 }
 
                 failures = 0;

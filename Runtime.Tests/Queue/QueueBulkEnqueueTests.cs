@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Threading.Tasks;
+using System.Transactions;
 using Microsoft.EntityFrameworkCore;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
@@ -9,10 +10,58 @@ using TypedMail.Runtime.Tests.Infrastructure;
 
 namespace TypedMail.Runtime.Tests.Queue;
 
-public sealed class QueueBulkEnqueueTestsSqlite() : QueueBulkEnqueueTests(new SqliteShop());
+public sealed class QueueBulkEnqueueTestsSqlite() : QueueBulkEnqueueTests(new SqliteShop())
+{
+    [Fact]
+    public async Task Inside_a_TransactionScope_EF_Core_refuses_the_ambient_transaction_and_nothing_is_written()
+    {
+        // SQLite's ADO.NET provider cannot enlist in System.Transactions, and EF Core refuses an ambient transaction it
+        // cannot join rather than write outside it: neither the caller's save nor the bulk write reaches the file.
+        await StoreKeySevenAsync();
+        using (new TransactionScope(TransactionScopeAsyncFlowOption.Enabled))
+        {
+            await using var db = Shop.CreateDbContext();
+            db.Orders.Add(new Order { Number = "Before" });
+            Assert.Contains("AmbientTransactionWarning", (await Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync())).Message, StringComparison.Ordinal);
+            Assert.Contains("AmbientTransactionWarning", (await Assert.ThrowsAsync<InvalidOperationException>(() => db.Emails().EnqueueManyAsync(FanOut(10)))).Message, StringComparison.Ordinal);
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(0, await check.Orders.CountAsync());
+        Assert.Equal(1, await check.Set<OutboxMessage>().CountAsync());
+    }
+}
 
 [Collection(PostgresCollection.Name)]
-public sealed class QueueBulkEnqueueTestsPostgres(PostgresCluster cluster) : QueueBulkEnqueueTests(new PostgresShop(cluster));
+public sealed class QueueBulkEnqueueTestsPostgres(PostgresCluster cluster) : QueueBulkEnqueueTests(new PostgresShop(cluster))
+{
+    [Fact]
+    public async Task A_refused_bulk_write_inside_a_TransactionScope_leaves_the_callers_earlier_and_later_work_to_commit()
+    {
+        await StoreKeySevenAsync();
+
+        using (var scope = new TransactionScope(TransactionScopeAsyncFlowOption.Enabled))
+        {
+            await using var db = Shop.CreateDbContext();
+            db.Orders.Add(new Order { Number = "Before" });
+            db.Emails().Enqueue(new OrderConfirmationEmail("Bob", "S-1", 1m), to: "bob@example.com");
+            await db.SaveChangesAsync();
+
+            var ex = await Assert.ThrowsAsync<DuplicateIdempotencyKeyException>(() => db.Emails().EnqueueManyAsync(FanOut(10, i => "key-" + i)));
+            Assert.Equal("key-7", ex.IdempotencyKey);
+
+            // The ambient transaction is intact: the bulk write was undone to its savepoint, not the caller's work.
+            db.Orders.Add(new Order { Number = "After" });
+            await db.SaveChangesAsync();
+            scope.Complete();
+        }
+
+        await using var check = Shop.CreateDbContext();
+        Assert.Equal(["After", "Before"], await check.Orders.Select(o => o.Number).OrderBy(n => n).ToListAsync());
+        Assert.Equal(["ada@example.com", "bob@example.com"], await check.Set<OutboxRecipient>().Select(r => r.Address).OrderBy(a => a).ToListAsync());
+        Assert.Equal(2, await check.Set<OutboxMessage>().CountAsync());
+    }
+}
 
 /// <summary>Bulk enqueue (fan-out): written in the caller's transaction, all or nothing, idempotency keys refused when taken.</summary>
 public abstract class QueueBulkEnqueueTests(ShopDatabase shop) : IDisposable
@@ -21,7 +70,7 @@ public abstract class QueueBulkEnqueueTests(ShopDatabase shop) : IDisposable
 
     public void Dispose() => Shop.Dispose();
 
-    private static BulkEmail<OrderConfirmationEmail>[] FanOut(int count, Func<int, string?>? key = null)
+    private protected static BulkEmail<OrderConfirmationEmail>[] FanOut(int count, Func<int, string?>? key = null)
         => Enumerable.Range(0, count).Select(i => new BulkEmail<OrderConfirmationEmail>(new("Customer " + i, "F-" + i, i), $"c{i}@example.com", key?.Invoke(i))).ToArray();
 
     [Fact]
@@ -151,6 +200,14 @@ public abstract class QueueBulkEnqueueTests(ShopDatabase shop) : IDisposable
 
         await using var check = Shop.CreateDbContext();
         Assert.Equal(0, await check.Set<OutboxMessage>().CountAsync());
+    }
+
+    /// <summary>Stores a message with the idempotency key <c>key-7</c>.</summary>
+    private protected async Task StoreKeySevenAsync()
+    {
+        await using var db = Shop.CreateDbContext();
+        db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "K-7", 1m), to: "ada@example.com", new EnqueueOptions { IdempotencyKey = "key-7" });
+        await db.SaveChangesAsync();
     }
 
     private static Guid EnqueueIdOf(string key) => EmailOutbox.IdFromIdempotencyKey(key);

@@ -1,8 +1,11 @@
 using System;
+using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using TypedMail.Dispatch;
 using TypedMail.Outbox;
@@ -20,6 +23,12 @@ public sealed class WakeProbeContext(DbContextOptions<WakeProbeContext> options)
 
 /// <summary>Another context type: a dispatcher for it is woken only by PostgreSQL notifications, like one on another machine.</summary>
 public sealed class RemoteProbeContext(DbContextOptions<RemoteProbeContext> options) : DbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddTypedMailOutbox();
+}
+
+/// <summary>A third context type, through which the PostgreSQL tests commit as another process would.</summary>
+public sealed class ElsewhereProbeContext(DbContextOptions<ElsewhereProbeContext> options) : DbContext(options)
 {
     protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddTypedMailOutbox();
 }
@@ -151,16 +160,11 @@ public sealed class QueueWakeupTestsPostgres(PostgresCluster cluster) : QueueWak
                 new DispatcherOptions { PollInterval = TimeSpan.FromMinutes(10), ListenForNotifications = true })
             .RunAsync(stop.Token)).ToList();
 
-        // Only NOTIFY can wake them; commit until one is heard.
+        // Only another process's NOTIFY can wake them; commit until one is heard.
         for (var i = 0; !sent.Task.IsCompleted; i++)
         {
             Assert.True(i < 60, "no wake-up within 30 s");
-            await using (var db = CreateProbe())
-            {
-                db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "S-" + i, 1m), to: "ada@example.com");
-                await db.SaveChangesAsync();
-            }
-
+            await CommitFromAnotherProcessAsync("S-" + i);
             await Task.WhenAny(sent.Task, Task.Delay(500));
         }
 
@@ -177,6 +181,73 @@ public sealed class QueueWakeupTestsPostgres(PostgresCluster cluster) : QueueWak
     }
 
     [Fact]
+    public async Task A_listener_ignores_the_notifications_of_its_own_process_and_hears_another_processs()
+    {
+        // Two listeners standing for two processes: this one, and another whose sender is its own. Each has a dispatcher
+        // of its own (a database spelling of its own, so that no commit here wakes it in-process).
+        var (here, there) = (new WakeSignal(), new WakeSignal());
+        var (hereDatabase, thereDatabase) = (Shop.ConnectionString + ";Application Name=here", Shop.ConnectionString + ";Application Name=there");
+        using var hereRegistration = OutboxWakeups.Register(typeof(RemoteProbeContext), hereDatabase, here, batchSize: 50);
+        using var thereRegistration = OutboxWakeups.Register(typeof(RemoteProbeContext), thereDatabase, there, batchSize: 50);
+        var (hereSource, thereSource) = (new PostgreSqlNotificationWakeSource(Shop.ConnectionString), new PostgreSqlNotificationWakeSource(Shop.ConnectionString));
+        var listening = new[] { new TaskCompletionSource(), new TaskCompletionSource() };
+        hereSource.Listening += (_, _) => listening[0].TrySetResult();
+        thereSource.Listening += (_, _) => listening[1].TrySetResult();
+        var hereListener = new OutboxWakeups.SharedListener(hereDatabase, hereSource, OutboxWakeups.Sender, NullLogger.Instance);
+        var thereListener = new OutboxWakeups.SharedListener(thereDatabase, thereSource, "another process", NullLogger.Instance);
+        try
+        {
+            await Task.WhenAll(listening.Select(l => l.Task)).WaitAsync(TimeSpan.FromSeconds(30));
+
+            // A commit of this process: the other process's listener wakes its dispatcher, this one's does not.
+            await using (var db = CreateProbe())
+            {
+                db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "P-1", 1m), to: "ada@example.com");
+                await db.SaveChangesAsync();
+            }
+
+            Assert.True(await there.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None));
+            Assert.False(await here.WaitAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None));
+
+            // A commit of the other process: the other way round.
+            await NotifyAsAsync("another process");
+            Assert.True(await here.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None));
+            Assert.False(await there.WaitAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None));
+        }
+        finally
+        {
+            await hereListener.ReleaseAsync();
+            await thereListener.ReleaseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_shared_listener_logs_under_its_own_category()
+    {
+        var categories = new ConcurrentQueue<string>();
+        var dispatcherLines = new RecordingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new CategoryRecorder(categories)));
+        var options = new DispatcherOptions { PollInterval = TimeSpan.FromMinutes(10), ListenForNotifications = true };
+        var dispatcher = new OutboxDispatcher<RemoteProbeContext>(
+            new Factory<RemoteProbeContext>(Shop, o => new RemoteProbeContext(o)), new ScriptedTransport(), options,
+            new Logger<OutboxDispatcher<RemoteProbeContext>>(new LoggerFactory([dispatcherLines])))
+        {
+            LoggerFactory = factory,
+        };
+        using var stop = new CancellationTokenSource();
+        var run = dispatcher.RunAsync(stop.Token);
+        for (var i = 0; !categories.Contains(OutboxWakeups.ListenerCategory); i++)
+        {
+            Assert.True(i < 100, "the listener logged nothing within 10 s");
+            await Task.Delay(100);
+        }
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(dispatcherLines.Lines, l => l.Contains("Listening", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ListenForNotifications_set_as_an_option_wakes_the_dispatcher()
     {
         var transport = new ScriptedTransport();
@@ -187,23 +258,61 @@ public sealed class QueueWakeupTestsPostgres(PostgresCluster cluster) : QueueWak
         using var stop = new CancellationTokenSource();
         var run = remote.RunAsync(stop.Token);
 
-        // Only NOTIFY can wake it (the poll is 10 minutes away); a commit before LISTEN is in place goes unheard, so commit until one is heard.
+        // Only another process's NOTIFY can wake it (the poll is 10 minutes away); a commit before LISTEN is in place
+        // goes unheard, so commit until one is heard.
         for (var i = 0; !sent.Task.IsCompleted; i++)
         {
             Assert.True(i < 60, "no wake-up within 30 s");
             Assert.False(run.IsCompleted, $"the dispatcher stopped: {run.Exception}");
-            await using (var db = CreateProbe())
-            {
-                db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "N-" + i, 1m), to: "ada@example.com");
-                await db.SaveChangesAsync();
-            }
-
+            await CommitFromAnotherProcessAsync("N-" + i);
             await Task.WhenAny(sent.Task, Task.Delay(500));
         }
 
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.NotEmpty(transport.Sent);
+    }
+
+    /// <summary>
+    /// Commits mail as another process would: through a database spelling and a context type no dispatcher here has (so
+    /// nothing is woken in-process, and this process's own notification is ignored), then notifies as that process.
+    /// </summary>
+    private async Task CommitFromAnotherProcessAsync(string number)
+    {
+        var options = new DbContextOptionsBuilder<ElsewhereProbeContext>()
+            .UseNpgsql(Shop.ConnectionString + ";Application Name=elsewhere")
+            .UseTypedMail(o => o.DefaultFrom = "Shop <shop@example.com>")
+            .Options;
+        await using (var db = new ElsewhereProbeContext(options))
+        {
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", number, 1m), to: "ada@example.com");
+            await db.SaveChangesAsync();
+        }
+
+        await NotifyAsAsync("another process");
+    }
+
+    /// <summary>Sends TypedMail's notification as the process <paramref name="sender"/>.</summary>
+    private async Task NotifyAsAsync(string sender)
+    {
+        await using var connection = new NpgsqlConnection(Shop.ConnectionString);
+        await connection.OpenAsync();
+        await using var notify = new NpgsqlCommand($"NOTIFY {PostgreSqlNotificationWakeSource.Channel}, '{sender}'", connection);
+        await notify.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Records the category of every logger made.</summary>
+    private sealed class CategoryRecorder(ConcurrentQueue<string> categories) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName)
+        {
+            categories.Enqueue(categoryName);
+            return NullLogger.Instance;
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }
 
@@ -298,6 +407,52 @@ public abstract class QueueWakeupTests(ShopDatabase shop) : IDisposable
             await db.Emails().EnqueueManyAsync(Batch("BY-"));
             Assert.True(await Woken());
         }
+    }
+
+    [Fact]
+    public async Task A_commit_while_the_dispatcher_is_busy_is_sent_as_soon_as_it_is_free_without_waiting_for_its_poll()
+    {
+        var transport = new ScriptedTransport();
+        var first = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var second = new TaskCompletionSource();
+        transport.BeforeSend = async batch =>
+        {
+            if (first.TrySetResult())
+            {
+                await release.Task;
+            }
+            else
+            {
+                second.TrySetResult();
+            }
+        };
+        var dispatcher = new OutboxDispatcher<WakeProbeContext>(
+            new Factory<WakeProbeContext>(Shop, o => new WakeProbeContext(o)), transport,
+            new DispatcherOptions { PollInterval = TimeSpan.FromMinutes(10), BatchesInFlight = 1 });
+        using var stop = new CancellationTokenSource();
+        var run = dispatcher.RunAsync(stop.Token);
+        await Task.Delay(500);
+
+        await using (var db = CreateProbe())
+        {
+            db.Emails().Enqueue(new OrderConfirmationEmail("Ada", "BZ-1", 1m), to: "ada@example.com");
+            await db.SaveChangesAsync();
+        }
+
+        // Its only lane is sending: the next commit finds no lane idle, and is owed to the database.
+        await first.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await using (var db = CreateProbe())
+        {
+            db.Emails().Enqueue(new OrderConfirmationEmail("Bob", "BZ-2", 1m), to: "bob@example.com");
+            await db.SaveChangesAsync();
+        }
+
+        release.SetResult();
+        await second.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["ada@example.com", "bob@example.com"], transport.Sent.Select(e => e.Recipients[0].Address));
     }
 
     [Fact]

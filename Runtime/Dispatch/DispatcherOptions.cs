@@ -50,8 +50,9 @@ public sealed class DispatcherOptions
     public TimeSpan TransportDownCooldown { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// On PostgreSQL, wake on <c>NOTIFY</c> when any process commits mail (one connection that <c>LISTEN</c>s, from the
-    /// <c>TypedMail.PostgreSql</c> package, which the application must reference). Settable from configuration
+    /// On PostgreSQL, wake on <c>NOTIFY</c> when another process commits mail (one connection that <c>LISTEN</c>s per
+    /// database per process, from the <c>TypedMail.PostgreSql</c> package, which the application must reference; this
+    /// process's own notifications are ignored, since its commits wake its dispatchers in-process). Settable from configuration
     /// (<c>TypedMail:Dispatcher:ListenForNotifications</c>). <c>RunAsync</c> fails at start, naming this setting, when the
     /// database is not PostgreSQL or the package is missing. Default <see langword="false"/>: other processes' mail is
     /// found at the next poll.

@@ -87,6 +87,12 @@ public sealed partial class OutboxDispatcher<TContext>
     /// <summary>Counts saved outcomes; set by the hosting registration.</summary>
     internal TypedMailMetrics? Metrics { get; init; }
 
+    /// <summary>
+    /// Makes the logger of the notification listener this dispatcher starts, under its own category; set by the hosting
+    /// registration. Without it the listener logs through this dispatcher's logger.
+    /// </summary>
+    internal ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>Makes a running <see cref="RunAsync"/> look for due mail now instead of at its next poll.</summary>
     public void Wake() => _signal.Set();
 
@@ -110,7 +116,7 @@ public sealed partial class OutboxDispatcher<TContext>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         string database;
-        IOutboxWakeSource? notifications = null;
+        IOutboxNotificationSource? notifications = null;
         await using (var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             database = OutboxWakeups.DatabaseOf(db);
@@ -122,7 +128,7 @@ public sealed partial class OutboxDispatcher<TContext>
 
         using var registration = OutboxWakeups.Register(typeof(TContext), database, _signal, _options.BatchSize);
         var listener = notifications is null ? null
-            : OutboxWakeups.ListenForNotifications(database, notifications, ex => LogWakeSourceFailed(_logger, ex, notifications.GetType().Name));
+            : OutboxWakeups.ListenForNotifications(database, notifications, LoggerFactory?.CreateLogger(OutboxWakeups.ListenerCategory) ?? _logger);
         using var stopSources = new CancellationTokenSource();
         var sources = _options.WakeSources.Select(s => RunWakeSourceAsync(s, stopSources.Token)).ToList();
         try
@@ -146,20 +152,22 @@ public sealed partial class OutboxDispatcher<TContext>
     /// while they come back full, then a wait for a wake-up. The lanes run side by side, so one lane's claim and
     /// outcome write overlap another's send. Lane 0 also polls every <see cref="DispatcherOptions.PollInterval"/>; the
     /// others wait for a wake-up only, which a lane whose claim came back full gives, so an idle dispatcher queries the
-    /// database once per poll however many lanes it has. Each lane finishes its batch before it returns.
+    /// database once per poll however many lanes it has. A lane about to wait takes the wake-up owed to the database, if
+    /// any, and claims at once instead; a claim that starts covers it. Each lane finishes its batch before it returns.
     /// </summary>
     private async Task RunLaneAsync(int lane, string database, CancellationToken cancellationToken)
     {
         var poll = lane == 0 ? _options.PollInterval : Timeout.InfiniteTimeSpan;
 
-        // With one lane, a full batch is followed by the next claim anyway: nothing of its own to wake.
-        var self = _options.BatchesInFlight > 1 ? _signal : null;
+        // With one lane, a full batch is followed by the next claim anyway: nothing to owe when no lane is idle.
+        var owe = _options.BatchesInFlight > 1;
         void OnClaimed(int claimed)
         {
             if (claimed >= _options.BatchSize)
             {
-                // More may be due: start an idle lane on it while this one sends, this dispatcher's or another's.
-                OutboxWakeups.WakeOneMore(database, self);
+                // More may be due: start an idle lane on it while this one sends, this dispatcher's or another's, or
+                // owe the database one for the first lane to be free.
+                OutboxWakeups.WakeOneMore(database, owe);
             }
         }
 
@@ -169,6 +177,7 @@ public sealed partial class OutboxDispatcher<TContext>
             DispatchSummary batch;
             try
             {
+                _signal.Claiming();
                 batch = await RunBatchAsync(OnClaimed, cancellationToken).ConfigureAwait(false);
                 failures = 0;
             }

@@ -150,6 +150,7 @@ public static class TypedMailServiceCollectionExtensions
                 sp.GetRequiredService<TimeProvider>())
             {
                 Metrics = metrics,
+                LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
             };
         });
         services.AddHostedService<OutboxDispatcherService<TContext>>();

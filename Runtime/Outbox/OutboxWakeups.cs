@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using TypedMail.Dispatch;
 
 namespace TypedMail.Outbox;
@@ -11,12 +12,14 @@ namespace TypedMail.Outbox;
 /// <summary>
 /// A dispatcher's wake-up: any number of <see cref="Set"/> calls while nobody waits collapse into one, and a waiter
 /// returns at the first <see cref="Set"/> or when its timeout passes. It knows whether one of the dispatcher's lanes is
-/// waiting on it, so a commit can wake an idle dispatcher rather than a busy one.
+/// waiting on it, so a commit can wake an idle dispatcher rather than a busy one. Once registered, a lane about to wait
+/// first takes the wake-up owed to its database (<see cref="OwedWakeup"/>), if any, and claims at once instead.
 /// </summary>
 internal sealed class WakeSignal
 {
     private readonly SemaphoreSlim _semaphore = new(0, 1);
     private readonly object _gate = new();
+    private OwedWakeup? _owed;
     private int _waiting;
     private bool _pending;
 
@@ -35,6 +38,9 @@ internal sealed class WakeSignal
         }
     }
 
+    /// <summary>Joins the wake-up owed to the dispatcher's database; done when it registers, before its lanes start.</summary>
+    public void Join(OwedWakeup owed) => _owed = owed;
+
     public void Set()
     {
         lock (_gate)
@@ -48,12 +54,19 @@ internal sealed class WakeSignal
         }
     }
 
-    /// <summary>Waits for a wake-up; returns <see langword="true"/> if woken, <see langword="false"/> on timeout.</summary>
+    /// <summary>A claim of this dispatcher's starts: it covers the wake-up owed to its database, which no lane need take any more.</summary>
+    public void Claiming() => _owed?.Clear();
+
+    /// <summary>
+    /// Waits for a wake-up; returns <see langword="true"/> if woken, <see langword="false"/> on timeout. Returns
+    /// <see langword="true"/> at once when it takes the wake-up owed to its database.
+    /// </summary>
     public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!Enter())
         {
-            _waiting++;
+            return true;
         }
 
         var woken = false;
@@ -74,28 +87,110 @@ internal sealed class WakeSignal
             }
         }
     }
+
+    /// <summary>
+    /// Counts a lane as waiting, unless it takes the database's owed wake-up (then returns <see langword="false"/>): both
+    /// under the owed wake-up's lock, so a wake-up is either owed before the lane looks or finds it waiting.
+    /// </summary>
+    private bool Enter()
+    {
+        var owed = _owed;
+        if (owed is null)
+        {
+            lock (_gate)
+            {
+                _waiting++;
+            }
+
+            return true;
+        }
+
+        lock (owed.Gate)
+        {
+            lock (_gate)
+            {
+                // A wake-up of its own comes first: the owed one is left for another lane.
+                if (!_pending && owed.Take())
+                {
+                    return false;
+                }
+
+                _waiting++;
+                return true;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The wake-up owed to the dispatchers of one database when a commit (or a full claim) found none of their lanes idle:
+/// recorded once however many commits arrive meanwhile, taken by whichever lane of the database waits next, and
+/// cleared by any claim that starts on it.
+/// </summary>
+internal sealed class OwedWakeup
+{
+    private bool _owed;
+
+    /// <summary>Held while a lane decides to wait and while a wake-up is shared out; after the registrations' lock, before a signal's.</summary>
+    public object Gate { get; } = new();
+
+    /// <summary>The dispatchers registered on the database; under the registrations' lock.</summary>
+    public int Users { get; set; }
+
+    /// <summary>Owes the database a wake-up; under <see cref="Gate"/>, with no lane of the database idle.</summary>
+    public void Owe() => _owed = true;
+
+    /// <summary>Takes the wake-up if one is owed; under <see cref="Gate"/>.</summary>
+    public bool Take()
+    {
+        var owed = _owed;
+        _owed = false;
+        return owed;
+    }
+
+    public void Clear()
+    {
+        lock (Gate)
+        {
+            _owed = false;
+        }
+    }
 }
 
 /// <summary>
 /// The in-process wake-ups between the commit interceptor and the dispatchers. A commit that enqueued n messages through
 /// a context of type <c>T</c> wakes as many local dispatchers registered for <c>T</c> (or a base type of it) on the same
 /// database as n fills batches (one for a commit of up to a batch): idle ones first, those with every lane waiting
-/// before those with a lane busy, then the least recently woken, so commits take turns among them. Waking every dispatcher at every commit made all of them race for one commit's rows,
-/// and all but one came back empty.
+/// before those with a lane busy, then the least recently woken, so commits take turns among them. Waking every
+/// dispatcher at every commit made all of them race for one commit's rows, and all but one came back empty.
 /// </summary>
 /// <remarks>
-/// No wake-up is lost: when no dispatcher is idle (every lane is claiming, sending or writing), every one is woken, and
-/// the first lane to finish claims at once; a dispatcher woken while busy claims as soon as a lane is free. A claim that
-/// comes back full wakes one more idle lane on the database (<see cref="WakeOneMore"/>), and polling finds anything
-/// else. Dispatchers are told apart by database through the context's connection string; a commit whose connection
-/// string no dispatcher has (one database reached by two spellings) is shared out among every dispatcher of its context
-/// type.
+/// No wake-up is lost and no busy lane is interrupted: what idle lanes cannot take (everything, when every lane is
+/// claiming, sending or writing) is owed to the database once (<see cref="OwedWakeup"/>), however many commits arrive
+/// meanwhile, and the first lane of the database to wait takes it and claims at once (a claim that starts meanwhile
+/// covers it). A claim that comes back full wakes one more idle lane on the database, or owes it one
+/// (<see cref="WakeOneMore"/>), and polling finds anything else. Dispatchers are told apart by database through the
+/// context's connection string; a commit whose connection string no dispatcher has (one database reached by two
+/// spellings) is shared out among the dispatchers of its context type on each database they name. When this process
+/// listens for notifications on the database (<see cref="ListenForNotifications"/>), which then ignores this process's
+/// own, a commit is shared out among every dispatcher on the database, whatever its context type, as its notification
+/// was.
 /// </remarks>
-internal static class OutboxWakeups
+internal static partial class OutboxWakeups
 {
+    /// <summary>The category the shared listeners log under.</summary>
+    public const string ListenerCategory = "TypedMail.Notifications";
+
     private static readonly List<Registration> Registrations = [];
+    private static readonly Dictionary<string, OwedWakeup> Owed = [];
     private static readonly Dictionary<string, SharedListener> Listening = [];
     private static long _wakeups;
+
+    /// <summary>
+    /// This process's name in the notifications it sends (the <c>NOTIFY</c> payload), random per process, so that its
+    /// listener tells its own commits, already woken in-process, from other processes'. 32 hex digits.
+    /// </summary>
+    public static string Sender { get; } = Guid.NewGuid().ToString("N");
 
     /// <summary>The database a context's commits go to, as dispatchers are told apart: its connection string.</summary>
     public static string DatabaseOf(DbContext context) => context.Database.GetConnectionString() ?? "";
@@ -103,17 +198,24 @@ internal static class OutboxWakeups
     /// <summary>Registers a dispatcher for commits through <paramref name="contextType"/> (or a subtype) to <paramref name="database"/>.</summary>
     /// <param name="contextType">The dispatcher's context type.</param>
     /// <param name="database">The dispatcher's <see cref="DatabaseOf"/>.</param>
-    /// <param name="signal">Its wake-up.</param>
+    /// <param name="signal">Its wake-up; it joins the wake-up owed to the database.</param>
     /// <param name="batchSize">How many messages one of its claims takes.</param>
     public static IDisposable Register(Type contextType, string database, WakeSignal signal, int batchSize)
     {
-        var registration = new Registration(contextType, database, signal, batchSize);
         lock (Registrations)
         {
-            Registrations.Add(registration);
-        }
+            if (!Owed.TryGetValue(database, out var owed))
+            {
+                owed = new OwedWakeup();
+                Owed.Add(database, owed);
+            }
 
-        return registration;
+            owed.Users++;
+            signal.Join(owed);
+            var registration = new Registration(contextType, database, signal, batchSize, owed);
+            Registrations.Add(registration);
+            return registration;
+        }
     }
 
     private static readonly List<(Type ContextType, Action<int> OnCommitted)> Listeners = [];
@@ -135,15 +237,26 @@ internal static class OutboxWakeups
     /// </summary>
     public static void Pulse(Type contextType, string database, int messages)
     {
+        bool listening;
+        lock (Listening)
+        {
+            listening = Listening.ContainsKey(database);
+        }
+
         lock (Registrations)
         {
-            var candidates = Registrations.FindAll(r => r.ContextType.IsAssignableFrom(contextType) && r.Database == database);
-            if (candidates.Count == 0)
+            var candidates = Registrations.FindAll(r => r.Database == database && (listening || r.ContextType.IsAssignableFrom(contextType)));
+            if (candidates.Count > 0)
             {
-                candidates = Registrations.FindAll(r => r.ContextType.IsAssignableFrom(contextType));
+                Wake(candidates, messages);
             }
-
-            Wake(candidates, messages);
+            else
+            {
+                foreach (var onDatabase in Registrations.Where(r => r.ContextType.IsAssignableFrom(contextType)).GroupBy(r => r.Database))
+                {
+                    Wake([.. onDatabase], messages);
+                }
+            }
         }
 
         lock (Listeners)
@@ -166,37 +279,50 @@ internal static class OutboxWakeups
     {
         lock (Registrations)
         {
-            Wake(Registrations.FindAll(r => r.Database == database), 1);
+            var candidates = Registrations.FindAll(r => r.Database == database);
+            if (candidates.Count > 0)
+            {
+                Wake(candidates, 1);
+            }
         }
     }
 
     /// <summary>
     /// A claim on <paramref name="database"/> came back full, so more may be due: wakes one idle lane on it, of the
-    /// dispatcher with the most idle lanes, the least recently woken among equals, which may be the claimer. When none is idle, sets <paramref name="claimer"/>
-    /// (its next free lane claims) when given; the lanes that are busy claim again anyway when their batch was full.
+    /// dispatcher with the most idle lanes, the least recently woken among equals, which may be the claimer. When none
+    /// is idle, owes the database a wake-up if <paramref name="owe"/> is set (a claimer with one lane claims again by
+    /// itself); the lanes that are busy claim again anyway when their batch was full.
     /// </summary>
-    public static void WakeOneMore(string database, WakeSignal? claimer)
+    public static void WakeOneMore(string database, bool owe)
     {
         lock (Registrations)
         {
-            Registration? idle = null;
-            var most = 0;
-            foreach (var registration in Registrations)
+            if (!Owed.TryGetValue(database, out var owed))
             {
-                var lanes = registration.Database == database ? registration.Signal.IdleLanes : 0;
-                if (lanes > most || (lanes == most && lanes > 0 && registration.LastWoken < idle!.LastWoken))
-                {
-                    (idle, most) = (registration, lanes);
-                }
+                return;
             }
 
-            if (idle is not null)
+            lock (owed.Gate)
             {
-                idle.Wake();
-            }
-            else
-            {
-                claimer?.Set();
+                Registration? idle = null;
+                var most = 0;
+                foreach (var registration in Registrations)
+                {
+                    var lanes = registration.Database == database ? registration.Signal.IdleLanes : 0;
+                    if (lanes > most || (lanes == most && lanes > 0 && registration.LastWoken < idle!.LastWoken))
+                    {
+                        (idle, most) = (registration, lanes);
+                    }
+                }
+
+                if (idle is not null)
+                {
+                    idle.Wake();
+                }
+                else if (owe)
+                {
+                    owed.Owe();
+                }
             }
         }
     }
@@ -204,20 +330,21 @@ internal static class OutboxWakeups
     /// <summary>
     /// Starts listening for other processes' commits to <paramref name="database"/> with <paramref name="source"/>, or
     /// joins the listener already started for it: one listening connection per database per process, however many
-    /// dispatchers run on it. A notification wakes one idle dispatcher (<see cref="PulseDatabase"/>), not every one;
-    /// when none is idle, each busy one keeps a single pending wake-up however many notifications arrive meanwhile.
+    /// dispatchers run on it. A notification from another process wakes one idle dispatcher (<see cref="PulseDatabase"/>),
+    /// not every one, or is owed to the database when none is idle; one from this process (<see cref="Sender"/>) is
+    /// ignored, since its commit woke the dispatchers in-process already.
     /// </summary>
     /// <param name="database">The dispatchers' <see cref="DatabaseOf"/>.</param>
     /// <param name="source">The listener to start; dropped when one runs already.</param>
-    /// <param name="onFailed">Told when the listener stops on an error it does not recover from.</param>
+    /// <param name="logger">Logs the listener under its own category (<see cref="ListenerCategory"/>) when the first dispatcher has a logger factory.</param>
     /// <returns>The dispatcher's share; the last one released stops the listener.</returns>
-    public static SharedListener ListenForNotifications(string database, IOutboxWakeSource source, Action<Exception> onFailed)
+    public static SharedListener ListenForNotifications(string database, IOutboxNotificationSource source, ILogger logger)
     {
         lock (Listening)
         {
             if (!Listening.TryGetValue(database, out var listener))
             {
-                listener = new SharedListener(database, source, onFailed);
+                listener = new SharedListener(database, source, Sender, logger);
                 Listening.Add(database, listener);
             }
 
@@ -227,36 +354,37 @@ internal static class OutboxWakeups
     }
 
     /// <summary>
-    /// Idle dispatchers first, those with the most idle lanes first, then the least recently woken, until their batches
-    /// cover <paramref name="messages"/>; then busy ones, which claim when a lane is free, for what is left. Every one
-    /// when none is idle: the first to be free takes the rows.
+    /// Wakes idle dispatchers of one database, those with the most idle lanes first, then the least recently woken,
+    /// until their batches cover <paramref name="messages"/>; what is left (everything, when none is idle) is owed to
+    /// the database, for the first lane that waits. All under the owed wake-up's lock, so no lane starts to wait unseen.
     /// </summary>
     private static void Wake(List<Registration> candidates, int messages)
     {
-        // Most idle lanes first (a dispatcher with a lane busy sends a new batch only after that lane's send), then the
-        // least recently woken. The lanes are counted once, so the order holds still while it is sorted.
-        var idleLanes = candidates.ToDictionary(c => c, c => c.Signal.IdleLanes);
-        candidates.Sort((a, b) => idleLanes[a] != idleLanes[b] ? idleLanes[b].CompareTo(idleLanes[a]) : a.LastWoken.CompareTo(b.LastWoken));
-        var left = Math.Max(1, messages);
-        var woken = new bool[candidates.Count];
-        var any = false;
-        for (var i = 0; i < candidates.Count && left > 0; i++)
+        var owed = candidates[0].Owed;
+        lock (owed.Gate)
         {
-            if (idleLanes[candidates[i]] > 0)
+            // Most idle lanes first (a dispatcher with a lane busy sends a new batch only after that lane's send), then the
+            // least recently woken. The lanes are counted once, so the order holds still while it is sorted.
+            var idleLanes = candidates.ToDictionary(c => c, c => c.Signal.IdleLanes);
+            candidates.Sort((a, b) => idleLanes[a] != idleLanes[b] ? idleLanes[b].CompareTo(idleLanes[a]) : a.LastWoken.CompareTo(b.LastWoken));
+            var left = Math.Max(1, messages);
+            for (var i = 0; i < candidates.Count && left > 0 && idleLanes[candidates[i]] > 0; i++)
             {
                 left -= candidates[i].Wake();
-                woken[i] = any = true;
             }
-        }
 
-        for (var i = 0; i < candidates.Count && (!any || left > 0); i++)
-        {
-            if (!woken[i])
+            if (left > 0)
             {
-                left -= candidates[i].Wake();
+                owed.Owe();
             }
         }
     }
+
+    [LoggerMessage(11, LogLevel.Debug, "Listening for other processes' mail with {Source}")]
+    private static partial void LogListening(ILogger logger, string source);
+
+    [LoggerMessage(12, LogLevel.Error, "Wake source {Source} stopped")]
+    private static partial void LogListenerFailed(ILogger logger, Exception exception, string source);
 
     private sealed class Listener(Type contextType, Action<int> onCommitted) : IDisposable
     {
@@ -276,10 +404,15 @@ internal static class OutboxWakeups
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _run;
 
-        public SharedListener(string database, IOutboxWakeSource source, Action<Exception> onFailed)
+        /// <summary>Starts listening.</summary>
+        /// <param name="database">The dispatchers' <see cref="DatabaseOf"/>.</param>
+        /// <param name="source">Hears the notifications.</param>
+        /// <param name="self">The <see cref="Sender"/> whose notifications it ignores: this process's.</param>
+        /// <param name="logger">Logs the start and a failure the source does not recover from.</param>
+        public SharedListener(string database, IOutboxNotificationSource source, string self, ILogger logger)
         {
             _database = database;
-            _run = RunAsync(source, onFailed);
+            _run = RunAsync(source, self, logger);
         }
 
         /// <summary>The dispatchers sharing it; under the listeners' lock.</summary>
@@ -303,24 +436,33 @@ internal static class OutboxWakeups
             _stop.Dispose();
         }
 
-        private async Task RunAsync(IOutboxWakeSource source, Action<Exception> onFailed)
+        private async Task RunAsync(IOutboxNotificationSource source, string self, ILogger logger)
         {
             try
             {
                 await Task.Yield();
-                await source.ListenAsync(() => PulseDatabase(_database), _stop.Token).ConfigureAwait(false);
+                LogListening(logger, source.GetType().Name);
+                await source.ListenAsync(
+                    sender =>
+                    {
+                        if (sender != self)
+                        {
+                            PulseDatabase(_database);
+                        }
+                    },
+                    _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
             }
             catch (Exception ex)
             {
-                onFailed(ex);
+                LogListenerFailed(logger, ex, source.GetType().Name);
             }
         }
     }
 
-    private sealed class Registration(Type contextType, string database, WakeSignal signal, int batchSize) : IDisposable
+    private sealed class Registration(Type contextType, string database, WakeSignal signal, int batchSize, OwedWakeup owed) : IDisposable
     {
         public Type ContextType { get; } = contextType;
 
@@ -329,6 +471,9 @@ internal static class OutboxWakeups
         public WakeSignal Signal { get; } = signal;
 
         public int BatchSize { get; } = batchSize;
+
+        /// <summary>The wake-up owed to <see cref="Database"/>, shared by every registration on it.</summary>
+        public OwedWakeup Owed { get; } = owed;
 
         /// <summary>When <see cref="Wake"/> last ran, on a counter of wake-ups; under the registrations' lock.</summary>
         public long LastWoken { get; private set; }
@@ -345,7 +490,10 @@ internal static class OutboxWakeups
         {
             lock (Registrations)
             {
-                Registrations.Remove(this);
+                if (Registrations.Remove(this) && --Owed.Users == 0)
+                {
+                    OutboxWakeups.Owed.Remove(Database);
+                }
             }
         }
     }

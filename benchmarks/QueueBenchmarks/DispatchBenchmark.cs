@@ -86,9 +86,10 @@ public static class DispatchBenchmark
 
     /// <summary>
     /// A host like an application's: <c>AddTypedMail</c> over <typeparamref name="TContext"/>, SMTP to the sink with the
-    /// default pool, logging at Warning; <paramref name="transport"/> instead of SMTP when given.
+    /// default pool, logging at Warning; <paramref name="transport"/> instead of SMTP when given; woken by PostgreSQL
+    /// notifications too when <paramref name="listen"/> is set.
     /// </summary>
-    public static IHost Host<TContext>(QueueDatabase database, int port, int batchSize, string id, int batchesInFlight = 2, IEmailTransport? transport = null)
+    public static IHost Host<TContext>(QueueDatabase database, int port, int batchSize, string id, int batchesInFlight = 2, IEmailTransport? transport = null, bool listen = false)
         where TContext : QueueContext
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -111,6 +112,7 @@ public static class DispatchBenchmark
             o.Dispatcher.BatchesInFlight = batchesInFlight;
             o.Dispatcher.DispatcherId = id;
             o.Dispatcher.PollInterval = TimeSpan.FromMilliseconds(200);
+            o.Dispatcher.ListenForNotifications = listen;
         });
         return builder.Build();
     }

@@ -13,10 +13,11 @@ using TypedMail.Runtime.Tests.Infrastructure;
 //             database floor (the same drain with an instant in-memory transport, which waits --send-delay ms per
 //             batch first when given); the heap peak while draining;
 //   latency   commit-to-accepted p50/p99 with wake-ups, against polling only;
-//   steady    a producer committing --rate emails/s for --seconds s while 4 hosted dispatchers drain (PostgreSQL).
+//   steady    a producer committing --rate emails/s for --seconds s while 4 hosted dispatchers drain (PostgreSQL);
+//             with --listen they also listen for notifications.
 // Each section runs on SQLite (a WAL file) and on a private PostgreSQL 15 cluster this program starts.
 // Run: dotnet run -c Release --project benchmarks/QueueBenchmarks -- [enqueue] [bulk] [dispatch] [latency] [steady] [--rounds 5]
-//      [--messages 100000] [--batch 50] [--in-flight 2] [--send-delay 0] [--samples 200] [--rate 2000] [--seconds 60] [--fan-out 50000]
+//      [--messages 100000] [--batch 50] [--in-flight 2] [--send-delay 0] [--samples 200] [--rate 2000] [--seconds 60] [--listen] [--fan-out 50000]
 var sections = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.OrdinalIgnoreCase);
 if (sections.Count == 0)
 {
@@ -76,7 +77,7 @@ if (sections.Contains("dispatch"))
 
 if (sections.Contains("steady"))
 {
-    var rows = await SteadyStateBenchmark.RunAsync(providers[1], 4, rate, seconds, batch);
+    var rows = await SteadyStateBenchmark.RunAsync(providers[1], 4, rate, seconds, batch, args.Contains("--listen"));
     Table("Steady state", ["Database", "Hosted dispatchers", "Producer", "Emails", "Backlog max", "p50", "p99", "max", "Claims / empty"], rows);
 }
 

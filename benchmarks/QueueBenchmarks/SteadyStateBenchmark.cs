@@ -20,17 +20,18 @@ namespace TypedMail.Benchmarks.Queue;
 /// backlog (unfinished rows, sampled every second) and commit-to-accepted latency: from the moment before
 /// <c>CommitAsync</c> to the message's <c>sent_at</c>, which the dispatcher stamps when the transport has returned the
 /// server's acceptance for its batch. Counts the dispatchers' claims while the producer runs and until the backlog is
-/// drained, and those that came back empty (PostgreSQL).
+/// drained, and those that came back empty (PostgreSQL). With <c>listen</c>, the dispatchers also listen for
+/// notifications (<c>ListenForNotifications</c>), as dispatchers that share a database with other processes do.
 /// </summary>
 public static class SteadyStateBenchmark
 {
     private const int PerTransaction = 10;
 
-    public static async Task<List<string[]>> RunAsync(Func<QueueDatabase> open, int dispatchers, int rate, int seconds, int batchSize)
+    public static async Task<List<string[]>> RunAsync(Func<QueueDatabase> open, int dispatchers, int rate, int seconds, int batchSize, bool listen)
     {
         using var sink = new SmtpSinkProcess();
         using var database = open();
-        var hosts = Enumerable.Range(0, dispatchers).Select(i => DispatchBenchmark.Host<QueueContext>(database, sink.Port, batchSize, $"steady-{i}")).ToList();
+        var hosts = Enumerable.Range(0, dispatchers).Select(i => DispatchBenchmark.Host<QueueContext>(database, sink.Port, batchSize, $"steady-{i}", listen: listen)).ToList();
         await Task.WhenAll(hosts.Select(h => h.StartAsync()));
 
         var committed = new ConcurrentDictionary<Guid, DateTime>();
@@ -123,7 +124,7 @@ public static class SteadyStateBenchmark
         var p50 = Percentile(latencies, 0.50);
         var p99 = Percentile(latencies, 0.99);
         var offered = committed.Count / produced.TotalSeconds;
-        Console.WriteLine($"// {database.Provider}, {dispatchers} dispatchers: {committed.Count:N0} emails committed in {produced.TotalSeconds:N1} s ({offered:N0}/s); backlog max {backlog.Max():N0}, last during production {backlog.Take(seconds).LastOrDefault():N0}; p50 {p50:N1} ms, p99 {p99:N1} ms, max {latencies[^1]:N1} ms; {claims:N0} claims, {empty:N0} empty");
+        Console.WriteLine($"// {database.Provider}, {dispatchers} dispatchers{(listen ? " listening" : "")}: {committed.Count:N0} emails committed in {produced.TotalSeconds:N1} s ({offered:N0}/s); backlog max {backlog.Max():N0}, last during production {backlog.Take(seconds).LastOrDefault():N0}; p50 {p50:N1} ms, p99 {p99:N1} ms, max {latencies[^1]:N1} ms; {claims:N0} claims, {empty:N0} empty");
         return
         [
             [database.Provider, $"{dispatchers}", $"{rate:N0}/s × {seconds} s ({offered:N0}/s achieved)", $"{committed.Count:N0}", $"{backlog.Max():N0}",

@@ -69,16 +69,17 @@ internal abstract partial class OutboxProvider
 
     /// <summary>
     /// Tells dispatchers in other processes that mail was enqueued, delivered when the current transaction commits and
-    /// dropped if it rolls back. Called once per committing save that enqueued mail, however many rows it added.
+    /// dropped if it rolls back, naming this process (<see cref="OutboxWakeups.Sender"/>) so that its own listener
+    /// ignores it. Called once per committing save that enqueued mail, however many rows it added.
     /// </summary>
     public abstract Task NotifyEnqueuedAsync(DbContext context, bool async, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The wake source that hears <see cref="NotifyEnqueuedAsync"/> from other processes, for
+    /// The source that hears <see cref="NotifyEnqueuedAsync"/> with its sender, for
     /// <c>DispatcherOptions.ListenForNotifications</c>.
     /// </summary>
     /// <exception cref="InvalidOperationException">The provider has no notifications, or its package is not referenced; the message says which.</exception>
-    public virtual Dispatch.IOutboxWakeSource CreateWakeSource(DbContext context)
+    public virtual Dispatch.IOutboxNotificationSource CreateWakeSource(DbContext context)
         => throw new InvalidOperationException(
             $"DispatcherOptions.ListenForNotifications (TypedMail:Dispatcher:ListenForNotifications) is true, but the database provider '{context.Database.ProviderName}' has no notifications; only PostgreSQL does. Set it to false: dispatchers find other processes' mail at each poll.");
 }

@@ -27,8 +27,13 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
     private const int MessageLockClass = 0x544D6D;
     private const int BlobLockClass = 0x544D62;
 
-    /// <summary>Announces new mail. <c>NOTIFY</c>, not <c>pg_notify()</c>: a utility statement with nothing to plan.</summary>
-    private const string Notify = "NOTIFY " + NotificationChannel;
+    /// <summary>
+    /// Announces new mail, naming this process (<see cref="OutboxWakeups.Sender"/>, hex digits) as the payload, so that
+    /// its own listener ignores it. The same text all the process's life: PostgreSQL folds a transaction's identical
+    /// notifications into one, so a committing transaction notifies once however many saves it holds. <c>NOTIFY</c>,
+    /// not <c>pg_notify()</c>: a utility statement with nothing to plan.
+    /// </summary>
+    private static readonly string Notify = $"NOTIFY {NotificationChannel}, '{OutboxWakeups.Sender}'";
 
     /// <remarks>
     /// One statement in autocommit: one round trip. It must walk the claim index in send order and stop after
@@ -149,7 +154,7 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
     public override Task NotifyEnqueuedAsync(DbContext context, bool async, CancellationToken cancellationToken)
         => ExecuteAsync(context, Notify, async, cancellationToken);
 
-    public override Dispatch.IOutboxWakeSource CreateWakeSource(DbContext context)
+    public override Dispatch.IOutboxNotificationSource CreateWakeSource(DbContext context)
     {
         // The listener lives in TypedMail.PostgreSql, so that TypedMail itself references no provider assembly.
         const string name = "TypedMail.PostgreSql.PostgreSqlNotificationWakeSource, TypedMail.PostgreSql";
@@ -158,7 +163,7 @@ internal sealed partial class PostgreSqlOutboxProvider : OutboxProvider
                 "DispatcherOptions.ListenForNotifications (TypedMail:Dispatcher:ListenForNotifications) is true, but the TypedMail.PostgreSql package is not referenced: add it to the application, or set the option to false.");
         var connectionString = context.Database.GetConnectionString()
             ?? throw new InvalidOperationException("DispatcherOptions.ListenForNotifications is true, but the outbox context has no connection string to listen with.");
-        return (Dispatch.IOutboxWakeSource)Activator.CreateInstance(type, connectionString)!;
+        return (Dispatch.IOutboxNotificationSource)Activator.CreateInstance(type, connectionString)!;
     }
 
     /// <summary>A parameter of the provider's own type; Npgsql infers the array type (<c>uuid[]</c>, <c>integer[]</c>, <c>timestamptz[]</c>, …) from the element type.</summary>
