@@ -204,8 +204,10 @@ public sealed class TemplateRenderingTests
     [InlineData("<ul>\n{{- for t in lines limit:2 -}}\n<li>{{ t.quantity }}</li>\n{{- end -}}\n</ul>", "<ul><li>2</li><li>1</li></ul>")]
     [InlineData("    {{ include \"nav\" }}", "    <nav>\n      <a>x</a>\n    </nav>\n")]
     [InlineData("{{~ include \"nav\" ~}}", "<nav>\n  <a>x</a>\n</nav>\n")]
+    [InlineData("  <p>{{ include \"line\" }}</p>\n  {{ include \"line\" }}\n", "  <p>one line</p>\n  one line\n")]
+    [InlineData("{{ include \"loop\" }}-{{ include \"loop\" }}", "21-21")]
     public void Whitespace_control_and_auto_indent_match_the_subset_note(string template, string expected)
-        => Assert.Equal(expected, Render(template, extra: [("Partials/nav.scriban", "<nav>\n  <a>x</a>\n</nav>\n")]));
+        => Assert.Equal(expected, Render(template, extra: [("Partials/nav.scriban", "<nav>\n  <a>x</a>\n</nav>\n"), ("Partials/line.scriban", "one line"), ("Partials/loop.scriban", "{{ for l in lines limit:2 }}{{ l.quantity }}{{ end }}")]));
 
     [Fact]
     public void Unknown_names_render_empty_when_TM2002_is_lowered_to_a_warning()

@@ -180,26 +180,11 @@ public sealed partial class EmailGenerator
                 var statement = statements[i];
                 if (statement is BoundText text)
                 {
-                    // Texts that meet (where the layout's content or a partial ends) are written by one call: the
-                    // writer indents text the same whether it comes in one piece or in several.
-                    var end = i + 1;
-                    while (end < statements.Count && statements[end] is BoundText following && following.Verbatim == text.Verbatim)
-                    {
-                        end++;
-                    }
-
-                    if (end > i + 1)
-                    {
-                        var merged = new StringBuilder();
-                        for (var k = i; k < end; k++)
-                        {
-                            merged.Append(((BoundText)statements[k]).Text);
-                        }
-
-                        i = end - 1;
-                        text = new BoundText(merged.ToString(), text.Verbatim);
-                        statement = text;
-                    }
+                    // Texts that meet (where the layout's content or a partial starts or ends) are written by one call,
+                    // under the comments that stood between them: the writer indents text the same whether it comes in
+                    // one piece or in several.
+                    text = new BoundText(MergeTexts(w, statements, i, out i), text.Verbatim);
+                    statement = text;
 
                     // A text and the value written after it (past the value's comment) are written by one call.
                     var value = i + 1;
@@ -223,6 +208,50 @@ public sealed partial class EmailGenerator
 
                 EmitStatement(w, statement);
             }
+        }
+
+        /// <summary>
+        /// The texts from <paramref name="first"/> on (a text) with only comments between them, as one text; the comments
+        /// are written first. <paramref name="last"/> is the index of the last text.
+        /// </summary>
+        private static string MergeTexts(SourceWriter w, EquatableArray<BoundStatement> statements, int first, out int last)
+        {
+            var verbatim = ((BoundText)statements[first]).Verbatim;
+            last = first;
+            for (var k = first + 1; k < statements.Count; k++)
+            {
+                if (statements[k] is BoundComment)
+                {
+                    continue;
+                }
+
+                if (statements[k] is not BoundText following || following.Verbatim != verbatim)
+                {
+                    break;
+                }
+
+                last = k;
+            }
+
+            if (last == first)
+            {
+                return ((BoundText)statements[first]).Text;
+            }
+
+            var merged = new StringBuilder();
+            for (var k = first; k <= last; k++)
+            {
+                if (statements[k] is BoundText part)
+                {
+                    merged.Append(part.Text);
+                }
+                else
+                {
+                    EmitStatement(w, statements[k]);
+                }
+            }
+
+            return merged.ToString();
         }
 
         /// <summary>

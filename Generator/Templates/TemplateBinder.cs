@@ -133,10 +133,12 @@ internal sealed partial class TemplateBinder
             }
         }
 
+        statements = Inline(statements, midLine: false);
+
         // A template of text only (no code ran) is its text.
-        if (statements.All(s => s is BoundText))
+        if (statements.All(s => s is BoundText or BoundComment))
         {
-            var text = string.Concat(statements.Select(s => ((BoundText)s).Text));
+            var text = string.Concat(statements.OfType<BoundText>().Select(s => s.Text));
             return new BoundTemplate(EquatableArray<BoundVariable>.Empty, EquatableArray<BoundStatement>.Empty, text, text.Length);
         }
 
