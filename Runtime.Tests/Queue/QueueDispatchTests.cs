@@ -281,6 +281,84 @@ public abstract class QueueDispatchTests(ShopDatabase shop) : IDisposable
     }
 
     [Fact]
+    public async Task A_requeued_message_numbers_its_attempts_on_from_the_log_with_a_fresh_budget()
+    {
+        var id = await EnqueueAsync("R-1");
+        var options = new DispatcherOptions { MaxAttempts = 2, RetryBaseDelay = TimeSpan.FromMinutes(1), RetryMaxDelay = TimeSpan.FromMinutes(30) };
+        var transport = new ScriptedTransport { Answer = e => SendResult.FailedForAll(e, DeliveryStatus.TransientFailure, new TransportReply(451, "4.3.0", "try later")) };
+        await FailAsync(id, transport, options);
+        await RequeueAsync(id);
+
+        // The requeue gives two more attempts, numbered 3 and 4; the next requeue's send is number 5.
+        Assert.Equal(1, (await Dispatcher(transport, options).DispatchBatchAsync()).Deferred);
+        var deferred = await LoadAsync(id);
+        Assert.Equal((OutboxMessageState.Deferred, 2, 1), (deferred.State, deferred.AttemptsBefore, deferred.AttemptCount));
+        Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1, (await Dispatcher(transport, options).DispatchBatchAsync()).Failed);
+        await RequeueAsync(id);
+        transport.Answer = e => SendResult.AcceptedForAll(e, ScriptedTransport.Ok);
+        Assert.Equal(1, (await Dispatcher(transport, options).DispatchBatchAsync()).Sent);
+
+        var row = await LoadAsync(id);
+        Assert.Equal((OutboxMessageState.Sent, 4, 1), (row.State, row.AttemptsBefore, row.AttemptCount));
+        Assert.Equal([1, 2, 3, 4, 5], row.Attempts.OrderBy(a => a.Id).Select(a => a.Number));
+        Assert.Equal(AttemptOutcome.Accepted, row.Attempts.MaxBy(a => a.Id)!.Outcome);
+    }
+
+    [Fact]
+    public async Task A_lease_that_lapses_after_a_requeue_is_logged_and_counted_against_the_fresh_budget()
+    {
+        var id = await EnqueueAsync("R-2");
+        var options = new DispatcherOptions { MaxAttempts = 2, RetryBaseDelay = TimeSpan.FromMinutes(1), RetryMaxDelay = TimeSpan.FromMinutes(30) };
+        await FailAsync(id, new ScriptedTransport { Answer = e => SendResult.FailedForAll(e, DeliveryStatus.TransientFailure, new TransportReply(451, "4.3.0", "try later")) }, options);
+        await RequeueAsync(id);
+
+        // Two dispatchers claim the requeued message and die mid-send; the second claim counts the first's lapsed lease.
+        for (var crash = 1; crash <= 2; crash++)
+        {
+            await using (var db = Shop.CreateDbContext())
+            {
+                var now = Clock.GetUtcNow().UtcDateTime;
+                Assert.Equal(id, Assert.Single(await OutboxProvider.For(db).ClaimAsync(db, "crashed", Guid.NewGuid(), 10, now, now + options.LeaseDuration, default)).Id);
+            }
+
+            Clock.Advance(options.LeaseDuration + TimeSpan.FromSeconds(1));
+        }
+
+        // The next claim counts the second lapsed lease: two attempts of the new run, so it is given up, not sent a fifth time.
+        var next = new ScriptedTransport();
+        var summary = await Dispatcher(next, options).DispatchBatchAsync();
+        Assert.Equal((1, 0, 1), (summary.Claimed, summary.Sent, summary.Failed));
+        Assert.Empty(next.Sent);
+
+        var row = await LoadAsync(id);
+        Assert.Equal((OutboxMessageState.Failed, 2, 2), (row.State, row.AttemptsBefore, row.AttemptCount));
+        Assert.Equal([1, 2, 3, 4], row.Attempts.OrderBy(a => a.Id).Select(a => a.Number));
+        Assert.All(row.Attempts.Where(a => a.Number > 2), a => Assert.Equal("lease expired (dispatcher stopped mid-send)", a.Error));
+        Assert.Contains("given up after 2 attempts", row.LastError);
+    }
+
+    /// <summary>Dispatches <paramref name="id"/> through a failing transport until it fails for good, then checks it did so after MaxAttempts attempts.</summary>
+    private async Task FailAsync(Guid id, ScriptedTransport transport, DispatcherOptions options)
+    {
+        for (var attempt = 1; attempt < options.MaxAttempts; attempt++)
+        {
+            Assert.Equal(1, (await Dispatcher(transport, options).DispatchBatchAsync()).Deferred);
+            Clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        Assert.Equal(1, (await Dispatcher(transport, options).DispatchBatchAsync()).Failed);
+        var row = await LoadAsync(id);
+        Assert.Equal((0, options.MaxAttempts), (row.AttemptsBefore, row.AttemptCount));
+    }
+
+    private async Task RequeueAsync(Guid id)
+    {
+        await using var db = Shop.CreateDbContext();
+        Assert.True(await OutboxMaintenance.RequeueAsync(db, id));
+    }
+
+    [Fact]
     public async Task A_dispatcher_whose_lease_was_taken_over_does_not_overwrite_the_new_owner()
     {
         var id = await EnqueueAsync("O-1");

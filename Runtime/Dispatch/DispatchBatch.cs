@@ -358,7 +358,7 @@ internal sealed partial class DispatchBatch
         message.Attempts.Add(new OutboxAttempt
         {
             OutboxMessageId = message.Id,
-            Number = message.AttemptCount,
+            Number = LastAttemptNumber(message),
             StartedAt = started,
             DurationMs = durationMs,
             Transport = transport,
@@ -398,7 +398,7 @@ internal sealed partial class DispatchBatch
             message.State = OutboxMessageState.Deferred;
             message.DueAt = decision.DueAt!.Value;
             message.LastError = error;
-            LogDeferred(_logger, message.Id, message.EmailType, message.AttemptCount, message.DueAt, message.LastError);
+            LogDeferred(_logger, message.Id, message.EmailType, LastAttemptNumber(message), message.DueAt, message.LastError);
             return new DispatchSummary(0, 0, 1, 0);
         }
 
@@ -463,13 +463,14 @@ internal sealed partial class DispatchBatch
         foreach (var message in messages)
         {
             var last = logged.GetValueOrDefault(message.Id);
-            if (message.AttemptCount <= last)
+            var made = LastAttemptNumber(message);
+            if (made <= last)
             {
                 continue;
             }
 
             lapsed.Add(message);
-            for (var number = last + 1; number <= message.AttemptCount; number++)
+            for (var number = last + 1; number <= made; number++)
             {
                 message.Attempts.Add(new OutboxAttempt
                 {
@@ -520,6 +521,9 @@ internal sealed partial class DispatchBatch
 
         return summary;
     }
+
+    /// <summary>The number in the attempt log of the message's latest attempt: it numbers on across requeues.</summary>
+    private static int LastAttemptNumber(OutboxMessage message) => message.AttemptsBefore + message.AttemptCount;
 
     /// <summary>Hands a message back unsent: the state it had before the claim, due as before, lease cleared.</summary>
     private static DispatchSummary Release(OutboxMessage message)

@@ -145,8 +145,18 @@ public sealed class OutboxMessage
     /// <summary>The rendered text body.</summary>
     public string? TextBody { get; set; }
 
-    /// <summary>How many send attempts were recorded.</summary>
+    /// <summary>
+    /// How many send attempts were made since the message was enqueued or last requeued: the attempts counted against
+    /// <see cref="Dispatch.DispatcherOptions.MaxAttempts"/>. A requeue (<see cref="OutboxMaintenance.RequeueAsync"/>) adds it
+    /// to <see cref="AttemptsBefore"/> and sets it back to 0, a fresh attempt budget.
+    /// </summary>
     public int AttemptCount { get; set; }
+
+    /// <summary>
+    /// How many send attempts were made before the last requeue; 0 for a message never requeued. The attempt log numbers
+    /// on from it: an attempt's <see cref="OutboxAttempt.Number"/> is <c>AttemptsBefore + AttemptCount</c>.
+    /// </summary>
+    public int AttemptsBefore { get; set; }
 
     /// <summary>The dispatcher holding the claim, while <see cref="State"/> is <see cref="OutboxMessageState.Sending"/>.</summary>
     public string? LeaseOwner { get; set; }
@@ -247,7 +257,11 @@ public sealed class OutboxAttempt
     /// <summary>The message.</summary>
     public Guid OutboxMessageId { get; set; }
 
-    /// <summary>1 for the first attempt. A fail-over to another transport within one dispatch is a further attempt.</summary>
+    /// <summary>
+    /// 1 for the first attempt, counted over the message's whole life: a requeue does not start it again (it is
+    /// <see cref="OutboxMessage.AttemptsBefore"/> plus <see cref="OutboxMessage.AttemptCount"/> as of this attempt). A
+    /// fail-over to another transport within one dispatch is a further attempt; so is a send whose lease lapsed.
+    /// </summary>
     public int Number { get; set; }
 
     /// <summary>When it started (UTC).</summary>

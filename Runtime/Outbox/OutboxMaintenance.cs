@@ -137,9 +137,11 @@ public static class OutboxMaintenance
     }
 
     /// <summary>
-    /// Puts a failed or deferred message back in the queue, due now, with a fresh attempt budget. Recipients that were
-    /// given up after temporary failures become pending again; those rejected with a 5xx reply, accepted or suppressed
-    /// stay as they are. Sent, queued and sending messages are left alone.
+    /// Puts a failed or deferred message back in the queue, due now, with a fresh attempt budget: its
+    /// <see cref="OutboxMessage.AttemptCount"/> is added to <see cref="OutboxMessage.AttemptsBefore"/> and set to 0, so
+    /// it gets <see cref="Dispatch.DispatcherOptions.MaxAttempts"/> more attempts while the attempt log numbers on from
+    /// the attempts already made. Recipients that were given up after temporary failures become pending again; those
+    /// rejected with a 5xx reply, accepted or suppressed stay as they are. Sent, queued and sending messages are left alone.
     /// </summary>
     /// <param name="context">A context whose model includes the outbox.</param>
     /// <param name="id">The message's key.</param>
@@ -158,6 +160,7 @@ public static class OutboxMaintenance
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.State, OutboxMessageState.Queued)
                 .SetProperty(m => m.DueAt, DateTime.UtcNow)
+                .SetProperty(m => m.AttemptsBefore, m => m.AttemptsBefore + m.AttemptCount)
                 .SetProperty(m => m.AttemptCount, 0)
                 .SetProperty(m => m.FailedAt, (DateTime?)null), cancellationToken).ConfigureAwait(false);
         return requeued > 0;
