@@ -247,6 +247,12 @@ namespace WebApp.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("attempt_count");
 
+                    b.Property<int>("AttemptsBefore")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(0)
+                        .HasColumnName("attempts_before");
+
                     b.Property<string>("BounceAddress")
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT")
