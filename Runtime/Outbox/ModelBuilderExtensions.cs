@@ -39,7 +39,7 @@ public static class ModelBuilderExtensions
             e.Property(m => m.Subject).IsRequired();
             e.Property(m => m.LeaseOwner).HasMaxLength(200);
             e.Property(m => m.LeaseToken).IsConcurrencyToken();
-            // Rows written before the column existed, and by SQL that does not name it, were never requeued.
+            // The database default: rows that predate the column, and inserts that do not name it, start at 0.
             e.Property(m => m.AttemptsBefore).HasDefaultValue(0);
             e.Property(m => m.CreatedAt).HasConversion(utc);
             e.Property(m => m.DueAt).HasConversion(utc);
