@@ -88,6 +88,7 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
         Assert.Equal("welcome, trial", await _page.Locator("tr[data-field=tags] td").InnerTextAsync());
         Assert.Equal("Rejected", await _page.Locator("#recipients td.state").InnerTextAsync());
         Assert.Equal(["TransientFailure"], await _page.Locator("#attempts td.outcome").AllInnerTextsAsync());
+        Assert.Equal("1", await _page.Locator("tr[data-field=attempts] td").InnerTextAsync());
         Assert.Equal("Welcome, Ada!", await _page.FrameLocator("#html-body").Locator("h1").InnerTextAsync());
         await Screenshot("dashboard-message.png");
 
@@ -102,6 +103,8 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
         }, "the retried message shows as sent");
         Assert.Equal("Accepted", await _page.Locator("#recipients td.state").InnerTextAsync());
         Assert.Equal(["TransientFailure", "Accepted"], await _page.Locator("#attempts td.outcome").AllInnerTextsAsync());
+        // Attempts made in all, as the log numbers them, not the fresh budget the retry gave.
+        Assert.Equal("2", await _page.Locator("tr[data-field=attempts] td").InnerTextAsync());
         Assert.Contains(_server.Transport.Accepted, e => e.OutboxId == failed);
         await Screenshot("dashboard-message-sent.png");
 

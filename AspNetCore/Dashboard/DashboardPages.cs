@@ -130,7 +130,7 @@ internal sealed partial class DashboardPages
 
             page.Append("</td><td class=\"recipient\">").Append(E(row.FirstRecipient ?? ""))
                 .Append(row.Recipients > 1 ? " <span class=\"meta\">+" + N(row.Recipients - 1) + "</span>" : "")
-                .Append("</td><td class=\"subject\">").Append(E(row.Subject)).Append("</td><td class=\"n\">").Append(N(row.AttemptCount)).Append("</td>");
+                .Append("</td><td class=\"subject\">").Append(E(row.Subject)).Append("</td><td class=\"n\">").Append(N(row.Attempts)).Append("</td>");
             if (state is OutboxMessageState.Failed or OutboxMessageState.Deferred)
             {
                 page.Append("<td class=\"error\">").Append(E(Shorten(row.LastError ?? "", 300))).Append("</td><td>");
@@ -189,7 +189,7 @@ internal sealed partial class DashboardPages
         Row("Due", T(m.DueAt), "due");
         Row("Sent", m.SentAt is { } sent ? T(sent) : null, "sent");
         Row("Failed", m.FailedAt is { } failed ? T(failed) : null, "failed");
-        Row("Attempts", N(m.AttemptCount), "attempts");
+        Row("Attempts", N(m.AttemptsBefore + m.AttemptCount), "attempts");
         Row("Priority", m.Priority.ToString(CultureInfo.InvariantCulture), "priority");
         Row("Transport", m.Transport, "transport");
         Row("Idempotency key", m.IdempotencyKey, "idempotency-key");

@@ -17,7 +17,7 @@ internal sealed record DashboardOverview(
 /// <summary>One message in a list.</summary>
 internal sealed record MessageRow(
     Guid Id, string EmailType, string Subject, string? FirstRecipient, int Recipients, OutboxMessageState State, DateTime CreatedAt,
-    DateTime DueAt, int AttemptCount, string? LastError, string? Tags, string Culture);
+    DateTime DueAt, int Attempts, string? LastError, string? Tags, string Culture);
 
 /// <summary>Where a page of one state's messages (newest first) continues: after this message.</summary>
 internal readonly record struct MessageCursor(DateTime CreatedAt, Guid Id)
@@ -104,7 +104,7 @@ internal static class DashboardQueries
                 m.Id, m.EmailType, m.Subject,
                 m.Recipients.OrderBy(r => r.Id).Select(r => r.Address).FirstOrDefault(),
                 m.Recipients.Count,
-                m.State, m.CreatedAt, m.DueAt, m.AttemptCount, m.LastError, m.Tags, m.Culture))
+                m.State, m.CreatedAt, m.DueAt, m.AttemptsBefore + m.AttemptCount, m.LastError, m.Tags, m.Culture))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (rows.Count <= pageSize)
         {
