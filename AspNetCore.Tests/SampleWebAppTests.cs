@@ -58,6 +58,13 @@ public sealed class SampleWebAppTests : IDisposable
         var previews = await http.GetStringAsync("/typedmail/previews/");
         Assert.Contains("WebApp.Emails.OrderConfirmationEmail", previews);
         Assert.Contains("/typedmail/previews/WebApp.Emails.OrderConfirmationEmail/SmallOrder", previews);
+
+        // The operators' dashboard, open in development, lists both as sent once their outcomes are written.
+        await Until(async () =>
+        {
+            var sent = await http.GetStringAsync("/typedmail/dashboard/messages?state=sent");
+            return sent.Contains("Order W-1 confirmed", StringComparison.Ordinal) && sent.Contains("Votre commande W-2", StringComparison.Ordinal);
+        }, "both orders listed as sent on the dashboard", app);
         Assert.Contains("TypedMail dispatcher", app.Output);
     }
 

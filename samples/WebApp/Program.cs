@@ -14,6 +14,12 @@ builder.Services.AddDbContextFactory<ShopContext>(o => o.UseSqlite(builder.Confi
 // The dispatcher runs as a hosted service; transport, retry policy and sender come from the "TypedMail" section.
 builder.Services.AddTypedMail<ShopContext>(builder.Configuration.GetSection("TypedMail"));
 builder.Services.AddHealthChecks().AddTypedMail();
+if (builder.Environment.IsDevelopment())
+{
+    // The operators' dashboard (retry, suppress, purge), open to anyone on a development machine only. In production,
+    // name the authorization policy operators must satisfy instead: o.AuthorizationPolicy = "MailOperators".
+    builder.Services.AddTypedMailDashboard<ShopContext>(o => o.AllowAnonymous = true);
+}
 
 var app = builder.Build();
 await using (var db = await app.Services.GetRequiredService<IDbContextFactory<ShopContext>>().CreateDbContextAsync())
@@ -52,6 +58,7 @@ app.MapHealthChecks("/health");
 if (app.Environment.IsDevelopment())
 {
     app.MapEmailPreviews();
+    app.MapTypedMailDashboard();
 }
 
 app.Run();
