@@ -7,7 +7,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using TypedMail.Deliverability;
 using TypedMail.Mime;
 using TypedMail.Outbox;
@@ -170,7 +169,7 @@ public readonly struct EmailOutbox
             return current;
         }
 
-        var settings = Context?.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options;
+        var settings = Context is null ? null : TypedMailOptionsExtension.Of(Context);
         return settings?.DefaultCulture ?? CultureInfo.InvariantCulture;
     }
 
@@ -348,7 +347,7 @@ public readonly struct EmailOutbox
     }
 
     private TypedMailDbContextOptions Settings
-        => Context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options ?? new TypedMailDbContextOptions();
+        => TypedMailOptionsExtension.Of(Context) ?? new TypedMailDbContextOptions();
 
     /// <summary>
     /// Checks one email and builds its outbox row with its recipients (attachments are added by the caller), tracking

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using TypedMail.Outbox;
 
 namespace TypedMail.Deliverability;
@@ -75,7 +74,7 @@ public sealed class UnsubscribeTokens
     public static UnsubscribeTokens For(DbContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var settings = context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options
+        var settings = TypedMailOptionsExtension.Of(context)
             ?? throw new InvalidOperationException($"{context.GetType().Name} is not configured with UseTypedMail, so it has no unsubscribe keys.");
         try
         {

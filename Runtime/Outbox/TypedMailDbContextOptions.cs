@@ -101,6 +101,10 @@ internal sealed class TypedMailOptionsExtension : IDbContextOptionsExtension
 
     public TypedMailDbContextOptions Options { get; } = new();
 
+    /// <summary>The TypedMail settings of <paramref name="context"/>, or <see langword="null"/> when it was not configured with <c>UseTypedMail</c>.</summary>
+    public static TypedMailDbContextOptions? Of(DbContext context)
+        => context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options;
+
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
 
     public void ApplyServices(IServiceCollection services)

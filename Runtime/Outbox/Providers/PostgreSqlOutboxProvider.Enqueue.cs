@@ -8,7 +8,6 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace TypedMail.Outbox.Providers;
 
@@ -112,7 +111,7 @@ internal sealed partial class PostgreSqlOutboxProvider
     /// </summary>
     private static async Task PrepareAsync(DbContext context, DbCommand command, bool async, CancellationToken cancellationToken)
     {
-        if (context.GetService<IDbContextOptions>().FindExtension<TypedMailOptionsExtension>()?.Options.PrepareStatements is false)
+        if (TypedMailOptionsExtension.Of(context)?.PrepareStatements is false)
         {
             return;
         }
